@@ -1,0 +1,35 @@
+namespace AgentSnapshots;
+
+/// <summary>
+/// The request was wrong and nothing was changed: the message says what was wrong and what to do.
+/// Callers map it to "bad input" (the CLI exits 2); every other exception is a service failure.
+/// </summary>
+[GenerateSerializer]
+public sealed class SnapshotRequestException : Exception
+{
+    public SnapshotRequestException(RequestError error, string message) : base(message) => Error = error;
+
+    public SnapshotRequestException(RequestError error, string message, Exception inner) : base(message, inner) => Error = error;
+
+    [Id(0)]
+    public RequestError Error { get; }
+}
+
+[GenerateSerializer]
+public enum RequestError
+{
+    /// <summary>The session has no snapshots yet, or never existed.</summary>
+    UnknownSession,
+    /// <summary>The session is bound to another directory.</summary>
+    WorkspaceMismatch,
+    /// <summary>A session, workspace or snapshot id is not of the accepted form.</summary>
+    MalformedId,
+    /// <summary>The hash is well formed but no snapshot of this session has it.</summary>
+    UnknownSnapshot,
+    /// <summary>The directory is not under any of <c>Snapshots:WorkspaceRoots</c>.</summary>
+    OutsideWorkspaceRoots,
+    /// <summary>A path argument is absolute, has <c>..</c>, or leaves the workspace.</summary>
+    InvalidPath,
+    /// <summary>The directory does not exist or is not a directory.</summary>
+    MissingDirectory,
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+
+namespace AgentSnapshots.Tests.Support;
+
+/// <summary>Runs the real git binary: the reference our object store and diff stats are checked against.</summary>
+public static class Git
+{
+    public static string Run(string workingDirectory, params string[] args) => RunWithInput(workingDirectory, null, args);
+
+    public static string RunWithInput(string workingDirectory, string? stdin, params string[] args)
+    {
+        var psi = new ProcessStartInfo("git")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        psi.Environment["HOME"] = workingDirectory;
+        psi.Environment["GIT_AUTHOR_NAME"] = psi.Environment["GIT_COMMITTER_NAME"] = "test";
+        psi.Environment["GIT_AUTHOR_EMAIL"] = psi.Environment["GIT_COMMITTER_EMAIL"] = "test@example.invalid";
+        using var p = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        var stderrTask = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        var stderr = stderrTask.Result;
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"git {string.Join(' ', args)} failed ({p.ExitCode}): {stderr}");
+        }
+        return stdout;
+    }
+}
