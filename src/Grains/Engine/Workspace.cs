@@ -59,11 +59,15 @@ public sealed class Workspace
     /// </summary>
     public RestoreResult Restore(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken = default)
     {
-        RequireTree(to);
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
+        RequireTree(to);
         var safety = Snapshot(cancellationToken);
         return new WorkspaceRestorer(Directory, Store, _logger).Restore(to, safety, scope, cancellationToken);
     }
+
+    /// <summary>Restores only <paramref name="files"/> (files or directories, workspace-relative); a file absent from <paramref name="to"/> is deleted.</summary>
+    public RestoreResult Revert(GitObjectId to, IReadOnlyList<string> files, CancellationToken cancellationToken = default) =>
+        Restore(to, files ?? throw new ArgumentNullException(nameof(files)), cancellationToken);
 
     /// <summary>Whether the store holds tree <paramref name="id"/>.</summary>
     public bool HasTree(GitObjectId id) => Store.Contains(id) && Store.ReadHeader(id).Type == "tree";
