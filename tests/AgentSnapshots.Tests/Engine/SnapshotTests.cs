@@ -209,6 +209,21 @@ public sealed class SnapshotTests : IDisposable
         Assert.Equal(["edit.txt", "gone.txt", "new/file.txt"], changes.Files);
     }
 
+    [Fact]
+    public void Names_with_newlines_and_quotes_are_stored()
+    {
+        _ws.Write("new\nline.txt", "y\n");
+        _ws.Write("quote\"d.txt", "q\n");
+        _ws.Write("ok.txt", "z\n");
+
+        var result = _ws.Workspace.Snapshot();
+
+        Git.Run(_ws.Root, "init", "-q");
+        Git.Run(_ws.Root, "add", "-A");
+        Assert.Equal(Git.Run(_ws.Root, "write-tree").Trim(), result.Hash);
+        Assert.Equal(3, result.Files);
+    }
+
     private static bool CanList(string dir)
     {
         try
