@@ -44,4 +44,32 @@ public sealed class SummaryOptions
 
     [Range(1, int.MaxValue)]
     public int MaxFiles { get; set; } = 200;
+
+    /// <summary>
+    /// Exact-diff budget: when the changed middle of a file (after its common first and last lines) holds at most
+    /// this many lines on each side, the exact minimal line diff is computed on per-line hashes (8 bytes a line).
+    /// Larger middles are exact only when no line is common to both sides; otherwise upper bounds are reported.
+    /// </summary>
+    [Range(0, 64 * 1024 * 1024)]
+    public int ExactDiffMaxLines { get; set; } = 100_000;
+
+    /// <summary>Work budget of one file's exact diff (Myers steps, roughly (N+M)·D); beyond it the file reports bounds.</summary>
+    [Range(1, long.MaxValue)]
+    public long ExactDiffMaxWork { get; set; } = 100_000_000;
+
+    /// <summary>Most memory one side's line filter may take when proving that two large middles share no line.</summary>
+    [Range(4096, 1L << 30)]
+    public long ExactDiffFilterBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Most filter hits (possible common lines) kept per side for that proof; beyond it the file reports bounds.</summary>
+    [Range(0, 1 << 28)]
+    public int ExactDiffMaxCandidates { get; set; } = 1_000_000;
+
+    /// <summary>Blobs larger than this are binary, as git's <c>core.bigFileThreshold</c> (512 MiB by default) makes them.</summary>
+    [Range(1, long.MaxValue)]
+    public long BinaryThresholdBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Lines of a patch preview are cut after this many bytes.</summary>
+    [Range(16, 1 << 20)]
+    public int MaxPreviewLineBytes { get; set; } = 256;
 }

@@ -64,11 +64,23 @@ public sealed class ObjectStore
     public GitObjectId WriteBlob(Stream content, long length, CancellationToken cancellationToken = default) =>
         WriteStreamed(GitObjectType.Blob, content, length, cancellationToken);
 
+    /// <summary>Writes a small object held in memory; one that is already stored (an unchanged tree) costs a hash and a stat.</summary>
     public GitObjectId WriteObject(GitObjectType type, ReadOnlySpan<byte> content)
     {
+        var header = Header(type, content.Length);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        sha.AppendData(header);
+        sha.AppendData(content);
+        Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
+        sha.GetHashAndReset(digest);
+        var id = new GitObjectId(digest);
+        if (Contains(id)) return id;
         using var ms = new MemoryStream(content.ToArray(), writable: false);
         return WriteStreamed(type, ms, content.Length, CancellationToken.None);
     }
+
+    private static byte[] Header(GitObjectType type, long length) =>
+        Encoding.ASCII.GetBytes((type == GitObjectType.Blob ? "blob " : "tree ") + length.ToString(CultureInfo.InvariantCulture) + "\0");
 
     /// <summary>Writes a tree object from its entries (in any order: they are put in git's order).</summary>
     public GitObjectId WriteTree(IEnumerable<TreeEntry> entries)
@@ -219,7 +231,7 @@ public sealed class ObjectStore
 
     private GitObjectId WriteStreamed(GitObjectType type, Stream content, long length, CancellationToken cancellationToken)
     {
-        var header = Encoding.ASCII.GetBytes((type == GitObjectType.Blob ? "blob " : "tree ") + length.ToString(CultureInfo.InvariantCulture) + "\0");
+        var header = Header(type, length);
         var tmp = Path.Combine(_objectsDir, "tmp_obj_" + Guid.NewGuid().ToString("N"));
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace AgentSnapshots.Engine;
 
 /// <summary>
@@ -6,11 +9,14 @@ namespace AgentSnapshots.Engine;
 /// </summary>
 public sealed class Workspace
 {
-    private Workspace(string directory, ObjectStore store, SnapshotsOptions options)
+    private readonly ILogger _logger;
+
+    private Workspace(string directory, ObjectStore store, SnapshotsOptions options, ILogger logger)
     {
         Directory = directory;
         Store = store;
         Options = options;
+        _logger = logger;
     }
 
     /// <summary>The canonical working-tree directory.</summary>
@@ -21,21 +27,57 @@ public sealed class Workspace
     public SnapshotsOptions Options { get; }
 
     /// <summary>Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.</summary>
-    public static Workspace Open(string directory, SnapshotsOptions options)
+    public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null)
     {
         var store = ObjectStore.Open(Path.Combine(options.WorkspacesDirectory, WorkspaceIdentity.IdFor(directory)));
-        return new Workspace(directory, store, options);
+        return new Workspace(directory, store, options, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Writes a snapshot of the working tree now and returns its tree hash, file count and skipped paths.</summary>
-    public TrackResult Snapshot(CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public TrackResult Snapshot(CancellationToken cancellationToken = default)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            throw new SnapshotRequestException(RequestError.MissingDirectory,
+                $"Workspace directory '{Directory}' no longer exists; recreate it, or track another directory with a new session.");
+        }
+        return new WorkingTreeSnapshotter(Directory, Store, Options, _logger).Snapshot(cancellationToken);
+    }
 
     /// <summary>Paths (workspace-relative, '/'-separated) that differ between <paramref name="since"/> and the working tree now.</summary>
-    public ChangesResult Changes(GitObjectId since, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public ChangesResult Changes(GitObjectId since, CancellationToken cancellationToken = default)
+    {
+        RequireTree(since);
+        var now = GitObjectId.Parse(Snapshot(cancellationToken).Hash);
+        var paths = TreeComparer.Compare(Store, since, now, cancellationToken).Select(c => c.Path).ToList();
+        return new ChangesResult(since.ToHex(), paths);
+    }
 
     /// <summary>
     /// Takes a safety snapshot, then makes the working tree match <paramref name="to"/> for <paramref name="files"/>
     /// (null: every path either snapshot covers). Ignored, skipped and never-snapshotted files are untouched.
     /// </summary>
-    public RestoreResult Restore(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public RestoreResult Restore(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken = default)
+    {
+        var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
+        RequireTree(to);
+        var safety = Snapshot(cancellationToken);
+        return new WorkspaceRestorer(Directory, Store, _logger).Restore(to, safety, scope, cancellationToken);
+    }
+
+    /// <summary>Restores only <paramref name="files"/> (files or directories, workspace-relative); a file absent from <paramref name="to"/> is deleted.</summary>
+    public RestoreResult Revert(GitObjectId to, IReadOnlyList<string> files, CancellationToken cancellationToken = default) =>
+        Restore(to, files ?? throw new ArgumentNullException(nameof(files)), cancellationToken);
+
+    /// <summary>Whether the store holds tree <paramref name="id"/>.</summary>
+    public bool HasTree(GitObjectId id) => Store.Contains(id) && Store.ReadHeader(id).Type == "tree";
+
+    private void RequireTree(GitObjectId id)
+    {
+        if (!HasTree(id))
+        {
+            throw new SnapshotRequestException(RequestError.UnknownSnapshot,
+                $"Snapshot {id} is not in the store of workspace '{Directory}'; list this session's snapshots with 'history'.");
+        }
+    }
 }

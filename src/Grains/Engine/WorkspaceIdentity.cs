@@ -1,10 +1,11 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace AgentSnapshots.Engine;
 
 /// <summary>Turns client-supplied directories and ids into checked, canonical ones, or refuses them clearly.</summary>
-public static class WorkspaceIdentity
+public static partial class WorkspaceIdentity
 {
     /// <summary>The workspace id of a canonical directory: stable, short, safe as a file name and grain key.</summary>
     public static string IdFor(string canonicalDirectory)
@@ -18,7 +19,51 @@ public static class WorkspaceIdentity
     /// to its canonical path with symlinks resolved, and checks that it is an existing directory under one of
     /// <paramref name="roots"/>. Throws <see cref="SnapshotRequestException"/> otherwise.
     /// </summary>
-    public static string ResolveDirectory(string directory, IReadOnlyList<string> roots) => throw new NotImplementedException();
+    public static string ResolveDirectory(string? directory, IReadOnlyList<string> roots)
+    {
+        if (string.IsNullOrWhiteSpace(directory))
+        {
+            throw new SnapshotRequestException(RequestError.MissingDirectory, "No workspace directory was given; pass the directory to snapshot.");
+        }
+        if (!Path.IsPathFullyQualified(directory) || directory.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new SnapshotRequestException(RequestError.InvalidPath, $"Workspace directory '{directory}' is not an absolute path; pass an absolute path.");
+        }
+        var canonical = RealPath(directory);
+        if (canonical is null || !Directory.Exists(canonical))
+        {
+            throw new SnapshotRequestException(RequestError.MissingDirectory, $"Workspace directory '{directory}' does not exist or is not a directory.");
+        }
+        var allowed = roots.Select(RealPath).OfType<string>().ToList();
+        if (!allowed.Any(root => RelativePath.IsWithin(canonical, Path.TrimEndingDirectorySeparator(root)) || root == "/"))
+        {
+            var shown = string.Join(", ", roots);
+            throw new SnapshotRequestException(RequestError.OutsideWorkspaceRoots,
+                $"Workspace directory '{canonical}' is outside the allowed workspace roots ({shown}); use a directory under one of them, or add a root to Snapshots:WorkspaceRoots.");
+        }
+        return canonical;
+    }
+
+    /// <summary>The canonical absolute path with every symlink, '.' and '..' resolved (realpath(3)), or null if it does not exist.</summary>
+    public static string? RealPath(string path)
+    {
+        var resolved = NativeRealPath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            NativeFree(resolved);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr NativeRealPath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void NativeFree(IntPtr pointer);
 
     /// <summary>Checks a snapshot hash argument and parses it; throws <see cref="SnapshotRequestException"/> (MalformedId) otherwise.</summary>
     public static GitObjectId ParseHash(string? hash, string argumentName)

@@ -1,0 +1,1 @@
+return 0; // the scenario runner lands with the client SDK

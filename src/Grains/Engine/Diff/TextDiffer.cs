@@ -1,0 +1,318 @@
+namespace AgentSnapshots.Engine.Diff;
+
+/// <summary>The line statistics and preview of one file pair.</summary>
+internal sealed record TextDiffResult(long Additions, long Deletions, bool Exact, bool Binary, string Patch, bool Truncated);
+
+/// <summary>
+/// Diffs two blobs in bounded memory, streaming them in chunks.
+/// Pass 1 reads both sides in lockstep over their common first lines, then each side's remaining lines ("tail"):
+/// it counts them, keeps the hashes of the first <see cref="SummaryOptions.ExactDiffMaxLines"/> of each tail, a line
+/// filter of longer tails, and the first lines' text for the preview. When a tail is too long to keep, pass 2 streams
+/// both sides again, pairing the tails' ends line by line to find the common last lines, and looks up every middle line
+/// in the other side's filter to prove that the middles share no line (then the counts are exact). Middles that fit
+/// the budget get git's exact count (<see cref="XdiffCount"/>); otherwise upper bounds are reported.
+/// </summary>
+internal sealed class TextDiffer(SummaryOptions options)
+{
+    /// <summary>git's buffer_is_binary looks for a NUL byte in this many first bytes.</summary>
+    public const int BinaryProbeBytes = 8000;
+
+    private const int ContextLines = 3;
+
+    private int HeadBytes => Math.Max(options.MaxPreviewLineBytes, 80) + 1;
+
+    private int WindowLines => Math.Clamp(options.MaxPatchBytesPerFile / 16, 64, 1024);
+
+    /// <summary>Diffs <paramref name="openOld"/> against <paramref name="openNew"/> (each opened once per pass).</summary>
+    public TextDiffResult Diff(
+        Func<Stream> openOld, long oldSize, Func<Stream> openNew, long newSize, bool sameContent, bool withPreview,
+        CancellationToken cancellationToken)
+    {
+        if (oldSize > options.BinaryThresholdBytes || newSize > options.BinaryThresholdBytes)
+        {
+            return new TextDiffResult(0, 0, true, true, "", false);
+        }
+        using var ra = new LineReader(openOld(), HeadBytes, cancellationToken);
+        using var rb = new LineReader(openNew(), HeadBytes, cancellationToken);
+        if (ra.PeekStart(BinaryProbeBytes).Contains((byte)0) || rb.PeekStart(BinaryProbeBytes).Contains((byte)0))
+        {
+            return new TextDiffResult(0, 0, true, true, "", false);
+        }
+        if (sameContent)
+        {
+            return new TextDiffResult(0, 0, true, false, "", false);
+        }
+
+        // Pass 1: the common first lines, in lockstep.
+        var context = new PrefixContext(withPreview ? ContextLines : 0, HeadBytes);
+        long prefix = 0;
+        bool hasA, hasB;
+        while (true)
+        {
+            hasA = ra.Next();
+            hasB = rb.Next();
+            if (hasA && hasB && ra.Hash == rb.Hash && ra.Length == rb.Length)
+            {
+                prefix++;
+                if (withPreview) context.Push(ra.Head, ra.Length);
+                continue;
+            }
+            break;
+        }
+        if (!hasA && !hasB)
+        {
+            return new TextDiffResult(0, 0, true, false, "", false);
+        }
+
+        // Pass 1, continued: each side's tail.
+        var window = withPreview ? WindowLines : 0;
+        var ta = new Tail(options, oldSize, ra.Consumed - (hasA ? ra.Length : 0), window);
+        var tb = new Tail(options, newSize, rb.Consumed - (hasB ? rb.Length : 0), window);
+        if (hasA)
+        {
+            do ta.Add(ra); while (ra.Next());
+        }
+        if (hasB)
+        {
+            do tb.Add(rb); while (rb.Next());
+        }
+        ra.Dispose();
+        rb.Dispose();
+
+        long t1 = ta.Count, t2 = tb.Count;
+        long n1 = prefix + t1, n2 = prefix + t2;
+        var minTail = Math.Min(t1, t2);
+        long suffix;
+        long common;   // the common subsequence of the middles (valid when exact)
+        bool exact;
+        var maxLines = options.ExactDiffMaxLines;
+        if (minTail == 0)
+        {
+            suffix = 0;
+            common = 0;
+            exact = true;
+        }
+        else if (!ta.Overflow && !tb.Overflow)
+        {
+            suffix = CommonSuffix(ta.Hashes, tb.Hashes, minTail);
+            (exact, common) = FromMemory(ta, tb, t1 - suffix, t2 - suffix, prefix, suffix, n1, n2, openOld, cancellationToken);
+        }
+        else
+        {
+            var disjoint = Pass2(openOld, openNew, prefix, ta, tb, out suffix, cancellationToken);
+            long mid1 = t1 - suffix, mid2 = t2 - suffix;
+            if (mid1 == 0 || mid2 == 0 || disjoint)
+            {
+                exact = true;
+                common = 0;
+            }
+            else if (mid1 <= maxLines && mid2 <= maxLines)
+            {
+                (exact, common) = FromMemory(ta, tb, mid1, mid2, prefix, suffix, n1, n2, openOld, cancellationToken);
+            }
+            else
+            {
+                exact = false;
+                common = 0;
+            }
+        }
+        var deletions = t1 - suffix - common;
+        var additions = t2 - suffix - common;
+        if (!withPreview)
+        {
+            return new TextDiffResult(additions, deletions, exact, false, "", false);
+        }
+        var preview = new PatchPreview(options, context, ta.Window, tb.Window, prefix, t1 - suffix, t2 - suffix, suffix,
+            allChanged: exact && common == 0);
+        var (patch, truncated) = preview.Render(additions, deletions, exact);
+        return new TextDiffResult(additions, deletions, exact, false, patch, truncated);
+    }
+
+    private static long CommonSuffix(List<ulong> a, List<ulong> b, long limit)
+    {
+        long s = 0;
+        int i = a.Count - 1, j = b.Count - 1;
+        while (s < limit && a[i] == b[j])
+        {
+            s++;
+            i--;
+            j--;
+        }
+        return s;
+    }
+
+    /// <summary>Exact counts from the middles' hashes held in memory; (false, 0) when the work budget runs out.</summary>
+    private (bool Exact, long Common) FromMemory(
+        Tail ta, Tail tb, long mid1, long mid2, long prefix, long suffix, long n1, long n2,
+        Func<Stream> openOld, CancellationToken cancellationToken)
+    {
+        if (mid1 == 0 || mid2 == 0) return (true, 0);
+        var oldMiddle = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ta.Hashes)[..(int)mid1];
+        var newMiddle = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(tb.Hashes)[..(int)mid2];
+        var keys = XdiffCount.CountKeys(oldMiddle, newMiddle);
+        var shared = false;
+        foreach (var c in keys.Values)
+        {
+            if (c.OldMiddle > 0 && c.NewMiddle > 0)
+            {
+                shared = true;
+                break;
+            }
+        }
+        if (!shared) return (true, 0);
+        if (XdiffCount.NeedsCommonCounts(keys, prefix + suffix, n1, n2))
+        {
+            CountCommon(openOld, keys, prefix, n1 - suffix, n1, cancellationToken);
+        }
+        var common = XdiffCount.CommonLines(oldMiddle, newMiddle, keys, n1, n2, options.ExactDiffMaxWork);
+        return common < 0 ? (false, 0) : (true, common);
+    }
+
+    /// <summary>Counts the middle lines' occurrences among the common lines: lines [0, prefix) and [suffixStart, lines) of the old side.</summary>
+    private static void CountCommon(Func<Stream> openOld, Dictionary<ulong, XdiffCount.KeyCounts> keys, long prefix, long suffixStart, long lines, CancellationToken cancellationToken)
+    {
+        using var reader = new LineReader(openOld(), 1, cancellationToken);
+        for (long i = 0; i < prefix && reader.Next(); i++)
+        {
+            Count(keys, reader.Hash);
+        }
+        reader.Skip(suffixStart - prefix);
+        for (var i = suffixStart; i < lines && reader.Next(); i++)
+        {
+            Count(keys, reader.Hash);
+        }
+
+        static void Count(Dictionary<ulong, XdiffCount.KeyCounts> keys, ulong hash)
+        {
+            ref var c = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(keys, hash);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref c)) c.Common++;
+        }
+    }
+
+    /// <summary>
+    /// Pass 2: finds the common last lines (<paramref name="suffix"/>) by pairing the tails' ends line by line, and
+    /// returns whether the middles are proven to share no line.
+    /// </summary>
+    private bool Pass2(Func<Stream> openOld, Func<Stream> openNew, long prefix, Tail ta, Tail tb, out long suffix, CancellationToken cancellationToken)
+    {
+        var filterA = ta.EnsureFilter();
+        var filterB = tb.EnsureFilter();
+        using var ra = new LineReader(openOld(), 1, cancellationToken);
+        using var rb = new LineReader(openNew(), 1, cancellationToken);
+        ra.Skip(prefix);
+        rb.Skip(prefix);
+        long t1 = ta.Count, t2 = tb.Count;
+        var minTail = Math.Min(t1, t2);
+        var candidatesA = new List<ulong>();
+        var candidatesB = new List<ulong>();
+        var maxCandidates = options.ExactDiffMaxCandidates;
+        var proofOpen = true;
+        for (long i = t1 - minTail; i > 0 && ra.Next(); i--)
+        {
+            if (proofOpen && filterB.MayContain(ra.Hash))
+            {
+                candidatesA.Add(ra.Hash);
+                if (candidatesA.Count > maxCandidates) proofOpen = false;
+            }
+        }
+        for (long i = t2 - minTail; i > 0 && rb.Next(); i--)
+        {
+            if (proofOpen && filterA.MayContain(rb.Hash))
+            {
+                candidatesB.Add(rb.Hash);
+                if (candidatesB.Count > maxCandidates) proofOpen = false;
+            }
+        }
+        long run = 0;
+        for (long t = 0; t < minTail && ra.Next() && rb.Next(); t++)
+        {
+            if (ra.Hash == rb.Hash && ra.Length == rb.Length)
+            {
+                run++;
+                continue;
+            }
+            if (run > 0)
+            {
+                // Equal lines followed by a difference are middle lines common to both sides.
+                proofOpen = false;
+                run = 0;
+            }
+            if (!proofOpen) continue;
+            if (filterB.MayContain(ra.Hash))
+            {
+                candidatesA.Add(ra.Hash);
+                if (candidatesA.Count > maxCandidates) proofOpen = false;
+            }
+            if (filterA.MayContain(rb.Hash))
+            {
+                candidatesB.Add(rb.Hash);
+                if (candidatesB.Count > maxCandidates) proofOpen = false;
+            }
+        }
+        suffix = run;
+        if (!proofOpen) return false;
+        candidatesA.Sort();
+        candidatesB.Sort();
+        int x = 0, y = 0;
+        while (x < candidatesA.Count && y < candidatesB.Count)
+        {
+            var c = candidatesA[x].CompareTo(candidatesB[y]);
+            if (c == 0) return false;
+            if (c < 0) x++;
+            else y++;
+        }
+        return true;
+    }
+
+    /// <summary>One side's lines after the common first lines, as pass 1 saw them.</summary>
+    internal sealed class Tail(SummaryOptions options, long blobSize, long startOffset, int windowLines)
+    {
+        public long Count { get; private set; }
+        public List<ulong> Hashes { get; } = [];
+        public LineFilter? Filter { get; private set; }
+        public List<PreviewLine> Window { get; } = [];
+
+        /// <summary>Whether some of the tail's hashes were not kept.</summary>
+        public bool Overflow => Count > Hashes.Count;
+
+        public void Add(LineReader reader)
+        {
+            if (Count < options.ExactDiffMaxLines)
+            {
+                Hashes.Add(reader.Hash);
+            }
+            else
+            {
+                Filter ??= CreateFilter(reader);
+            }
+            Filter?.Add(reader.Hash);
+            if (Window.Count < windowLines)
+            {
+                Window.Add(PreviewLine.From(reader));
+            }
+            Count++;
+        }
+
+        public LineFilter EnsureFilter()
+        {
+            if (Filter is null)
+            {
+                Filter = LineFilter.Create(Count, options.ExactDiffFilterBytes);
+                foreach (var h in Hashes) Filter.Add(h);
+            }
+            return Filter;
+        }
+
+        private LineFilter CreateFilter(LineReader reader)
+        {
+            // Estimate the tail's line count from the average line so far and the bytes left.
+            var seen = Math.Max(reader.Consumed - startOffset, 1);
+            var average = Math.Max((double)seen / (Count + 1), 1);
+            var left = Math.Max(blobSize - reader.Consumed, 0);
+            var estimate = (long)Math.Min(Count + 1 + (left / average), long.MaxValue / 64);
+            var filter = LineFilter.Create(estimate, options.ExactDiffFilterBytes);
+            foreach (var h in Hashes) filter.Add(h);
+            return filter;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentSnapshots.Engine;
+
+/// <summary>The engine's log events (source-generated, so disabled levels cost nothing).</summary>
+internal static partial class EngineLog
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Snapshot {Tree} of {Workspace}: {Files} files, {Read} read, {Skipped} skipped in {ElapsedMs} ms")]
+    public static partial void SnapshotTaken(ILogger logger, string tree, string workspace, int files, int read, int skipped, long elapsedMs);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Skipped {Path} in {Workspace}: {Reason}")]
+    public static partial void Skipped(ILogger logger, string path, string workspace, string reason);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
+        Message = "Restored {Workspace} to {Tree} (safety {Safety}): {Written} written, {Deleted} deleted")]
+    public static partial void Restored(ILogger logger, string workspace, string tree, string safety, int written, int deleted);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error,
+        Message = "Restore of {Workspace} to {Tree} failed at {Path}; the safety snapshot {Safety} holds the state before it")]
+    public static partial void RestoreFailed(ILogger logger, Exception exception, string workspace, string tree, string path, string safety);
+}

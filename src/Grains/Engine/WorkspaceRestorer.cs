@@ -1,0 +1,177 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSnapshots.Engine;
+
+/// <summary>
+/// Makes a working tree match a snapshot for the paths in scope, given the safety snapshot just taken of it.
+/// Only paths one of the two snapshots covers are touched: files the target lacks are deleted, files that differ
+/// are replaced (written beside, then renamed over), and a path absent from the safety snapshot but present on
+/// disk (ignored, skipped, unreadable) is left alone. Nothing is ever written through a symlinked directory.
+/// </summary>
+internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger)
+{
+    public RestoreResult Restore(GitObjectId target, TrackResult safety, IReadOnlyList<string>? scope, CancellationToken ct)
+    {
+        var safetyId = GitObjectId.Parse(safety.Hash);
+        var targetHash = target.ToHex();
+        var skipped = new HashSet<string>(safety.Skipped, StringComparer.Ordinal);
+        var changes = TreeComparer.Compare(store, safetyId, target, ct)
+            .Where(c => scope is null || scope.Any(s => RelativePath.IsWithin(c.Path, s)))
+            .Where(c => !skipped.Contains(c.Path) && !skipped.Any(s => s.EndsWith('/') && c.Path.StartsWith(s, StringComparison.Ordinal)))
+            .ToList();
+
+        var written = new List<string>();
+        var deleted = new List<string>();
+        var current = "";
+        try
+        {
+            // Deletions first, so a file that becomes a directory (or the reverse) has room.
+            foreach (var change in changes.Where(c => c.New is null))
+            {
+                current = change.Path;
+                ct.ThrowIfCancellationRequested();
+                var absolute = RelativePath.ToAbsolute(root, change.Path);
+                EnsureRealParents(change.Path, create: false);
+                if (File.Exists(absolute) || IsSymlink(absolute))
+                {
+                    File.Delete(absolute);
+                    deleted.Add(change.Path);
+                }
+                PruneEmptyParents(change.Path);
+            }
+            foreach (var change in changes.Where(c => c.New is not null))
+            {
+                current = change.Path;
+                ct.ThrowIfCancellationRequested();
+                var entry = change.New!.Value;
+                var absolute = RelativePath.ToAbsolute(root, change.Path);
+                if (change.Old is null && (Path.Exists(absolute) || IsSymlink(absolute)))
+                {
+                    // Present on disk but not in the safety snapshot: ignored or skipped now, so not ours to overwrite.
+                    continue;
+                }
+                EnsureRealParents(change.Path, create: true);
+                if (change.Old is { } old && old.Id == entry.Id && old.Mode != EntryMode.Symlink && entry.Mode != EntryMode.Symlink)
+                {
+                    SetMode(absolute, entry.Mode);
+                }
+                else
+                {
+                    WriteEntry(absolute, entry);
+                }
+                written.Add(change.Path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            EngineLog.RestoreFailed(logger, e, root, targetHash, current, safety.Hash);
+            throw new RestoreFailedException(safety.Hash, current, e);
+        }
+        EngineLog.Restored(logger, root, targetHash, safety.Hash, written.Count, deleted.Count);
+        return new RestoreResult(targetHash, safety.Hash, written, deleted);
+    }
+
+    private void WriteEntry(string absolute, TreeEntry entry)
+    {
+        var directory = Path.GetDirectoryName(absolute)!;
+        var temporary = Path.Join(directory, "." + Path.GetFileName(absolute) + ".agentsnapshots-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            if (entry.Mode == EntryMode.Symlink)
+            {
+                using var blob = store.OpenBlob(entry.Id);
+                using var reader = new StreamReader(blob, Encoding.UTF8);
+                File.CreateSymbolicLink(temporary, reader.ReadToEnd());
+            }
+            else
+            {
+                using (var blob = store.OpenBlob(entry.Id))
+                using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                {
+                    blob.CopyTo(output, 1 << 17);
+                }
+                SetMode(temporary, entry.Mode);
+            }
+            if (Directory.Exists(absolute) && !IsSymlink(absolute))
+            {
+                throw new IOException($"'{absolute}' is a directory that still holds files no snapshot covers; move them away and restore again.");
+            }
+            // rename(2) replaces a file or a symlink atomically, and never follows a symlink at the destination.
+            File.Move(temporary, absolute, overwrite: true);
+        }
+        catch
+        {
+            if (File.Exists(temporary) || IsSymlink(temporary)) File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private static void SetMode(string absolute, EntryMode mode)
+    {
+        var current = File.GetUnixFileMode(absolute);
+        const UnixFileMode exec = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        var wanted = mode == EntryMode.ExecutableFile
+            ? current | UnixFileMode.UserExecute | ReadableToExec(current)
+            : current & ~exec;
+        if (wanted != current) File.SetUnixFileMode(absolute, wanted);
+    }
+
+    // chmod +x style: execute for whoever may read.
+    private static UnixFileMode ReadableToExec(UnixFileMode m) =>
+        (m.HasFlag(UnixFileMode.GroupRead) ? UnixFileMode.GroupExecute : 0) | (m.HasFlag(UnixFileMode.OtherRead) ? UnixFileMode.OtherExecute : 0);
+
+    /// <summary>Checks (and optionally creates) every parent of a path as a real directory inside the workspace.</summary>
+    private void EnsureRealParents(string relativePath, bool create)
+    {
+        var parts = relativePath.Split('/');
+        var dir = root;
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            if (!RelativePath.IsSafeName(parts[i])) throw new IOException($"The snapshot holds an unsafe path '{relativePath}'.");
+            dir = Path.Join(dir, parts[i]);
+            if (IsSymlink(dir))
+            {
+                throw new IOException($"'{dir}' is a symlink that no snapshot covers; restore does not write through it. Remove or rename it and restore again.");
+            }
+            if (Directory.Exists(dir)) continue;
+            if (File.Exists(dir))
+            {
+                throw new IOException($"'{dir}' is a file that no snapshot covers, where the snapshot has a directory; move it away and restore again.");
+            }
+            if (!create) return;
+            Directory.CreateDirectory(dir);
+        }
+        if (!RelativePath.IsSafeName(parts[^1])) throw new IOException($"The snapshot holds an unsafe path '{relativePath}'.");
+    }
+
+    private void PruneEmptyParents(string relativePath)
+    {
+        for (var parent = Path.GetDirectoryName(relativePath.Replace('/', Path.DirectorySeparatorChar)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            var absolute = Path.Join(root, parent);
+            if (IsSymlink(absolute) || !Directory.Exists(absolute) || Directory.EnumerateFileSystemEntries(absolute).Any()) return;
+            Directory.Delete(absolute);
+        }
+    }
+
+    /// <summary>Whether the path itself is a symlink (dangling or not), without following it.</summary>
+    private static bool IsSymlink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>A restore stopped part way; the safety snapshot taken before it holds the workspace as it was.</summary>
+public sealed class RestoreFailedException(string safety, string path, Exception inner)
+    : IOException($"Restore stopped at '{path}': {inner.Message} The workspace is partly restored; restore snapshot {safety} (taken just before) to undo it.", inner)
+{
+    public string Safety { get; } = safety;
+}

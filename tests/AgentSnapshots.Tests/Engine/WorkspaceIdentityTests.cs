@@ -1,0 +1,78 @@
+using AgentSnapshots.Engine;
+using AgentSnapshots.Tests.Support;
+
+namespace AgentSnapshots.Tests.Engine;
+
+public sealed class WorkspaceIdentityTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string RootDir => Directory.CreateDirectory(_temp.Combine("root")).FullName;
+
+    [Fact]
+    public void A_directory_under_a_root_resolves_to_its_canonical_path()
+    {
+        var project = Directory.CreateDirectory(Path.Combine(RootDir, "project")).FullName;
+        var viaDots = Path.Combine(RootDir, "project", "..", "project") + "/";
+        Assert.Equal(WorkspaceIdentity.RealPath(project), WorkspaceIdentity.ResolveDirectory(viaDots, [RootDir]));
+        Assert.Equal(WorkspaceIdentity.IdFor(project), WorkspaceIdentity.IdFor(WorkspaceIdentity.ResolveDirectory(project, [RootDir])));
+    }
+
+    [Fact]
+    public void Directories_outside_the_roots_are_refused_even_through_symlinks_or_dots()
+    {
+        var outside = Directory.CreateDirectory(_temp.Combine("outside")).FullName;
+        var escape = Path.Combine(RootDir, "escape");
+        File.CreateSymbolicLink(escape, outside);
+        foreach (var dir in new[] { outside, escape, Path.Combine(RootDir, "..", "outside"), "/" })
+        {
+            var e = Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(dir, [RootDir]));
+            Assert.Equal(RequestError.OutsideWorkspaceRoots, e.Error);
+            Assert.Contains("Snapshots:WorkspaceRoots", e.Message, StringComparison.Ordinal);
+        }
+        // A sibling whose name merely starts with the root's name is outside too.
+        var sibling = Directory.CreateDirectory(RootDir + "-sibling").FullName;
+        Assert.Equal(RequestError.OutsideWorkspaceRoots,
+            Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(sibling, [RootDir])).Error);
+    }
+
+    [Theory]
+    [InlineData("relative/dir", RequestError.InvalidPath)]
+    [InlineData("", RequestError.MissingDirectory)]
+    [InlineData(null, RequestError.MissingDirectory)]
+    public void Malformed_directories_are_refused(string? dir, RequestError expected) =>
+        Assert.Equal(expected, Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(dir, [RootDir])).Error);
+
+    [Fact]
+    public void Missing_directories_and_files_are_refused()
+    {
+        var file = Path.Combine(RootDir, "file.txt");
+        File.WriteAllText(file, "x");
+        Assert.Equal(RequestError.MissingDirectory,
+            Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(Path.Combine(RootDir, "nope"), [RootDir])).Error);
+        Assert.Equal(RequestError.MissingDirectory,
+            Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(file, [RootDir])).Error);
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef01234567", true)]
+    [InlineData("0123456789ABCDEF0123456789ABCDEF01234567", true)]
+    [InlineData("0123456789abcdef", false)]
+    [InlineData("zz23456789abcdef0123456789abcdef01234567", false)]
+    [InlineData("HEAD", false)]
+    [InlineData(null, false)]
+    public void Hashes_must_be_40_hex_digits(string? hash, bool ok)
+    {
+        if (ok)
+        {
+            Assert.Equal(hash!.ToLowerInvariant(), WorkspaceIdentity.ParseHash(hash, "to").ToHex());
+        }
+        else
+        {
+            var e = Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ParseHash(hash, "to"));
+            Assert.Equal(RequestError.MalformedId, e.Error);
+        }
+    }
+}

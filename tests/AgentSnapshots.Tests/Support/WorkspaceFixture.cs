@@ -1,0 +1,60 @@
+using AgentSnapshots.Engine;
+
+namespace AgentSnapshots.Tests.Support;
+
+/// <summary>A temp working directory, a data directory beside it, and the engine's Workspace over them.</summary>
+public sealed class WorkspaceFixture : IDisposable
+{
+    private readonly TempDirectory _temp = new("as-ws");
+
+    public WorkspaceFixture(Action<SnapshotsOptions>? configure = null)
+    {
+        Root = Directory.CreateDirectory(_temp.Combine("work")).FullName;
+        Options = new SnapshotsOptions { DataDir = _temp.Combine("data"), WorkspaceRoots = [_temp.Path] };
+        configure?.Invoke(Options);
+        Workspace = Workspace.Open(WorkspaceIdentity.RealPath(Root)!, Options);
+    }
+
+    public string Root { get; }
+
+    public SnapshotsOptions Options { get; }
+
+    public Workspace Workspace { get; }
+
+    public string TempPath => _temp.Path;
+
+    public string Path(string relative) => RelativePath.ToAbsolute(Root, relative);
+
+    public string Write(string relative, string text)
+    {
+        var full = Path(relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+        return full;
+    }
+
+    public string Read(string relative) => File.ReadAllText(Path(relative));
+
+    public bool Exists(string relative) => File.Exists(Path(relative)) || Directory.Exists(Path(relative));
+
+    /// <summary>Moves every file's mtime an hour back, so the snapshot index trusts it (outside the racy window).</summary>
+    public void AgeAllFiles()
+    {
+        var old = DateTime.UtcNow.AddHours(-1);
+        foreach (var f in Directory.EnumerateFiles(Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+        {
+            File.SetLastWriteTimeUtc(f, old);
+        }
+    }
+
+    /// <summary>The snapshot's files as "mode path" lines, via the real git reading our store.</summary>
+    public string[] ListTree(string tree) =>
+        Git.Run(Root, "--git-dir", Workspace.Store.GitDir, "ls-tree", "-r", "--full-tree", tree)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ')[0] + " " + l.Split('\t', 2)[1])
+            .ToArray();
+
+    public string[] ListPaths(string tree) => ListTree(tree).Select(l => l.Split(' ', 2)[1]).ToArray();
+
+    public void Dispose() => _temp.Dispose();
+}
