@@ -12,7 +12,7 @@ namespace AgentSnapshots;
 /// is only read, so any number of these may run beside the workspace's single writer.
 /// </summary>
 [StatelessWorker]
-public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, ILogger<DiffWorkerGrain> logger) : Grain, IDiffWorkerGrain
+public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, ILogger<DiffWorkerGrain> logger) : Grain, IDiffWorkerGrain
 {
     public async Task<DiffSummary> Summarize(string workspaceId, string from, string to)
     {
@@ -26,12 +26,18 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
                 $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
         }
 
+        if (cache.TryGet(storeDir, fromId, toId, out var cached))
+        {
+            return cached;
+        }
+
         var started = Stopwatch.StartNew();
         var summary = await Task.Run(() =>
         {
             var store = ObjectStore.Open(storeDir);
             return new DiffSummaryBuilder(store, options.Value.Summary).Summarize(fromId, toId);
         });
+        cache.Add(storeDir, fromId, toId, summary);
         var elapsed = started.Elapsed;
         LogSummarized(workspaceId, summary.From, summary.To, summary.FileCount, elapsed);
         return summary;

@@ -87,7 +87,7 @@ public sealed partial class WorkspaceGrain(
             return _workspace;
         }
 
-        _workspace = await Task.Run(() => Workspace.Open(canonical, options.Value));
+        _workspace = await Task.Run(() => Workspace.Open(canonical, options.Value, logger));
         if (state.State.Directory is null)
         {
             state.State.Directory = canonical;

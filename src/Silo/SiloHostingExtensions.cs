@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,6 +15,9 @@ public static class SiloHostingExtensions
 
     /// <summary>Snapshots and restores of big trees take minutes: calls wait this long before timing out.</summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>Memory the silo spends on remembered summaries (each is at most Snapshots:Summary:MaxSummaryBytes).</summary>
+    public const long SummaryCacheBytes = 16L * 1024 * 1024;
 
     /// <summary>
     /// Configures the host as a one-node silo: the <c>Snapshots</c> options, SQLite grain storage under
@@ -56,6 +60,8 @@ public static class SiloHostingExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SnapshotsOptions>, SnapshotsOptionsValidator>();
         builder.Services.AddSingleton<SqliteSchema>();
+        // Summaries of two trees never go stale; agents ask for the same one again and again.
+        builder.Services.AddSingleton(new SummaryCache(SummaryCacheBytes));
 
         builder.UseOrleans(silo =>
         {
