@@ -69,7 +69,9 @@ public sealed partial class SessionGrain(
             throw new SnapshotRequestException(RequestError.InvalidPath,
                 "revert needs at least one file (a path relative to the workspace); to restore every file, use restore.");
         }
-        return RestoreCore(to, files, "revert");
+        // Checked before anything is touched: InvalidPath says which path and why.
+        var normalized = files.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
+        return RestoreCore(to, normalized, "revert");
     }
 
     public Task<SessionHistory> History()

@@ -38,14 +38,20 @@ public sealed partial class WorkspaceGrain(
     public async Task<RestoreResult> Restore(string directory, string to, IReadOnlyList<string>? files)
     {
         var toId = WorkspaceIdentity.ParseHash(to, "to");
+        var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         var workspace = await Open(directory);
+        if (!workspace.HasTree(toId))
+        {
+            throw new SnapshotRequestException(RequestError.UnknownSnapshot,
+                $"Snapshot {toId} is not in the store of workspace '{directory}'; list the session's snapshots with 'history'.");
+        }
         var started = Stopwatch.StartNew();
         var result = await Task.Run(() =>
         {
             // The engine's safety snapshot reports only its hash; a snapshot just before gives its counts
             // (incremental, so the engine's own one re-reads nothing and yields the same tree).
             Remember(workspace.Snapshot());
-            return workspace.Restore(toId, files);
+            return workspace.Restore(toId, scope);
         });
         var elapsed = started.Elapsed;
         var key = this.GetPrimaryKeyString();

@@ -1,0 +1,249 @@
+namespace AgentSnapshots.Tests.Service;
+
+/// <summary>The session operations through ISessionGrain on a real cluster with SQLite storage.</summary>
+public sealed class SessionGrainTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+{
+    private static readonly string NoSuchTree = new('a', 40);
+
+    private ISessionGrain Session(string id) => fixture.Grains.GetGrain<ISessionGrain>(id);
+
+    private static void Write(string dir, string relative, string text)
+    {
+        var full = Path.Combine(dir, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+    }
+
+    private static string Read(string dir, string relative) => File.ReadAllText(Path.Combine(dir, relative));
+
+    private static async Task<SnapshotRequestException> Refused(RequestError error, Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<SnapshotRequestException>(call);
+        Assert.Equal(error, e.Error);
+        Assert.False(string.IsNullOrWhiteSpace(e.Message));
+        return e;
+    }
+
+    [Fact]
+    public async Task Track_binds_the_session_and_history_lists_snapshots_oldest_first()
+    {
+        var dir = fixture.NewWorkspace("track");
+        Write(dir, "a.txt", "one\n");
+        Write(dir, "src/b.cs", "class B {}\n");
+        var session = Session("track-1");
+
+        var first = await session.Track(dir, "first");
+        Write(dir, "a.txt", "one\ntwo\n");
+        var second = await session.Track(null, null);
+        var history = await session.History();
+
+        Assert.Equal(2, first.Files);
+        Assert.Empty(first.Skipped);
+        Assert.NotEqual(first.Hash, second.Hash);
+        Assert.Equal("track-1", history.Session);
+        Assert.Equal(dir, history.Workspace);
+        Assert.Equal([first.Hash, second.Hash], history.Snapshots.Select(s => s.Hash));
+        Assert.Equal(["first", null], history.Snapshots.Select(s => s.Label));
+        Assert.All(history.Snapshots, s => Assert.Equal(2, s.Files));
+        Assert.True(history.Snapshots[0].Time <= history.Snapshots[1].Time);
+        Assert.Equal(TimeSpan.Zero, history.Snapshots[0].Time.Offset);
+    }
+
+    [Fact]
+    public async Task Changes_and_diff_compare_snapshots_and_the_workspace_now_without_recording_now()
+    {
+        var dir = fixture.NewWorkspace("diff");
+        Write(dir, "keep.txt", "same\n");
+        Write(dir, "edit.txt", "a\nb\nc\n");
+        Write(dir, "gone.txt", "bye\n");
+        var session = Session("diff-1");
+        var before = await session.Track(dir, "before");
+
+        Write(dir, "edit.txt", "a\nB\nc\nd\n");
+        File.Delete(Path.Combine(dir, "gone.txt"));
+        Write(dir, "new.txt", "hello\n");
+        var changes = await session.Changes(before.Hash);
+        var toNow = await session.Diff(before.Hash, null);
+        var after = await session.Track(null, "after");
+        var between = await session.Diff(before.Hash.ToUpperInvariant(), after.Hash);
+
+        Assert.Equal(before.Hash, changes.Since);
+        Assert.Equal(["edit.txt", "gone.txt", "new.txt"], changes.Files.Order(StringComparer.Ordinal));
+        Assert.Equal(after.Hash, toNow.To);
+        Assert.Equal(before.Hash, between.From);
+        Assert.Equal(3, between.FileCount);
+        Assert.Equal(0, between.OmittedFiles);
+        var edit = Assert.Single(between.Files, f => f.File == "edit.txt");
+        Assert.Equal((FileStatus.Modified, 2L, 1L, true), (edit.Status, edit.Additions, edit.Deletions, edit.Exact));
+        Assert.Equal(FileStatus.Deleted, Assert.Single(between.Files, f => f.File == "gone.txt").Status);
+        Assert.Equal(FileStatus.Added, Assert.Single(between.Files, f => f.File == "new.txt").Status);
+        Assert.Contains("+B", edit.Patch, StringComparison.Ordinal);
+        Assert.Equal(between.Additions, toNow.Additions);
+        // Diff to "now" took a snapshot, but only the two tracks are in the history.
+        Assert.Equal(["before", "after"], (await session.History()).Snapshots.Select(s => s.Label));
+    }
+
+    [Fact]
+    public async Task Restore_makes_the_workspace_match_and_records_a_safety_snapshot_that_undoes_it()
+    {
+        var dir = fixture.NewWorkspace("restore");
+        Write(dir, "a.txt", "v1\n");
+        Write(dir, "b.txt", "keep\n");
+        var session = Session("restore-1");
+        var v1 = await session.Track(dir, "v1");
+        Write(dir, "a.txt", "v2\n");
+        Write(dir, "c.txt", "created later\n");
+
+        var restore = await session.Restore(v1.Hash);
+
+        Assert.Equal(v1.Hash, restore.To);
+        Assert.Equal(["a.txt"], restore.Written);
+        Assert.Equal(["c.txt"], restore.Deleted);
+        Assert.Equal("v1\n", Read(dir, "a.txt"));
+        Assert.False(File.Exists(Path.Combine(dir, "c.txt")));
+        var history = await session.History();
+        var safety = history.Snapshots[^1];
+        Assert.Equal(restore.Safety, safety.Hash);
+        Assert.Equal($"safety: before restore to {v1.Hash[..8]}", safety.Label);
+        Assert.Equal(3, safety.Files);
+
+        var undo = await session.Restore(restore.Safety);
+
+        Assert.Equal("v2\n", Read(dir, "a.txt"));
+        Assert.Equal("created later\n", Read(dir, "c.txt"));
+        Assert.Equal(restore.Safety, undo.To);
+        Assert.Equal(3, (await session.History()).Snapshots.Count);
+    }
+
+    [Fact]
+    public async Task Revert_touches_only_the_listed_files()
+    {
+        var dir = fixture.NewWorkspace("revert");
+        Write(dir, "a.txt", "a1\n");
+        Write(dir, "b.txt", "b1\n");
+        var session = Session("revert-1");
+        var v1 = await session.Track(dir, null);
+        Write(dir, "a.txt", "a2\n");
+        Write(dir, "b.txt", "b2\n");
+        Write(dir, "n.txt", "new\n");
+
+        var revert = await session.Revert(v1.Hash, ["./a.txt", "n.txt"]);
+
+        Assert.Equal(["a.txt"], revert.Written);
+        Assert.Equal(["n.txt"], revert.Deleted);
+        Assert.Equal("a1\n", Read(dir, "a.txt"));
+        Assert.Equal("b2\n", Read(dir, "b.txt"));
+        Assert.False(File.Exists(Path.Combine(dir, "n.txt")));
+        Assert.Equal($"safety: before revert to {v1.Hash[..8]}", (await session.History()).Snapshots[^1].Label);
+    }
+
+    [Fact]
+    public async Task Malformed_hashes_are_refused_and_nothing_changes()
+    {
+        var dir = fixture.NewWorkspace("malformed");
+        Write(dir, "a.txt", "x\n");
+        var session = Session("malformed-1");
+        await session.Track(dir, null);
+        Write(dir, "a.txt", "y\n");
+
+        await Refused(RequestError.MalformedId, () => session.Changes("abc"));
+        await Refused(RequestError.MalformedId, () => session.Diff("zz" + new string('0', 38), null));
+        await Refused(RequestError.MalformedId, () => session.Restore(""));
+        await Refused(RequestError.MalformedId, () => session.Revert(new string('0', 41), ["a.txt"]));
+
+        Assert.Equal("y\n", Read(dir, "a.txt"));
+        Assert.Single((await session.History()).Snapshots);
+    }
+
+    [Fact]
+    public async Task Snapshots_of_other_sessions_are_unknown_snapshots_here()
+    {
+        var dir = fixture.NewWorkspace("unknown-snapshot");
+        Write(dir, "a.txt", "mine\n");
+        var mine = Session("unknown-snapshot-mine");
+        var other = Session("unknown-snapshot-other");
+        var own = await mine.Track(dir, null);
+        Write(dir, "a.txt", "theirs\n");
+        var theirs = await other.Track(dir, null);
+        Write(dir, "a.txt", "now\n");
+
+        var e = await Refused(RequestError.UnknownSnapshot, () => mine.Restore(theirs.Hash));
+        await Refused(RequestError.UnknownSnapshot, () => mine.Diff(own.Hash, NoSuchTree));
+        await Refused(RequestError.UnknownSnapshot, () => mine.Changes(NoSuchTree));
+        await Refused(RequestError.UnknownSnapshot, () => mine.Revert(NoSuchTree, ["a.txt"]));
+
+        Assert.Contains("history", e.Message, StringComparison.Ordinal);
+        Assert.Equal("now\n", Read(dir, "a.txt"));
+        Assert.Single((await mine.History()).Snapshots);
+    }
+
+    [Fact]
+    public async Task Sessions_never_tracked_are_unknown_and_need_a_directory_first()
+    {
+        var session = Session("never-tracked");
+
+        await Refused(RequestError.UnknownSession, () => session.Changes(NoSuchTree));
+        await Refused(RequestError.UnknownSession, () => session.Diff(NoSuchTree, null));
+        await Refused(RequestError.UnknownSession, () => session.Restore(NoSuchTree));
+        await Refused(RequestError.UnknownSession, () => session.Revert(NoSuchTree, ["a.txt"]));
+        var e = await Refused(RequestError.UnknownSession, () => session.Track(null, null));
+
+        Assert.Contains("directory", e.Message, StringComparison.Ordinal);
+        var history = await session.History();
+        Assert.Null(history.Workspace);
+        Assert.Empty(history.Snapshots);
+    }
+
+    [Fact]
+    public async Task Directories_outside_the_roots_missing_or_relative_are_refused_and_bind_nothing()
+    {
+        var session = Session("bad-dirs");
+        Write(fixture.Outside, "secret.txt", "no\n");
+
+        await Refused(RequestError.OutsideWorkspaceRoots, () => session.Track(fixture.Outside, null));
+        await Refused(RequestError.MissingDirectory, () => session.Track(Path.Combine(fixture.Roots, "does-not-exist"), null));
+        await Refused(RequestError.InvalidPath, () => session.Track("relative/dir", null));
+
+        var history = await session.History();
+        Assert.Null(history.Workspace);
+        Assert.Empty(history.Snapshots);
+        Assert.False(Directory.Exists(Path.Combine(fixture.DataDir, "workspaces", AgentSnapshots.Engine.WorkspaceIdentity.IdFor(fixture.Outside))));
+    }
+
+    [Fact]
+    public async Task A_bound_session_refuses_another_directory()
+    {
+        var first = fixture.NewWorkspace("bound-a");
+        var second = fixture.NewWorkspace("bound-b");
+        Write(first, "a.txt", "a\n");
+        var session = Session("bound-1");
+        await session.Track(first, null);
+
+        var e = await Refused(RequestError.WorkspaceMismatch, () => session.Track(second, null));
+
+        Assert.Contains(first, e.Message, StringComparison.Ordinal);
+        Assert.Equal(first, (await session.History()).Workspace);
+        // The same directory spelled differently is the same workspace.
+        await session.Track(first + "/./", "again");
+        Assert.Equal(2, (await session.History()).Snapshots.Count);
+    }
+
+    [Fact]
+    public async Task Malformed_session_ids_and_revert_paths_are_refused()
+    {
+        var dir = fixture.NewWorkspace("bad-ids");
+        Write(dir, "a.txt", "a\n");
+        var session = Session("bad-ids-1");
+        var v1 = await session.Track(dir, null);
+        Write(dir, "a.txt", "b\n");
+
+        await Refused(RequestError.MalformedId, () => Session("has space").History());
+        await Refused(RequestError.MalformedId, () => Session(new string('s', 129)).Track(dir, null));
+        await Refused(RequestError.InvalidPath, () => session.Revert(v1.Hash, ["../escape.txt"]));
+        await Refused(RequestError.InvalidPath, () => session.Revert(v1.Hash, ["/etc/passwd"]));
+        await Refused(RequestError.InvalidPath, () => session.Revert(v1.Hash, []));
+
+        Assert.Equal("b\n", Read(dir, "a.txt"));
+        Assert.Single((await session.History()).Snapshots);
+    }
+}

@@ -1,0 +1,115 @@
+using AgentSnapshots.Silo;
+using AgentSnapshots.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
+namespace AgentSnapshots.Tests.Service;
+
+/// <summary>Our SQLite schema and the real Orleans ADO.NET storage provider running on it.</summary>
+public sealed class SqliteStorageTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+{
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public void Applying_the_schema_twice_changes_nothing()
+    {
+        using var temp = new TempDirectory("as-sqlite");
+        var dataDir = temp.Combine("nested", "data");
+
+        SqliteSchema.Apply(dataDir);
+        SqliteSchema.Apply(dataDir);
+
+        using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(dataDir));
+        connection.Open();
+        Assert.Equal(4, Scalar(connection, "SELECT COUNT(*) FROM OrleansQuery"));
+        Assert.Equal(4, Scalar(connection, """
+            SELECT COUNT(*) FROM OrleansQuery
+            WHERE QueryKey IN ('ReadFromStorageKey', 'WriteToStorageKey', 'ClearStorageKey', 'DeleteStorageKey')
+            """));
+        Assert.Equal(2, Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('OrleansQuery', 'OrleansGrainState')"));
+        Assert.Equal(0, Scalar(connection, "SELECT COUNT(*) FROM OrleansGrainState"));
+        Assert.True(File.Exists(Path.Combine(dataDir, SqliteSchema.DatabaseFileName)));
+    }
+
+    [Fact]
+    public void The_silo_applied_the_schema_to_its_data_directory()
+    {
+        using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
+        connection.Open();
+        Assert.Equal(4, Scalar(connection, "SELECT COUNT(*) FROM OrleansQuery"));
+    }
+
+    [Fact]
+    public async Task State_round_trips_through_the_provider_with_optimistic_versions()
+    {
+        var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(SiloHostingExtensions.StorageName);
+        var grainId = GrainId.Create("sessiongrain", "storage-round-trip");
+        var written = new GrainState<SessionState>(new SessionState
+        {
+            WorkspaceId = "ws-0123456789abcdef01234567",
+            Directory = "/work/demo",
+            Snapshots =
+            [
+                new SessionSnapshot { Hash = new string('1', 40), Label = "first", Time = DateTimeOffset.UnixEpoch, Files = 3, Skipped = 1 },
+            ],
+        });
+
+        await storage.WriteStateAsync("SessionGrain", grainId, written);
+        var firstVersion = written.ETag;
+        written.State!.Snapshots.Add(new SessionSnapshot { Hash = new string('2', 40), Time = DateTimeOffset.UnixEpoch.AddDays(1), Files = 4 });
+        await storage.WriteStateAsync("SessionGrain", grainId, written);
+        var read = new GrainState<SessionState>(new SessionState());
+        await storage.ReadStateAsync("SessionGrain", grainId, read);
+        var stale = new GrainState<SessionState>(new SessionState()) { ETag = firstVersion, RecordExists = true };
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("SessionGrain", grainId, stale));
+        var duplicate = new GrainState<SessionState>(new SessionState());
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("SessionGrain", grainId, duplicate));
+
+        Assert.Equal("1", firstVersion);
+        Assert.Equal("2", read.ETag);
+        Assert.True(read.RecordExists);
+        Assert.Equal("/work/demo", read.State!.Directory);
+        Assert.Equal([new string('1', 40), new string('2', 40)], read.State!.Snapshots.Select(s => s.Hash));
+        Assert.Equal(("first", 3, 1), (read.State!.Snapshots[0].Label, read.State!.Snapshots[0].Files, read.State!.Snapshots[0].Skipped));
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddDays(1), read.State!.Snapshots[1].Time);
+        Assert.NotNull(conflict);
+
+        await storage.ClearStateAsync("SessionGrain", grainId, read);
+        var cleared = new GrainState<SessionState>(new SessionState());
+        await storage.ReadStateAsync("SessionGrain", grainId, cleared);
+
+        Assert.Equal("3", cleared.ETag);
+        Assert.False(cleared.RecordExists);
+        Assert.Empty(cleared.State!.Snapshots);
+    }
+
+    [Fact]
+    public async Task Stored_state_holds_hashes_and_counts_not_content()
+    {
+        var dir = fixture.NewWorkspace("stored-bytes");
+        File.WriteAllText(Path.Combine(dir, "big.txt"), string.Concat(Enumerable.Repeat("some file content line\n", 20_000)));
+        var session = fixture.Grains.GetGrain<ISessionGrain>("stored-bytes");
+        for (var i = 0; i < 5; i++)
+        {
+            File.AppendAllText(Path.Combine(dir, "big.txt"), $"step {i}\n");
+            await session.Track(dir, $"step {i}");
+        }
+
+        using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT PayloadBinary FROM OrleansGrainState WHERE GrainIdExtensionString = 'stored-bytes'";
+        var payload = (byte[])command.ExecuteScalar()!;
+        var json = System.Text.Encoding.UTF8.GetString(payload);
+
+        Assert.InRange(payload.Length, 1, 5 * 512);
+        Assert.Contains("step 4", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("some file content", json, StringComparison.Ordinal);
+    }
+}
