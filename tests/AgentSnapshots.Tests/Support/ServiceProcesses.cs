@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AgentSnapshots.Tests.Support;
+
+/// <summary>What one CLI run printed and returned.</summary>
+public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+}
+
+/// <summary>
+/// The real silo (<c>AgentSnapshots.Silo.dll</c> from this test's output, run by <c>dotnet</c>) on free ports,
+/// with its data directory and workspace root given through the environment, and the real CLI against it.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(Process process, int gatewayPort, string workingDirectory)
+    {
+        _process = process;
+        GatewayPort = gatewayPort;
+        WorkingDirectory = workingDirectory;
+    }
+
+    public int GatewayPort { get; }
+
+    public string WorkingDirectory { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts the silo and returns once it has started (its gateway then accepts clients).</summary>
+    public static async Task<SiloProcess> StartAsync(string dataDir, string workspaceRoot, string workingDirectory)
+    {
+        var gatewayPort = FreePort();
+        var siloPort = FreePort();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll"));
+        psi.Environment["Snapshots__DataDir"] = dataDir;
+        psi.Environment["Snapshots__WorkspaceRoots__0"] = workspaceRoot;
+        psi.Environment["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var silo = new SiloProcess(process, gatewayPort, workingDirectory);
+        process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
+        process.Exited += (_, _) => silo._started.TrySetException(new InvalidOperationException($"The silo exited ({process.ExitCode}) before it started:\n{silo.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await silo._started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+        return silo;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+        if (line.Contains("Application started", StringComparison.Ordinal))
+        {
+            _started.TrySetResult();
+        }
+    }
+
+    /// <summary>Runs the CLI against this silo's gateway from <see cref="WorkingDirectory"/>.</summary>
+    public Task<CliRun> RunCliAsync(params string[] args) =>
+        RunCliAsync(["--gateway", $"127.0.0.1:{GatewayPort}", .. args], WorkingDirectory);
+
+    /// <summary>Runs the CLI (<c>AgentSnapshots.Client.dll</c> from this test's output) with exactly <paramref name="args"/>.</summary>
+    public static async Task<CliRun> RunCliAsync(IReadOnlyList<string> args, string workingDirectory)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Client.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment.Remove("AGENTSNAPSHOTS_SESSION");
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // A graceful stop first (SIGTERM: the host shuts the silo down), then the hard way.
+                using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    await term.WaitForExitAsync();
+                }
+                try
+                {
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+                }
+                catch (TimeoutException)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+}
