@@ -1,5 +1,8 @@
 using AgentSnapshots.Silo;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 // appsettings.json is read from next to the binaries; relative paths in it (Snapshots:DataDir) resolve against the current directory.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -10,4 +13,15 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 
 builder.AddAgentSnapshotsSilo();
 
-await builder.Build().RunAsync();
+using var host = builder.Build();
+var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentSnapshots.Silo");
+try
+{
+    await host.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    SiloLog.InvalidSettings(logger, e.Failures);
+    return 2;
+}
