@@ -17,4 +17,16 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// after a safety snapshot, and returns what it did.
     /// </summary>
     Task<RestoreResult> Restore(string directory, string to, IReadOnlyList<string>? files);
+
+    /// <summary>
+    /// The file and skipped counts of a snapshot this workspace took recently (e.g. a restore's safety snapshot),
+    /// or null if it has no record of them.
+    /// </summary>
+    Task<SnapshotCounts?> CountsOf(string hash);
 }
+
+/// <summary>How many files a snapshot holds and how many it skipped.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SnapshotCounts(
+    [property: Id(0)] int Files,
+    [property: Id(1)] int Skipped);

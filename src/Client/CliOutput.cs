@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AgentSnapshots.Client;
+
+/// <summary>What the CLI prints: the contract's JSON shapes with --json, aligned tables for people otherwise.</summary>
+internal static class CliOutput
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        // Patches are full of + < > and quotes: keep them readable (the output is not embedded in HTML).
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private static readonly string[] DiffHeader = ["STATUS", "+ADDED", "-DELETED", "OLD SIZE", "NEW SIZE", "FILE"];
+    private static readonly string[] HistoryHeader = ["#", "HASH", "TIME (UTC)", "FILES", "SKIPPED", "LABEL"];
+    private static readonly int[] DiffNumericColumns = [1, 2, 3, 4];
+    private static readonly int[] HistoryNumericColumns = [0, 3, 4];
+
+    /// <summary>history's JSON shape: <c>{"session", "workspace", "snapshots": [{"hash", "label", "time"}]}</c>.</summary>
+    internal sealed record HistoryJson(string Session, string? Workspace, IReadOnlyList<HistoryEntryJson> Snapshots);
+
+    internal sealed record HistoryEntryJson(string Hash, string? Label, DateTimeOffset Time);
+
+    public static string ToJson(object result) => result switch
+    {
+        SessionHistory h => JsonSerializer.Serialize(
+            new HistoryJson(h.Session, h.Workspace, [.. h.Snapshots.Select(s => new HistoryEntryJson(s.Hash, s.Label, s.Time))]), Json),
+        _ => JsonSerializer.Serialize(result, result.GetType(), Json),
+    };
+
+    public static string Track(TrackResult r, string? label)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"snapshot {r.Hash}");
+        if (!string.IsNullOrWhiteSpace(label))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  \"{label.Trim()}\"");
+        }
+        sb.AppendLine();
+        sb.Append(CultureInfo.InvariantCulture, $"{Count(r.Files, "file")} stored, {r.Skipped.Count} skipped");
+        sb.AppendLine(r.Skipped.Count > 0 ? " (larger than Snapshots:MaxFileBytes, left untouched by restore):" : "");
+        foreach (var path in r.Skipped)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  skipped  {path}");
+        }
+        return sb.ToString();
+    }
+
+    public static string Changes(ChangesResult r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{Count(r.Files.Count, "path")} changed since {Short(r.Since)}");
+        foreach (var path in r.Files)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {path}");
+        }
+        return sb.ToString();
+    }
+
+    public static string Diff(DiffSummary d)
+    {
+        var rows = new List<string[]> { DiffHeader };
+        foreach (var f in d.Files)
+        {
+            var approx = f.Exact ? "" : "≤";
+            rows.Add(
+            [
+                f.Status.ToString().ToLowerInvariant(),
+                f.Binary ? "binary" : approx + f.Additions.ToString("N0", CultureInfo.InvariantCulture),
+                f.Binary ? "" : approx + f.Deletions.ToString("N0", CultureInfo.InvariantCulture),
+                f.Status == FileStatus.Added ? "-" : Size(f.OldSize),
+                f.Status == FileStatus.Deleted ? "-" : Size(f.NewSize),
+                f.File,
+            ]);
+        }
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"diff {Short(d.From)}..{Short(d.To)}");
+        if (d.Files.Count > 0)
+        {
+            sb.Append(Table(rows, DiffNumericColumns));
+        }
+        sb.Append(CultureInfo.InvariantCulture,
+            $"{Count(d.FileCount, "file")} changed, +{d.Additions.ToString("N0", CultureInfo.InvariantCulture)} -{d.Deletions.ToString("N0", CultureInfo.InvariantCulture)} lines");
+        if (d.OmittedFiles > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" ({d.OmittedFiles} not listed, counted in the totals)");
+        }
+        sb.AppendLine();
+        if (d.Files.Any(f => !f.Exact))
+        {
+            sb.AppendLine("≤: upper bound (added minus deleted is still exact)");
+        }
+        return sb.ToString();
+    }
+
+    public static string Restore(RestoreResult r, string verb)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"{verb} to {Short(r.To)}: {Count(r.Written.Count, "file")} written, {r.Deleted.Count} deleted");
+        foreach (var path in r.Written)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  written  {path}");
+        }
+        foreach (var path in r.Deleted)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  deleted  {path}");
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"safety snapshot {r.Safety} (undo: restore --to {r.Safety})");
+        return sb.ToString();
+    }
+
+    public static string History(SessionHistory h)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"session {h.Session}: {h.Workspace ?? "(not bound to a workspace yet)"}");
+        if (h.Snapshots.Count == 0)
+        {
+            sb.AppendLine("no snapshots yet: run 'track --dir DIR' first");
+            return sb.ToString();
+        }
+        var rows = new List<string[]> { HistoryHeader };
+        var n = 0;
+        foreach (var s in h.Snapshots)
+        {
+            rows.Add(
+            [
+                (++n).ToString(CultureInfo.InvariantCulture),
+                s.Hash,
+                s.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                s.Files.ToString("N0", CultureInfo.InvariantCulture),
+                s.Skipped.ToString("N0", CultureInfo.InvariantCulture),
+                s.Label ?? "",
+            ]);
+        }
+        sb.Append(Table(rows, HistoryNumericColumns));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{Count(h.Snapshots.Count, "snapshot")}");
+        return sb.ToString();
+    }
+
+    /// <summary>A byte count for people: B, KiB, MiB or GiB.</summary>
+    public static string Size(long bytes) => bytes switch
+    {
+        < 1024 => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        < 1024L * 1024 * 1024 => (bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+        _ => (bytes / (1024.0 * 1024 * 1024)).ToString("0.00", CultureInfo.InvariantCulture) + " GiB",
+    };
+
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
+
+    private static string Count(int n, string noun) =>
+        n.ToString("N0", CultureInfo.InvariantCulture) + " " + (n == 1 ? noun : noun + "s");
+
+    private static string Table(List<string[]> rows, int[] rightAligned)
+    {
+        var widths = new int[rows[0].Length];
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+        var sb = new StringBuilder();
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+            {
+                var last = i == row.Length - 1;
+                var cell = rightAligned.Contains(i) ? row[i].PadLeft(widths[i]) : last ? row[i] : row[i].PadRight(widths[i]);
+                sb.Append(cell);
+                if (!last)
+                {
+                    sb.Append("  ");
+                }
+            }
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Diff;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace AgentSnapshots;
+
+/// <summary>
+/// Reads two trees from a workspace's object store and returns their size-capped summary. Stateless: the store
+/// is only read, so any number of these may run beside the workspace's single writer.
+/// </summary>
+[StatelessWorker]
+public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, ILogger<DiffWorkerGrain> logger) : Grain, IDiffWorkerGrain
+{
+    public async Task<DiffSummary> Summarize(string workspaceId, string from, string to)
+    {
+        SessionIds.CheckWorkspaceId(workspaceId);
+        var fromId = WorkspaceIdentity.ParseHash(from, "from");
+        var toId = WorkspaceIdentity.ParseHash(to, "to");
+        var storeDir = Path.Combine(options.Value.WorkspacesDirectory, workspaceId);
+        if (!Directory.Exists(storeDir))
+        {
+            throw new SnapshotRequestException(RequestError.UnknownSnapshot,
+                $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
+        }
+
+        if (cache.TryGet(storeDir, fromId, toId, out var cached))
+        {
+            return cached;
+        }
+
+        var started = Stopwatch.StartNew();
+        var summary = await Task.Run(() =>
+        {
+            var store = ObjectStore.Open(storeDir);
+            return new DiffSummaryBuilder(store, options.Value.Summary).Summarize(fromId, toId);
+        });
+        cache.Add(storeDir, fromId, toId, summary);
+        var elapsed = started.Elapsed;
+        LogSummarized(workspaceId, summary.From, summary.To, summary.FileCount, elapsed);
+        return summary;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Summarized {WorkspaceId} {From}..{To}: {FileCount} files in {Elapsed}")]
+    private partial void LogSummarized(string workspaceId, string from, string to, int fileCount, TimeSpan elapsed);
+}

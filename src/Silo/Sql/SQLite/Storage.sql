@@ -1,0 +1,100 @@
+-- AgentSnapshots grain storage on SQLite, for the Orleans ADO.NET storage provider (invariant "System.Data.SQLite").
+-- Written for this project from the provider's parameter/result contract. The silo applies this file at start;
+-- every statement is idempotent, so applying it again changes nothing (query texts are refreshed in place).
+--
+-- Contract, as the provider uses it:
+--   parameters  GrainIdHash, GrainTypeHash (int), GrainIdN0, GrainIdN1 (long), GrainTypeString,
+--               GrainIdExtensionString (text or NULL), ServiceId, GrainStateVersion (int or NULL), PayloadBinary (blob)
+--   read        returns PayloadBinary, Version (no row: the state was never written)
+--   write       returns NewGrainStateVersion; no row means a version conflict
+--   clear       returns the new version; no row means a version conflict
+--   delete      returns the deleted version + 1; no row means a version conflict
+
+CREATE TABLE IF NOT EXISTS OrleansQuery
+(
+    QueryKey  TEXT NOT NULL PRIMARY KEY,
+    QueryText TEXT NOT NULL
+);
+
+-- One row per grain state. A missing key extension is stored as '' so that no part of the key is NULL
+-- (SQLite treats NULLs as distinct in keys). The hashes lead the key so lookups narrow quickly.
+CREATE TABLE IF NOT EXISTS OrleansGrainState
+(
+    ServiceId              TEXT    NOT NULL,
+    GrainTypeHash          INTEGER NOT NULL,
+    GrainIdHash            INTEGER NOT NULL,
+    GrainTypeString        TEXT    NOT NULL,
+    GrainIdN0              INTEGER NOT NULL,
+    GrainIdN1              INTEGER NOT NULL,
+    GrainIdExtensionString TEXT    NOT NULL DEFAULT '',
+    PayloadBinary          BLOB    NULL,
+    Version                INTEGER NOT NULL,
+    ModifiedOnUtc          TEXT    NOT NULL,
+    PRIMARY KEY (ServiceId, GrainTypeHash, GrainIdHash, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString)
+) WITHOUT ROWID;
+
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ReadFromStorageKey', '
+SELECT PayloadBinary, Version
+FROM OrleansGrainState
+WHERE ServiceId = @ServiceId
+  AND GrainTypeHash = @GrainTypeHash AND GrainIdHash = @GrainIdHash
+  AND GrainTypeString = @GrainTypeString
+  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+  AND GrainIdExtensionString = IFNULL(@GrainIdExtensionString, '''');
+')
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = excluded.QueryText;
+
+-- Optimistic concurrency: an existing row is updated only from the version the grain read; a new row is
+-- inserted only when the grain read no version. Exactly one of the two statements can return a row.
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', '
+UPDATE OrleansGrainState
+SET PayloadBinary = @PayloadBinary,
+    Version = Version + 1,
+    ModifiedOnUtc = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now'')
+WHERE ServiceId = @ServiceId
+  AND GrainTypeHash = @GrainTypeHash AND GrainIdHash = @GrainIdHash
+  AND GrainTypeString = @GrainTypeString
+  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+  AND GrainIdExtensionString = IFNULL(@GrainIdExtensionString, '''')
+  AND @GrainStateVersion IS NOT NULL AND Version = @GrainStateVersion
+RETURNING Version AS NewGrainStateVersion;
+
+INSERT INTO OrleansGrainState
+    (ServiceId, GrainTypeHash, GrainIdHash, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString,
+     PayloadBinary, Version, ModifiedOnUtc)
+SELECT @ServiceId, @GrainTypeHash, @GrainIdHash, @GrainTypeString, @GrainIdN0, @GrainIdN1, IFNULL(@GrainIdExtensionString, ''''),
+       @PayloadBinary, 1, strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now'')
+WHERE @GrainStateVersion IS NULL
+ON CONFLICT DO NOTHING
+RETURNING Version AS NewGrainStateVersion;
+')
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = excluded.QueryText;
+
+-- Clear keeps the row (and its version line) but drops the payload.
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('ClearStorageKey', '
+UPDATE OrleansGrainState
+SET PayloadBinary = NULL,
+    Version = Version + 1,
+    ModifiedOnUtc = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now'')
+WHERE ServiceId = @ServiceId
+  AND GrainTypeHash = @GrainTypeHash AND GrainIdHash = @GrainIdHash
+  AND GrainTypeString = @GrainTypeString
+  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+  AND GrainIdExtensionString = IFNULL(@GrainIdExtensionString, '''')
+  AND @GrainStateVersion IS NOT NULL AND Version = @GrainStateVersion
+RETURNING Version;
+')
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = excluded.QueryText;
+
+-- Used instead of ClearStorageKey when the provider is configured with DeleteStateOnClear.
+INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('DeleteStorageKey', '
+DELETE FROM OrleansGrainState
+WHERE ServiceId = @ServiceId
+  AND GrainTypeHash = @GrainTypeHash AND GrainIdHash = @GrainIdHash
+  AND GrainTypeString = @GrainTypeString
+  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+  AND GrainIdExtensionString = IFNULL(@GrainIdExtensionString, '''')
+  AND @GrainStateVersion IS NOT NULL AND Version = @GrainStateVersion
+RETURNING Version + 1;
+')
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = excluded.QueryText;
