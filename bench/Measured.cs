@@ -8,7 +8,11 @@ internal sealed record Measured(TimeSpan Wall, long PeakBytes, string Output)
 {
     private const string GnuTime = "/usr/bin/time";
 
-    public static Measured Run(string workingDirectory, string? stdin, string file, params string[] args)
+    public static Measured Run(string workingDirectory, string? stdin, string file, params string[] args) =>
+        Run(workingDirectory, stdin, keepOutput: true, file, args);
+
+    /// <summary>Like <see cref="Run(string, string?, string, string[])"/>; without <paramref name="keepOutput"/> stdout is read and dropped, as a pipe to /dev/null would.</summary>
+    public static Measured Run(string workingDirectory, string? stdin, bool keepOutput, string file, params string[] args)
     {
         var useTime = File.Exists(GnuTime);
         var psi = new ProcessStartInfo(useTime ? GnuTime : file)
@@ -28,7 +32,7 @@ internal sealed record Measured(TimeSpan Wall, long PeakBytes, string Output)
         foreach (var a in args) psi.ArgumentList.Add(a);
         var sw = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
-        var stdoutTask = p.StandardOutput.ReadToEndAsync();
+        var stdoutTask = keepOutput ? p.StandardOutput.ReadToEndAsync() : Drain(p.StandardOutput.BaseStream);
         var stderrTask = p.StandardError.ReadToEndAsync();
         long sampledPeak = 0;
         if (stdin is not null)
@@ -56,5 +60,11 @@ internal sealed record Measured(TimeSpan Wall, long PeakBytes, string Output)
             peak = long.Parse(stderr[(marker + "maxrss-kib=".Length)..].Trim(), CultureInfo.InvariantCulture) * 1024;
         }
         return new Measured(sw.Elapsed, peak, stdout);
+    }
+
+    private static async Task<string> Drain(Stream output)
+    {
+        await output.CopyToAsync(Stream.Null);
+        return "";
     }
 }

@@ -1,1 +1,18 @@
-return 0; // the scenario runner lands with the client SDK
+using AgentSnapshots.Bench;
+
+// dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
+var names = args.Length > 0 ? args : Scenario.All.Select(s => s.Name).ToArray();
+var unknown = names.Except(Scenario.All.Select(s => s.Name)).ToList();
+if (unknown.Count > 0)
+{
+    Console.Error.WriteLine($"unknown scenario(s): {string.Join(", ", unknown)}; known: {string.Join(", ", Scenario.All.Select(s => s.Name))}");
+    return 2;
+}
+var siloDll = Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll");
+Console.WriteLine($"AgentSnapshots benchmark, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; seed script {Scenario.SeedScript}");
+var allMet = true;
+foreach (var scenario in Scenario.All.Where(s => names.Contains(s.Name)))
+{
+    allMet &= await BenchRun.RunAsync(scenario, siloDll);
+}
+return allMet ? 0 : 1;

@@ -185,6 +185,45 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
         Assert.Equal([GatewayPortOf(survivor)], gateways);
     }
 
+    [Fact]
+    public async Task A_silo_that_vanished_without_a_word_is_voted_dead_through_the_table()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var versionBefore = await TableVersionAsync(_clusterId, ct);
+
+        // A row for a silo that is gone (nothing listens on its port), as a SIGKILLed silo leaves behind.
+        var ghostPort = FreePort();
+        // A generation like a silo's own (seconds since 2022); a far older one counts as retired and is not probed.
+        var ghostGeneration = (int)(DateTime.UtcNow - new DateTime(2022, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds - 30;
+        await using (var connection = new NpgsqlConnection(Db))
+        {
+            await connection.OpenAsync(ct);
+            // Joined the way a silo joins (version-checked insert), then never heard from again.
+            await using var insert = new NpgsqlCommand(
+                """
+                SELECT agentsnapshots_membership_insert(@c, '127.0.0.1', @p, @g, 'ghost', 'ghost-host', 3, 0,
+                       now(), now(), (SELECT version FROM agentsnapshots_membership_version WHERE deploymentid = @c))
+                """, connection);
+            insert.Parameters.AddWithValue("c", _clusterId);
+            insert.Parameters.AddWithValue("p", ghostPort);
+            insert.Parameters.AddWithValue("g", ghostGeneration);
+            Assert.True((bool)(await insert.ExecuteScalarAsync(ct))!);
+        }
+
+        // The live silos notice it on a table refresh, fail to probe it, and declare it dead with a
+        // versioned UpdateMembershipKey; they themselves stay Active.
+        await WaitUntilAsync(async () =>
+        {
+            var rows = await MembershipAsync(_clusterId, ct);
+            return rows.Any(r => r.Port == ghostPort && r.Status == Dead)
+                && rows.Count(r => r.Status == Active) == 2;
+        }, TimeSpan.FromSeconds(60), ct);
+        Assert.True(await TableVersionAsync(_clusterId, ct) >= versionBefore + 2); // the join and the death
+
+        // The cluster still serves.
+        Assert.Equal(1, (await Client.GetGrain<IPgCounterGrain>("after-ghost").Add(1)).Value);
+    }
+
     private async Task<List<(int Port, int Generation, int Status, int ProxyPort)>> MembershipAsync(string clusterId, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(Db);

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgentSnapshots.Client;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSnapshots.Bench;
+
+/// <summary>
+/// One scenario through a real silo process: track two turns, summarise them (twice), and in the same run measure
+/// git on the same trees: `git add -A` into a fresh repository per turn, `git diff --numstat`, and the floor,
+/// `git cat-file --batch` over the changed blobs.
+/// </summary>
+internal static class BenchRun
+{
+    private const long MiB = 1 << 20;
+
+    public static async Task<bool> RunAsync(Scenario scenario, string siloDll)
+    {
+        var root = Directory.CreateTempSubdirectory("agentsnapshots-bench-").FullName;
+        try
+        {
+            var workspace = Directory.CreateDirectory(Path.Combine(root, "workspace")).FullName;
+            var dataDir = Path.Combine(root, "data");
+            using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 2L << 30);
+            using var host = ClientHost(silo.GatewayPort);
+            await host.StartAsync();
+            var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
+            var session = "bench-" + scenario.Name;
+
+            // Warm up code paths on a tiny workspace so the idle figure is a steady state.
+            var warm = Directory.CreateDirectory(Path.Combine(root, "warm")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "a\n");
+            var w1 = await client.Track("warm", warm);
+            await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "b\n");
+            await client.Diff("warm", w1.Hash);
+            await Task.Delay(500);
+            var idle = ProcessMemory.ResidentBytes(silo.Pid);
+            var storedBefore = StoredStateBytes(Path.Combine(dataDir, "orleans.db"));
+
+            Console.WriteLine($"== {scenario.Name}: {scenario.Description}");
+            var tracks = new List<(TrackResult Result, TimeSpan Wall, long Peak, Measured GitAdd)>();
+            for (var turn = 1; turn <= 2; turn++)
+            {
+                scenario.WriteTurn(workspace, turn);
+                ProcessMemory.ResetPeak(silo.Pid);
+                var sw = Stopwatch.StartNew();
+                var tracked = await client.Track(session, workspace, $"turn {turn}");
+                sw.Stop();
+                var peak = ProcessMemory.PeakBytes(silo.Pid);
+                var gitDir = Path.Combine(root, $"git-add-{turn}.git");
+                Git(root, "init", "-q", "--bare", gitDir);
+                var gitAdd = Measured.Run(root, null, "git", "--git-dir", gitDir, "--work-tree", workspace, "add", "-A");
+                tracks.Add((tracked, sw.Elapsed, peak, gitAdd));
+            }
+
+            var from = tracks[0].Result.Hash;
+            var to = tracks[1].Result.Hash;
+            ProcessMemory.ResetPeak(silo.Pid);
+            var swDiff = Stopwatch.StartNew();
+            var summary = await client.Diff(session, from, to);
+            swDiff.Stop();
+            var diffPeak = ProcessMemory.PeakBytes(silo.Pid);
+            var swAgain = Stopwatch.StartNew();
+            await client.Diff(session, from, to);
+            swAgain.Stop();
+
+            var store = Path.Combine(dataDir, "workspaces", AgentSnapshots.Engine.WorkspaceIdentity.IdFor(AgentSnapshots.Engine.WorkspaceIdentity.RealPath(workspace)!));
+            var numstat = Measured.Run(root, null, "git", "--git-dir", store, "diff", "--numstat", "--no-renames", from, to);
+            var changedBlobs = Git(root, "--git-dir", store, "diff", "--raw", "--no-abbrev", "--no-renames", from, to)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .SelectMany(l => l.Split(' ').Skip(2).Take(2))
+                .Where(id => id.Trim('0').Length > 0)
+                .ToList();
+            var floor = Measured.Run(root, string.Join('\n', changedBlobs) + "\n", keepOutput: false, "git", "--git-dir", store, "cat-file", "--batch");
+            var stored = StoredStateBytes(Path.Combine(dataDir, "orleans.db")) - storedBefore;
+
+            Console.WriteLine($"   silo idle RSS {Mib(idle)}");
+            for (var i = 0; i < tracks.Count; i++)
+            {
+                var t = tracks[i];
+                Console.WriteLine($"   track turn {i + 1,-2}      {Secs(t.Wall),9}  peak {Over(t.Peak, idle),-14} | git add -A (fresh repo) {Secs(t.GitAdd.Wall),9}  peak {Mib(t.GitAdd.PeakBytes)}");
+            }
+            Console.WriteLine($"   summary            {Secs(swDiff.Elapsed),9}  peak {Over(diffPeak, idle),-14} | git diff --numstat {Secs(numstat.Wall),9}  peak {Mib(numstat.PeakBytes)}");
+            Console.WriteLine($"   summary again      {Secs(swAgain.Elapsed),9}                       | floor: git cat-file --batch over {changedBlobs.Count} changed blobs {Secs(floor.Wall)}");
+            Console.WriteLine($"   stored state       {stored:N0} bytes for 2 steps ({stored / 2:N0} per step; the session and workspace grains)");
+            Console.WriteLine($"   summary: {summary.FileCount} files, +{summary.Additions} -{summary.Deletions}");
+            var gitStats = ParseNumstat(numstat.Output);
+            foreach (var f in summary.Files)
+            {
+                var reference = gitStats.TryGetValue(f.File, out var g) ? $"git {g}" : "git: -";
+                Console.WriteLine($"     {f.File,-42} +{f.Additions,-9} -{f.Deletions,-9} exact={f.Exact,-5} binary={f.Binary,-5} | {reference}");
+            }
+
+            var checks = new List<(string Target, bool Met)>
+            {
+                ($"summary peak <= idle + 64 MiB ({Over(diffPeak, idle)})", diffPeak - idle <= 64 * MiB),
+                ($"summary wall <= 3 x floor ({Ratio(swDiff.Elapsed, floor.Wall)} x)", swDiff.Elapsed <= 3 * floor.Wall),
+                ($"summary >= 5 x faster than git diff --numstat ({Ratio(numstat.Wall, swDiff.Elapsed)} x)", numstat.Wall >= 5 * swDiff.Elapsed),
+                ($"stored state per step <= 16 KiB ({stored / 2:N0} bytes)", stored / 2 <= 16 * 1024),
+                ($"track peak <= idle + 64 MiB ({Over(tracks.Max(t => t.Peak), idle)})", tracks.Max(t => t.Peak) - idle <= 64 * MiB),
+                ($"track wall <= git add -A ({Secs(tracks[1].Wall)} vs {Secs(tracks[1].GitAdd.Wall)})", tracks[1].Wall <= tracks[1].GitAdd.Wall),
+            };
+            foreach (var (target, met) in checks)
+            {
+                Console.WriteLine($"   {(met ? "met " : "MISS")} {target}");
+            }
+            Console.WriteLine();
+            await host.StopAsync();
+            return checks.All(c => c.Met);
+        }
+        finally
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static IHost ClientHost(int gatewayPort)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
+        return builder.Build();
+    }
+
+    private static long StoredStateBytes(string database)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(SUM(LENGTH(PayloadBinary)), 0) FROM OrleansGrainState";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static Dictionary<string, string> ParseNumstat(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t'))
+            .Where(p => p.Length == 3)
+            .ToDictionary(p => p[2], p => $"+{p[0]} -{p[1]}", StringComparer.Ordinal);
+
+    private static string Git(string cwd, params string[] args) => Measured.Run(cwd, null, "git", args).Output;
+
+    private static string Secs(TimeSpan t) => t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:F0} ms" : $"{t.TotalSeconds:F2} s";
+
+    private static string Mib(long bytes) => $"{bytes / (double)MiB:F0} MiB";
+
+    private static string Over(long peak, long idle) => $"+{(peak - idle) / (double)MiB:F0} MiB";
+
+    private static string Ratio(TimeSpan a, TimeSpan b) => (a.TotalSeconds / Math.Max(b.TotalSeconds, 1e-6)).ToString("F1", CultureInfo.InvariantCulture);
+}
