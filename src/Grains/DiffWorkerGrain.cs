@@ -12,7 +12,7 @@ namespace AgentSnapshots;
 /// is only read, so any number of these may run beside the workspace's single writer.
 /// </summary>
 [StatelessWorker]
-public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, ILogger<DiffWorkerGrain> logger) : Grain, IDiffWorkerGrain
+public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, DiffGate gate, ILogger<DiffWorkerGrain> logger) : Grain, IDiffWorkerGrain
 {
     public async Task<DiffSummary> Summarize(string workspaceId, string from, string to)
     {
@@ -31,6 +31,12 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
             return cached;
         }
 
+        using var slot = await gate.EnterAsync();
+        if (cache.TryGet(storeDir, fromId, toId, out cached))
+        {
+            // Computed by another caller while this one waited for a slot.
+            return cached;
+        }
         var started = Stopwatch.StartNew();
         var summary = await Task.Run(() =>
         {

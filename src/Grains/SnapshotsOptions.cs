@@ -45,6 +45,14 @@ public sealed class SummaryOptions
     [Range(1, int.MaxValue)]
     public int MaxFiles { get; set; } = 200;
 
+    /// <summary>Summaries computed at once per silo; the silo's diff memory is bounded by this times one diff's budget.</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentDiffs { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Memory for recent summaries per silo (asking again for the same two snapshots returns at once).</summary>
+    [Range(0, long.MaxValue)]
+    public long CacheBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>
     /// Exact-diff budget: when the changed middle of a file (after its common first and last lines) holds at most
     /// this many lines on each side, the exact minimal line diff is computed on per-line hashes (8 bytes a line).

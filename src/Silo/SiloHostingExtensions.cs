@@ -16,9 +16,6 @@ public static class SiloHostingExtensions
     /// <summary>Snapshots and restores of big trees take minutes: calls wait this long before timing out.</summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromMinutes(15);
 
-    /// <summary>Memory the silo spends on remembered summaries (each is at most Snapshots:Summary:MaxSummaryBytes).</summary>
-    public const long SummaryCacheBytes = 16L * 1024 * 1024;
-
     /// <summary>
     /// Configures the host as a one-node silo: the <c>Snapshots</c> options, SQLite grain storage under
     /// <c>Snapshots:DataDir</c>, and localhost clustering on <c>Orleans:SiloPort</c>/<c>GatewayPort</c>.
@@ -61,7 +58,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<SnapshotsOptions>, SnapshotsOptionsValidator>();
         builder.Services.AddSingleton<SqliteSchema>();
         // Summaries of two trees never go stale; agents ask for the same one again and again.
-        builder.Services.AddSingleton(new SummaryCache(SummaryCacheBytes));
+        builder.Services.AddAgentSnapshotsGrainServices();
 
         builder.UseOrleans(silo =>
         {

@@ -1,0 +1,16 @@
+using AgentSnapshots.Engine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentSnapshots;
+
+public static class GrainServiceCollectionExtensions
+{
+    /// <summary>The per-silo services the grains share: the summary cache and the diff concurrency gate, sized from <see cref="SummaryOptions"/>.</summary>
+    public static IServiceCollection AddAgentSnapshotsGrainServices(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new SummaryCache(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.CacheBytes));
+        services.AddSingleton(sp => new DiffGate(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.MaxConcurrentDiffs));
+        return services;
+    }
+}
