@@ -19,6 +19,10 @@ internal sealed class TextDiffer(SummaryOptions options)
 
     private const int ContextLines = 3;
 
+    /// <summary>Files at least this large on both sides are read on two threads.</summary>
+    private const long ParallelMinBytes = 4L * 1024 * 1024;
+
+
     private int HeadBytes => Math.Max(options.MaxPreviewLineBytes, 80) + 1;
 
     private int WindowLines => Math.Clamp(options.MaxPatchBytesPerFile / 16, 64, 1024);
@@ -68,13 +72,17 @@ internal sealed class TextDiffer(SummaryOptions options)
         var window = withPreview ? WindowLines : 0;
         var ta = new Tail(options, oldSize, ra.Consumed - (hasA ? ra.Length : 0), window);
         var tb = new Tail(options, newSize, rb.Consumed - (hasB ? rb.Length : 0), window);
-        if (hasA)
+        if (hasA && hasB && Math.Min(oldSize, newSize) >= ParallelMinBytes)
         {
-            do ta.Add(ra); while (ra.Next());
+            // The two tails are independent: read them on two threads.
+            var other = Task.Run(() => ReadTail(tb, rb), cancellationToken);
+            ReadTail(ta, ra);
+            other.GetAwaiter().GetResult();
         }
-        if (hasB)
+        else
         {
-            do tb.Add(rb); while (rb.Next());
+            if (hasA) ReadTail(ta, ra);
+            if (hasB) ReadTail(tb, rb);
         }
         ra.Dispose();
         rb.Dispose();
@@ -99,14 +107,25 @@ internal sealed class TextDiffer(SummaryOptions options)
         }
         else
         {
-            var disjoint = Pass2(openOld, openNew, prefix, ta, tb, out suffix, cancellationToken);
+            var known = Tail.SuffixFromEnds(ta, tb, minTail);
+            bool disjoint;
+            if (known >= 0)
+            {
+                suffix = known;
+                // The middles are in memory when they fit: no second pass then.
+                disjoint = !Fits(t1 - suffix, t2 - suffix, maxLines) && Pass2Known(openOld, openNew, prefix, suffix, ta, tb, cancellationToken);
+            }
+            else
+            {
+                disjoint = Pass2(openOld, openNew, prefix, ta, tb, out suffix, cancellationToken);
+            }
             long mid1 = t1 - suffix, mid2 = t2 - suffix;
             if (mid1 == 0 || mid2 == 0 || disjoint)
             {
                 exact = true;
                 common = 0;
             }
-            else if (mid1 <= maxLines && mid2 <= maxLines)
+            else if (Fits(mid1, mid2, maxLines))
             {
                 (exact, common) = FromMemory(ta, tb, mid1, mid2, prefix, suffix, n1, n2, openOld, cancellationToken);
             }
@@ -126,6 +145,15 @@ internal sealed class TextDiffer(SummaryOptions options)
             allChanged: exact && common == 0);
         var (patch, truncated) = preview.Render(additions, deletions, exact);
         return new TextDiffResult(additions, deletions, exact, false, patch, truncated);
+    }
+
+    private static bool Fits(long mid1, long mid2, int maxLines) => mid1 <= maxLines && mid2 <= maxLines;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void ReadTail(Tail tail, LineReader reader)
+    {
+        do tail.Add(reader);
+        while (reader.Next());
     }
 
     private static long CommonSuffix(List<ulong> a, List<ulong> b, long limit)
@@ -190,6 +218,58 @@ internal sealed class TextDiffer(SummaryOptions options)
     }
 
     /// <summary>
+    /// Pass 2 when the common last lines are known: each side's middle lines are looked up in the other side's filter
+    /// (the two sides on two threads); returns whether the middles are proven to share no line.
+    /// </summary>
+    private bool Pass2Known(Func<Stream> openOld, Func<Stream> openNew, long prefix, long suffix, Tail ta, Tail tb, CancellationToken cancellationToken)
+    {
+        var filterA = ta.EnsureFilter();
+        var filterB = tb.EnsureFilter();
+        var maxCandidates = options.ExactDiffMaxCandidates;
+        var parallel = Math.Min(ta.Count, tb.Count) * 64 >= ParallelMinBytes;
+        var taskB = parallel
+            ? Task.Run(() => Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken), cancellationToken)
+            : null;
+        var candidatesA = Candidates(openOld, prefix, ta.Count - suffix, filterB, maxCandidates, cancellationToken);
+        var candidatesB = taskB is null
+            ? Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken)
+            : taskB.GetAwaiter().GetResult();
+        return candidatesA is not null && candidatesB is not null && SortedDisjoint(candidatesA, candidatesB);
+    }
+
+    /// <summary>The hashes of lines [prefix, prefix + count) that the other side's filter may hold; null past the cap.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static List<ulong>? Candidates(Func<Stream> open, long prefix, long count, LineFilter other, int maxCandidates, CancellationToken cancellationToken)
+    {
+        using var reader = new LineReader(open(), 1, cancellationToken);
+        reader.Skip(prefix);
+        var candidates = new List<ulong>();
+        var batch = new FilterBatch(other);
+        for (var i = 0L; i < count && reader.Next(); i++)
+        {
+            batch.Find(reader.Hash, candidates);
+            if (candidates.Count > maxCandidates) return null;
+        }
+        batch.FlushFind(candidates);
+        return candidates.Count > maxCandidates ? null : candidates;
+    }
+
+    private static bool SortedDisjoint(List<ulong> a, List<ulong> b)
+    {
+        a.Sort();
+        b.Sort();
+        int x = 0, y = 0;
+        while (x < a.Count && y < b.Count)
+        {
+            var c = a[x].CompareTo(b[y]);
+            if (c == 0) return false;
+            if (c < 0) x++;
+            else y++;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Pass 2: finds the common last lines (<paramref name="suffix"/>) by pairing the tails' ends line by line, and
     /// returns whether the middles are proven to share no line.
     /// </summary>
@@ -250,18 +330,7 @@ internal sealed class TextDiffer(SummaryOptions options)
             }
         }
         suffix = run;
-        if (!proofOpen) return false;
-        candidatesA.Sort();
-        candidatesB.Sort();
-        int x = 0, y = 0;
-        while (x < candidatesA.Count && y < candidatesB.Count)
-        {
-            var c = candidatesA[x].CompareTo(candidatesB[y]);
-            if (c == 0) return false;
-            if (c < 0) x++;
-            else y++;
-        }
-        return true;
+        return proofOpen && SortedDisjoint(candidatesA, candidatesB);
     }
 
     /// <summary>One side's lines after the common first lines, as pass 1 saw them.</summary>
@@ -272,9 +341,29 @@ internal sealed class TextDiffer(SummaryOptions options)
         public LineFilter? Filter { get; private set; }
         public List<PreviewLine> Window { get; } = [];
 
+        private const int EndLines = 64;
+        private FilterBatch? _batch;
+        private readonly ulong[] _end = new ulong[EndLines];
+
+        /// <summary>
+        /// The common last lines' count if the two tails' last lines tell it (fewer than they hold in common, or all of
+        /// the shorter tail), else -1.
+        /// </summary>
+        public static long SuffixFromEnds(Tail a, Tail b, long minTail)
+        {
+            var limit = Math.Min(minTail, EndLines);
+            long s = 0;
+            while (s < limit && a._end[(int)((a.Count - 1 - s) % EndLines)] == b._end[(int)((b.Count - 1 - s) % EndLines)])
+            {
+                s++;
+            }
+            return s < limit || s == minTail ? s : -1;
+        }
+
         /// <summary>Whether some of the tail's hashes were not kept.</summary>
         public bool Overflow => Count > Hashes.Count;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void Add(LineReader reader)
         {
             if (Count < options.ExactDiffMaxLines)
@@ -283,22 +372,28 @@ internal sealed class TextDiffer(SummaryOptions options)
             }
             else
             {
-                Filter ??= CreateFilter(reader);
+                if (_batch is null)
+                {
+                    Filter = CreateFilter(reader);
+                    _batch = new FilterBatch(Filter);
+                }
+                _batch.Add(reader.Hash);
             }
-            Filter?.Add(reader.Hash);
             if (Window.Count < windowLines)
             {
                 Window.Add(PreviewLine.From(reader));
             }
+            _end[(int)(Count % EndLines)] = reader.Hash;
             Count++;
         }
 
         public LineFilter EnsureFilter()
         {
+            _batch?.FlushAdd();
             if (Filter is null)
             {
                 Filter = LineFilter.Create(Count, options.ExactDiffFilterBytes);
-                foreach (var h in Hashes) Filter.Add(h);
+                Filter.AddMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Hashes));
             }
             return Filter;
         }
@@ -311,7 +406,7 @@ internal sealed class TextDiffer(SummaryOptions options)
             var left = Math.Max(blobSize - reader.Consumed, 0);
             var estimate = (long)Math.Min(Count + 1 + (left / average), long.MaxValue / 64);
             var filter = LineFilter.Create(estimate, options.ExactDiffFilterBytes);
-            foreach (var h in Hashes) filter.Add(h);
+            filter.AddMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Hashes));
             return filter;
         }
     }
