@@ -37,6 +37,7 @@ internal sealed class LineFilter
     }
 
     /// <summary>Adds a batch: the loads of independent keys overlap, which hides most cache misses.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AddMany(ReadOnlySpan<ulong> hashes)
     {
         var words = _words;
@@ -47,6 +48,7 @@ internal sealed class LineFilter
     }
 
     /// <summary>Appends the keys of <paramref name="hashes"/> that may be in the filter to <paramref name="hits"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FindMany(ReadOnlySpan<ulong> hashes, List<ulong> hits)
     {
         var words = _words;

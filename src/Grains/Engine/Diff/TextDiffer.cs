@@ -273,6 +273,7 @@ internal sealed class TextDiffer(SummaryOptions options)
     /// Pass 2: finds the common last lines (<paramref name="suffix"/>) by pairing the tails' ends line by line, and
     /// returns whether the middles are proven to share no line.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool Pass2(Func<Stream> openOld, Func<Stream> openNew, long prefix, Tail ta, Tail tb, out long suffix, CancellationToken cancellationToken)
     {
         var filterA = ta.EnsureFilter();
@@ -287,19 +288,21 @@ internal sealed class TextDiffer(SummaryOptions options)
         var candidatesB = new List<ulong>();
         var maxCandidates = options.ExactDiffMaxCandidates;
         var proofOpen = true;
+        var findA = new FilterBatch(filterB);
+        var findB = new FilterBatch(filterA);
         for (long i = t1 - minTail; i > 0 && ra.Next(); i--)
         {
-            if (proofOpen && filterB.MayContain(ra.Hash))
+            if (proofOpen)
             {
-                candidatesA.Add(ra.Hash);
+                findA.Find(ra.Hash, candidatesA);
                 if (candidatesA.Count > maxCandidates) proofOpen = false;
             }
         }
         for (long i = t2 - minTail; i > 0 && rb.Next(); i--)
         {
-            if (proofOpen && filterA.MayContain(rb.Hash))
+            if (proofOpen)
             {
-                candidatesB.Add(rb.Hash);
+                findB.Find(rb.Hash, candidatesB);
                 if (candidatesB.Count > maxCandidates) proofOpen = false;
             }
         }
@@ -318,19 +321,15 @@ internal sealed class TextDiffer(SummaryOptions options)
                 run = 0;
             }
             if (!proofOpen) continue;
-            if (filterB.MayContain(ra.Hash))
-            {
-                candidatesA.Add(ra.Hash);
-                if (candidatesA.Count > maxCandidates) proofOpen = false;
-            }
-            if (filterA.MayContain(rb.Hash))
-            {
-                candidatesB.Add(rb.Hash);
-                if (candidatesB.Count > maxCandidates) proofOpen = false;
-            }
+            findA.Find(ra.Hash, candidatesA);
+            findB.Find(rb.Hash, candidatesB);
+            if (candidatesA.Count > maxCandidates || candidatesB.Count > maxCandidates) proofOpen = false;
         }
         suffix = run;
-        return proofOpen && SortedDisjoint(candidatesA, candidatesB);
+        if (!proofOpen) return false;
+        findA.FlushFind(candidatesA);
+        findB.FlushFind(candidatesB);
+        return candidatesA.Count <= maxCandidates && candidatesB.Count <= maxCandidates && SortedDisjoint(candidatesA, candidatesB);
     }
 
     /// <summary>One side's lines after the common first lines, as pass 1 saw them.</summary>
