@@ -101,6 +101,7 @@ public sealed class DiffStatsTests : IDisposable
             ("late-nul.txt", EntryMode.RegularFile, _fx.Blob(Lines(0, 2000))),
             ("typechange", EntryMode.Symlink, _fx.Blob("somewhere")),
             ("dir/nested.txt", EntryMode.RegularFile, _fx.Blob(text)),
+            ("submodule", EntryMode.Gitlink, GitObjectId.Parse(new string('1', 40))),
         ]);
         var binary2 = (byte[])binary.Clone();
         binary2[10] = (byte)'z';
@@ -113,6 +114,7 @@ public sealed class DiffStatsTests : IDisposable
             ("typechange", EntryMode.RegularFile, _fx.Blob("somewhere\nelse\n")),
             ("dir/nested.txt", EntryMode.RegularFile, _fx.Blob(text + "more\n")),
             ("empty-added", EntryMode.RegularFile, _fx.Blob("")),
+            ("submodule", EntryMode.Gitlink, GitObjectId.Parse(new string('2', 40))),
         ]);
         var summary = _fx.Summarize(from, to, Options(budget));
         _fx.AssertMatchesGit(from, to, summary, requireExact: true);
@@ -126,6 +128,7 @@ public sealed class DiffStatsTests : IDisposable
         Assert.True(byName["bin.dat"].Binary);
         Assert.Equal("", byName["bin.dat"].Patch);
         Assert.False(byName["late-nul.txt"].Binary);
+        Assert.Equal((1L, 1L), (byName["submodule"].Additions, byName["submodule"].Deletions));
         Assert.Equal((1L, 1L), (byName["link"].Additions, byName["link"].Deletions));
         Assert.Contains("-target/one\n\\ No newline at end of file\n+target/two\n\\ No newline at end of file\n", byName["link"].Patch, StringComparison.Ordinal);
     }
@@ -213,5 +216,23 @@ public sealed class DiffStatsTests : IDisposable
         var f = summary.Files.Single(x => x.File == "long.txt");
         Assert.True(f.Truncated);
         Assert.True(f.Patch.Length < 8 * 1024, f.Patch.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed class DiffCancellationTests : IDisposable
+{
+    private readonly DiffFixture _fx = new();
+
+    public void Dispose() => _fx.Dispose();
+
+    [Fact]
+    public void A_cancelled_summary_throws()
+    {
+        var from = _fx.Tree(new Dictionary<string, string> { ["a.txt"] = "a\n" });
+        var to = _fx.Tree(new Dictionary<string, string> { ["a.txt"] = "b\n" });
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var builder = new AgentSnapshots.Engine.Diff.DiffSummaryBuilder(_fx.Store, new SummaryOptions());
+        Assert.ThrowsAny<OperationCanceledException>(() => builder.Summarize(from, to, cts.Token));
     }
 }
