@@ -72,7 +72,7 @@ internal sealed class TextDiffer(SummaryOptions options)
         var window = withPreview ? WindowLines : 0;
         var ta = new Tail(options, oldSize, ra.Consumed - (hasA ? ra.Length : 0), window);
         var tb = new Tail(options, newSize, rb.Consumed - (hasB ? rb.Length : 0), window);
-        if (hasA && hasB && Math.Min(oldSize, newSize) >= ParallelMinBytes)
+        if (hasA && hasB && Math.Min(oldSize, newSize) >= ParallelMinBytes && Environment.ProcessorCount > 1)
         {
             // The two tails are independent: read them on two threads.
             var other = Task.Run(() => ReadTail(tb, rb), cancellationToken);
@@ -226,7 +226,7 @@ internal sealed class TextDiffer(SummaryOptions options)
         var filterA = ta.EnsureFilter();
         var filterB = tb.EnsureFilter();
         var maxCandidates = options.ExactDiffMaxCandidates;
-        var parallel = Math.Min(ta.Count, tb.Count) * 64 >= ParallelMinBytes;
+        var parallel = Math.Min(ta.Count, tb.Count) * 64 >= ParallelMinBytes && Environment.ProcessorCount > 1;
         var taskB = parallel
             ? Task.Run(() => Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken), cancellationToken)
             : null;

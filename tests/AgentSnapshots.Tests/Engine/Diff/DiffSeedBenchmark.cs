@@ -45,9 +45,17 @@ public sealed class DiffSeedBenchmark(ITestOutputHelper output) : IDisposable
         var options = new SummaryOptions();
         var builder = new AgentSnapshots.Engine.Diff.DiffSummaryBuilder(store, options);
         builder.Summarize(trees[0], trees[1]); // warm up (JIT)
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        var rssBefore = StatusBytes("VmRSS");
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var summary = builder.Summarize(trees[0], trees[1]);
         var ours = watch.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var peakGrowth = StatusBytes("VmHWM") - rssBefore;
 
         var list = _dir.Combine("blobs.txt");
         File.WriteAllText(list, string.Concat(blobs.Select(b => b.ToHex() + "\n")));
@@ -59,7 +67,7 @@ public sealed class DiffSeedBenchmark(ITestOutputHelper output) : IDisposable
         var gitDiff = watch.Elapsed;
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"summary {ours.TotalSeconds:F2} s; git cat-file --batch {floor.TotalSeconds:F2} s (ratio {ours / floor:F2}); git diff --numstat {gitDiff.TotalSeconds:F2} s (speedup {gitDiff / ours:F1}x)"));
+            $"summary {ours.TotalSeconds:F2} s wall, {cpu.TotalSeconds:F2} s CPU, peak RSS +{peakGrowth / 1048576.0:F0} MiB; git cat-file --batch {floor.TotalSeconds:F2} s (ratio {ours / floor:F2}); git diff --numstat {gitDiff.TotalSeconds:F2} s (speedup {gitDiff / ours:F1}x)"));
         output.WriteLine(numstat);
         foreach (var f in summary.Files)
         {
@@ -91,6 +99,12 @@ public sealed class DiffSeedBenchmark(ITestOutputHelper output) : IDisposable
             }
         }
         return store.WriteTree(entries);
+    }
+
+    private static long StatusBytes(string field)
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 
     private static string FindSeedScript()

@@ -35,6 +35,8 @@ public sealed class DiffStatsTests : IDisposable
             ("middle-delete", baseText, Lines(0, 50) + Lines(150, 50), true),
             ("region-rewrite", baseText, Lines(0, 50) + Lines(0, 120, "rewritten") + Lines(150, 50), true),
             ("full-rewrite", baseText, Lines(0, 180, "other"), true),
+            ("long-region-rewrite", Lines(0, 400), Lines(0, 100) + Lines(0, 80, "fresh") + Lines(200, 200), true),
+            ("long-region-shared", Lines(0, 400), Lines(0, 100) + Lines(150, 10) + Lines(0, 80, "fresh") + Lines(200, 200), false),
             ("seed-like", Lines(0, 300, "turn 1"), Lines(0, 300, "turn 2"), true),
             ("crlf", baseText, baseText.Replace("\n", "\r\n", StringComparison.Ordinal), true),
             ("crlf-one-line", baseText, Lines(0, 10) + "line 10\r\n" + Lines(11, 189), true),
