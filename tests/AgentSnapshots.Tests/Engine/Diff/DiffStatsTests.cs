@@ -10,12 +10,18 @@ public sealed class DiffStatsTests : IDisposable
 
     public void Dispose() => _fx.Dispose();
 
-    /// <summary>Budgets: the defaults, and one so small that every non-trivial middle takes the streaming path.</summary>
-    public static TheoryData<string> Budgets => new() { "default", "tiny" };
+    /// <summary>
+    /// Budgets: the defaults; one so small that every non-trivial middle takes the streaming path (filters, second
+    /// pass); and one whose Myers work budget runs out at once.
+    /// </summary>
+    public static TheoryData<string> Budgets => new() { "default", "tiny", "nowork" };
 
-    private static SummaryOptions Options(string budget) => budget == "tiny"
-        ? new SummaryOptions { ExactDiffMaxLines = 4, ExactDiffFilterBytes = 4096, MaxFiles = 1000, MaxSummaryBytes = 1 << 30 }
-        : new SummaryOptions { MaxFiles = 1000, MaxSummaryBytes = 1 << 30 };
+    private static SummaryOptions Options(string budget) => budget switch
+    {
+        "tiny" => new SummaryOptions { ExactDiffMaxLines = 4, ExactDiffFilterBytes = 4096, MaxFiles = 1000, MaxSummaryBytes = 1 << 30 },
+        "nowork" => new SummaryOptions { ExactDiffMaxWork = 1, MaxFiles = 1000, MaxSummaryBytes = 1 << 30 },
+        _ => new SummaryOptions { MaxFiles = 1000, MaxSummaryBytes = 1 << 30 },
+    };
 
     private static string Lines(int from, int count, string tag = "line") =>
         string.Concat(Enumerable.Range(from, count).Select(i => $"{tag} {i}\n"));
@@ -81,6 +87,11 @@ public sealed class DiffStatsTests : IDisposable
             {
                 Assert.True(f.Exact, $"{name} should be exact with the {budget} budget");
             }
+        }
+        if (budget != "default")
+        {
+            // The bounded path is exercised: some files report honest upper bounds.
+            Assert.Contains(summary.Files, f => !f.Exact);
         }
     }
 
