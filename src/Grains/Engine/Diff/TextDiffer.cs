@@ -169,7 +169,7 @@ internal sealed class TextDiffer(SummaryOptions options)
         return s;
     }
 
-    /// <summary>Exact counts from the middles' hashes held in memory; (false, 0) when the work budget runs out.</summary>
+    /// <summary>Exact counts from the middles' hashes held in memory; upper bounds (not exact) when the work budget runs out.</summary>
     private (bool Exact, long Common) FromMemory(
         Tail ta, Tail tb, long mid1, long mid2, long prefix, long suffix, long n1, long n2,
         Func<Stream> openOld, CancellationToken cancellationToken)
@@ -192,8 +192,8 @@ internal sealed class TextDiffer(SummaryOptions options)
         {
             CountCommon(openOld, keys, prefix, n1 - suffix, n1, cancellationToken);
         }
-        var common = XdiffCount.CommonLines(oldMiddle, newMiddle, keys, n1, n2, options.ExactDiffMaxWork);
-        return common < 0 ? (false, 0) : (true, common);
+        var (common, exact) = XdiffCount.CommonLines(oldMiddle, newMiddle, keys, n1, n2, options.ExactDiffMaxWork);
+        return (exact, common);
     }
 
     /// <summary>Counts the middle lines' occurrences among the common lines: lines [0, prefix) and [suffixStart, lines) of the old side.</summary>
