@@ -22,7 +22,6 @@ internal sealed class TextDiffer(SummaryOptions options)
     /// <summary>Files at least this large on both sides are read on two threads.</summary>
     private const long ParallelMinBytes = 4L * 1024 * 1024;
 
-
     private int HeadBytes => Math.Max(options.MaxPreviewLineBytes, 80) + 1;
 
     private int WindowLines => Math.Clamp(options.MaxPatchBytesPerFile / 16, 64, 1024);
@@ -75,9 +74,7 @@ internal sealed class TextDiffer(SummaryOptions options)
         if (hasA && hasB && Math.Min(oldSize, newSize) >= ParallelMinBytes && Environment.ProcessorCount > 1)
         {
             // The two tails are independent: read them on two threads.
-            var other = Task.Run(() => ReadTail(tb, rb), cancellationToken);
-            ReadTail(ta, ra);
-            other.GetAwaiter().GetResult();
+            RunBoth(() => ReadTail(ta, ra), () => ReadTail(tb, rb));
         }
         else
         {
@@ -145,6 +142,24 @@ internal sealed class TextDiffer(SummaryOptions options)
             allChanged: exact && common == 0);
         var (patch, truncated) = preview.Render(additions, deletions, exact);
         return new TextDiffResult(additions, deletions, exact, false, patch, truncated);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="second"/> on the thread pool and <paramref name="first"/> here; returns when both are done
+    /// (never leaving the other running on a shared reader), rethrowing the first failure.
+    /// </summary>
+    private static void RunBoth(Action first, Action second)
+    {
+        var task = Task.Run(second, CancellationToken.None);
+        try
+        {
+            first();
+        }
+        finally
+        {
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+        }
+        task.GetAwaiter().GetResult();
     }
 
     private static bool Fits(long mid1, long mid2, int maxLines) => mid1 <= maxLines && mid2 <= maxLines;
@@ -227,13 +242,18 @@ internal sealed class TextDiffer(SummaryOptions options)
         var filterB = tb.EnsureFilter();
         var maxCandidates = options.ExactDiffMaxCandidates;
         var parallel = Math.Min(ta.Count, tb.Count) * 64 >= ParallelMinBytes && Environment.ProcessorCount > 1;
-        var taskB = parallel
-            ? Task.Run(() => Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken), cancellationToken)
-            : null;
-        var candidatesA = Candidates(openOld, prefix, ta.Count - suffix, filterB, maxCandidates, cancellationToken);
-        var candidatesB = taskB is null
-            ? Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken)
-            : taskB.GetAwaiter().GetResult();
+        List<ulong>? candidatesA = null, candidatesB = null;
+        void SideA() => candidatesA = Candidates(openOld, prefix, ta.Count - suffix, filterB, maxCandidates, cancellationToken);
+        void SideB() => candidatesB = Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken);
+        if (parallel)
+        {
+            RunBoth(SideA, SideB);
+        }
+        else
+        {
+            SideA();
+            SideB();
+        }
         return candidatesA is not null && candidatesB is not null && SortedDisjoint(candidatesA, candidatesB);
     }
 
