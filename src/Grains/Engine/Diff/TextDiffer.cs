@@ -4,13 +4,15 @@ namespace AgentSnapshots.Engine.Diff;
 internal sealed record TextDiffResult(long Additions, long Deletions, bool Exact, bool Binary, string Patch, bool Truncated);
 
 /// <summary>
-/// Diffs two blobs in bounded memory, streaming them in chunks.
-/// Pass 1 reads both sides in lockstep over their common first lines, then each side's remaining lines ("tail"):
-/// it counts them, keeps the hashes of the first <see cref="SummaryOptions.ExactDiffMaxLines"/> of each tail, a line
-/// filter of longer tails, and the first lines' text for the preview. When a tail is too long to keep, pass 2 streams
-/// both sides again, pairing the tails' ends line by line to find the common last lines, and looks up every middle line
-/// in the other side's filter to prove that the middles share no line (then the counts are exact). Middles that fit
-/// the budget get git's exact count (<see cref="XdiffCount"/>); otherwise upper bounds are reported.
+/// Diffs two blobs in bounded memory, streaming them in chunks (lines are compared by 64-bit hash and length).
+/// Pass 1 reads both sides in lockstep over their common first lines, then each side's remaining lines ("tail"; the two
+/// tails on two threads for large files): it counts them, keeps the hashes of the first
+/// <see cref="SummaryOptions.ExactDiffMaxLines"/> and of the last 64 lines of each tail, a line filter of longer tails,
+/// and the first lines' text for the preview. The common last lines come from the kept hashes when they tell;
+/// otherwise pass 2 streams both sides again pairing the tails' ends line by line. Middles (what lies between the
+/// common first and last lines) that fit the budget get git's exact count (<see cref="XdiffCount"/>). Larger middles
+/// are exact when no line is common to both: each middle line is looked up in the other side's filter (pass 2) and
+/// the few hits of both sides are compared exactly; otherwise upper bounds are reported.
 /// </summary>
 internal sealed class TextDiffer(SummaryOptions options)
 {
