@@ -67,7 +67,7 @@ public sealed class SummaryOptions
 
     /// <summary>Most memory one side's line filter may take when proving that two large middles share no line.</summary>
     [Range(4096, 1L << 30)]
-    public long ExactDiffFilterBytes { get; set; } = 16L * 1024 * 1024;
+    public long ExactDiffFilterBytes { get; set; } = 8L * 1024 * 1024;
 
     /// <summary>Most filter hits (possible common lines) kept per side for that proof; beyond it the file reports bounds.</summary>
     [Range(0, 1 << 28)]

@@ -67,6 +67,7 @@ internal sealed class LineReader : IDisposable
     }
 
     /// <summary>Reads the next line; false at the end of the stream.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Next()
     {
         while (true)
@@ -101,6 +102,7 @@ internal sealed class LineReader : IDisposable
     }
 
     /// <summary>Skips up to <paramref name="count"/> lines without hashing them; returns how many were skipped.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public long Skip(long count)
     {
         long skipped = 0;

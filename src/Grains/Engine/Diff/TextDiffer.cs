@@ -4,13 +4,15 @@ namespace AgentSnapshots.Engine.Diff;
 internal sealed record TextDiffResult(long Additions, long Deletions, bool Exact, bool Binary, string Patch, bool Truncated);
 
 /// <summary>
-/// Diffs two blobs in bounded memory, streaming them in chunks.
-/// Pass 1 reads both sides in lockstep over their common first lines, then each side's remaining lines ("tail"):
-/// it counts them, keeps the hashes of the first <see cref="SummaryOptions.ExactDiffMaxLines"/> of each tail, a line
-/// filter of longer tails, and the first lines' text for the preview. When a tail is too long to keep, pass 2 streams
-/// both sides again, pairing the tails' ends line by line to find the common last lines, and looks up every middle line
-/// in the other side's filter to prove that the middles share no line (then the counts are exact). Middles that fit
-/// the budget get git's exact count (<see cref="XdiffCount"/>); otherwise upper bounds are reported.
+/// Diffs two blobs in bounded memory, streaming them in chunks (lines are compared by 64-bit hash and length).
+/// Pass 1 reads both sides in lockstep over their common first lines, then each side's remaining lines ("tail"; the two
+/// tails on two threads for large files): it counts them, keeps the hashes of the first
+/// <see cref="SummaryOptions.ExactDiffMaxLines"/> and of the last 64 lines of each tail, a line filter of longer tails,
+/// and the first lines' text for the preview. The common last lines come from the kept hashes when they tell;
+/// otherwise pass 2 streams both sides again pairing the tails' ends line by line. Middles (what lies between the
+/// common first and last lines) that fit the budget get git's exact count (<see cref="XdiffCount"/>). Larger middles
+/// are exact when no line is common to both: each middle line is looked up in the other side's filter (pass 2) and
+/// the few hits of both sides are compared exactly; otherwise upper bounds are reported.
 /// </summary>
 internal sealed class TextDiffer(SummaryOptions options)
 {
@@ -18,6 +20,9 @@ internal sealed class TextDiffer(SummaryOptions options)
     public const int BinaryProbeBytes = 8000;
 
     private const int ContextLines = 3;
+
+    /// <summary>Files at least this large on both sides are read on two threads.</summary>
+    private const long ParallelMinBytes = 4L * 1024 * 1024;
 
     private int HeadBytes => Math.Max(options.MaxPreviewLineBytes, 80) + 1;
 
@@ -68,13 +73,15 @@ internal sealed class TextDiffer(SummaryOptions options)
         var window = withPreview ? WindowLines : 0;
         var ta = new Tail(options, oldSize, ra.Consumed - (hasA ? ra.Length : 0), window);
         var tb = new Tail(options, newSize, rb.Consumed - (hasB ? rb.Length : 0), window);
-        if (hasA)
+        if (hasA && hasB && Math.Min(oldSize, newSize) >= ParallelMinBytes && Environment.ProcessorCount > 1)
         {
-            do ta.Add(ra); while (ra.Next());
+            // The two tails are independent: read them on two threads.
+            RunBoth(() => ReadTail(ta, ra), () => ReadTail(tb, rb));
         }
-        if (hasB)
+        else
         {
-            do tb.Add(rb); while (rb.Next());
+            if (hasA) ReadTail(ta, ra);
+            if (hasB) ReadTail(tb, rb);
         }
         ra.Dispose();
         rb.Dispose();
@@ -99,14 +106,25 @@ internal sealed class TextDiffer(SummaryOptions options)
         }
         else
         {
-            var disjoint = Pass2(openOld, openNew, prefix, ta, tb, out suffix, cancellationToken);
+            var known = Tail.SuffixFromEnds(ta, tb, minTail);
+            bool disjoint;
+            if (known >= 0)
+            {
+                suffix = known;
+                // The middles are in memory when they fit: no second pass then.
+                disjoint = !Fits(t1 - suffix, t2 - suffix, maxLines) && Pass2Known(openOld, openNew, prefix, suffix, ta, tb, cancellationToken);
+            }
+            else
+            {
+                disjoint = Pass2(openOld, openNew, prefix, ta, tb, out suffix, cancellationToken);
+            }
             long mid1 = t1 - suffix, mid2 = t2 - suffix;
             if (mid1 == 0 || mid2 == 0 || disjoint)
             {
                 exact = true;
                 common = 0;
             }
-            else if (mid1 <= maxLines && mid2 <= maxLines)
+            else if (Fits(mid1, mid2, maxLines))
             {
                 (exact, common) = FromMemory(ta, tb, mid1, mid2, prefix, suffix, n1, n2, openOld, cancellationToken);
             }
@@ -128,6 +146,33 @@ internal sealed class TextDiffer(SummaryOptions options)
         return new TextDiffResult(additions, deletions, exact, false, patch, truncated);
     }
 
+    /// <summary>
+    /// Runs <paramref name="second"/> on the thread pool and <paramref name="first"/> here; returns when both are done
+    /// (never leaving the other running on a shared reader), rethrowing the first failure.
+    /// </summary>
+    private static void RunBoth(Action first, Action second)
+    {
+        var task = Task.Run(second, CancellationToken.None);
+        try
+        {
+            first();
+        }
+        finally
+        {
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+        }
+        task.GetAwaiter().GetResult();
+    }
+
+    private static bool Fits(long mid1, long mid2, int maxLines) => mid1 <= maxLines && mid2 <= maxLines;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void ReadTail(Tail tail, LineReader reader)
+    {
+        do tail.Add(reader);
+        while (reader.Next());
+    }
+
     private static long CommonSuffix(List<ulong> a, List<ulong> b, long limit)
     {
         long s = 0;
@@ -141,7 +186,7 @@ internal sealed class TextDiffer(SummaryOptions options)
         return s;
     }
 
-    /// <summary>Exact counts from the middles' hashes held in memory; (false, 0) when the work budget runs out.</summary>
+    /// <summary>Exact counts from the middles' hashes held in memory; upper bounds (not exact) when the work budget runs out.</summary>
     private (bool Exact, long Common) FromMemory(
         Tail ta, Tail tb, long mid1, long mid2, long prefix, long suffix, long n1, long n2,
         Func<Stream> openOld, CancellationToken cancellationToken)
@@ -164,8 +209,8 @@ internal sealed class TextDiffer(SummaryOptions options)
         {
             CountCommon(openOld, keys, prefix, n1 - suffix, n1, cancellationToken);
         }
-        var common = XdiffCount.CommonLines(oldMiddle, newMiddle, keys, n1, n2, options.ExactDiffMaxWork);
-        return common < 0 ? (false, 0) : (true, common);
+        var (common, exact) = XdiffCount.CommonLines(oldMiddle, newMiddle, keys, n1, n2, options.ExactDiffMaxWork);
+        return (exact, common);
     }
 
     /// <summary>Counts the middle lines' occurrences among the common lines: lines [0, prefix) and [suffixStart, lines) of the old side.</summary>
@@ -190,9 +235,67 @@ internal sealed class TextDiffer(SummaryOptions options)
     }
 
     /// <summary>
+    /// Pass 2 when the common last lines are known: each side's middle lines are looked up in the other side's filter
+    /// (the two sides on two threads); returns whether the middles are proven to share no line.
+    /// </summary>
+    private bool Pass2Known(Func<Stream> openOld, Func<Stream> openNew, long prefix, long suffix, Tail ta, Tail tb, CancellationToken cancellationToken)
+    {
+        var filterA = ta.EnsureFilter();
+        var filterB = tb.EnsureFilter();
+        var maxCandidates = options.ExactDiffMaxCandidates;
+        var parallel = Math.Min(ta.Count, tb.Count) * 64 >= ParallelMinBytes && Environment.ProcessorCount > 1;
+        List<ulong>? candidatesA = null, candidatesB = null;
+        void SideA() => candidatesA = Candidates(openOld, prefix, ta.Count - suffix, filterB, maxCandidates, cancellationToken);
+        void SideB() => candidatesB = Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken);
+        if (parallel)
+        {
+            RunBoth(SideA, SideB);
+        }
+        else
+        {
+            SideA();
+            SideB();
+        }
+        return candidatesA is not null && candidatesB is not null && SortedDisjoint(candidatesA, candidatesB);
+    }
+
+    /// <summary>The hashes of lines [prefix, prefix + count) that the other side's filter may hold; null past the cap.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static List<ulong>? Candidates(Func<Stream> open, long prefix, long count, LineFilter other, int maxCandidates, CancellationToken cancellationToken)
+    {
+        using var reader = new LineReader(open(), 1, cancellationToken);
+        reader.Skip(prefix);
+        var candidates = new List<ulong>();
+        var batch = new FilterBatch(other);
+        for (var i = 0L; i < count && reader.Next(); i++)
+        {
+            batch.Find(reader.Hash, candidates);
+            if (candidates.Count > maxCandidates) return null;
+        }
+        batch.FlushFind(candidates);
+        return candidates.Count > maxCandidates ? null : candidates;
+    }
+
+    private static bool SortedDisjoint(List<ulong> a, List<ulong> b)
+    {
+        a.Sort();
+        b.Sort();
+        int x = 0, y = 0;
+        while (x < a.Count && y < b.Count)
+        {
+            var c = a[x].CompareTo(b[y]);
+            if (c == 0) return false;
+            if (c < 0) x++;
+            else y++;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Pass 2: finds the common last lines (<paramref name="suffix"/>) by pairing the tails' ends line by line, and
     /// returns whether the middles are proven to share no line.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool Pass2(Func<Stream> openOld, Func<Stream> openNew, long prefix, Tail ta, Tail tb, out long suffix, CancellationToken cancellationToken)
     {
         var filterA = ta.EnsureFilter();
@@ -207,19 +310,21 @@ internal sealed class TextDiffer(SummaryOptions options)
         var candidatesB = new List<ulong>();
         var maxCandidates = options.ExactDiffMaxCandidates;
         var proofOpen = true;
+        var findA = new FilterBatch(filterB);
+        var findB = new FilterBatch(filterA);
         for (long i = t1 - minTail; i > 0 && ra.Next(); i--)
         {
-            if (proofOpen && filterB.MayContain(ra.Hash))
+            if (proofOpen)
             {
-                candidatesA.Add(ra.Hash);
+                findA.Find(ra.Hash, candidatesA);
                 if (candidatesA.Count > maxCandidates) proofOpen = false;
             }
         }
         for (long i = t2 - minTail; i > 0 && rb.Next(); i--)
         {
-            if (proofOpen && filterA.MayContain(rb.Hash))
+            if (proofOpen)
             {
-                candidatesB.Add(rb.Hash);
+                findB.Find(rb.Hash, candidatesB);
                 if (candidatesB.Count > maxCandidates) proofOpen = false;
             }
         }
@@ -238,30 +343,15 @@ internal sealed class TextDiffer(SummaryOptions options)
                 run = 0;
             }
             if (!proofOpen) continue;
-            if (filterB.MayContain(ra.Hash))
-            {
-                candidatesA.Add(ra.Hash);
-                if (candidatesA.Count > maxCandidates) proofOpen = false;
-            }
-            if (filterA.MayContain(rb.Hash))
-            {
-                candidatesB.Add(rb.Hash);
-                if (candidatesB.Count > maxCandidates) proofOpen = false;
-            }
+            findA.Find(ra.Hash, candidatesA);
+            findB.Find(rb.Hash, candidatesB);
+            if (candidatesA.Count > maxCandidates || candidatesB.Count > maxCandidates) proofOpen = false;
         }
         suffix = run;
         if (!proofOpen) return false;
-        candidatesA.Sort();
-        candidatesB.Sort();
-        int x = 0, y = 0;
-        while (x < candidatesA.Count && y < candidatesB.Count)
-        {
-            var c = candidatesA[x].CompareTo(candidatesB[y]);
-            if (c == 0) return false;
-            if (c < 0) x++;
-            else y++;
-        }
-        return true;
+        findA.FlushFind(candidatesA);
+        findB.FlushFind(candidatesB);
+        return candidatesA.Count <= maxCandidates && candidatesB.Count <= maxCandidates && SortedDisjoint(candidatesA, candidatesB);
     }
 
     /// <summary>One side's lines after the common first lines, as pass 1 saw them.</summary>
@@ -272,9 +362,29 @@ internal sealed class TextDiffer(SummaryOptions options)
         public LineFilter? Filter { get; private set; }
         public List<PreviewLine> Window { get; } = [];
 
+        private const int EndLines = 64;
+        private FilterBatch? _batch;
+        private readonly ulong[] _end = new ulong[EndLines];
+
+        /// <summary>
+        /// The common last lines' count if the two tails' last lines tell it (fewer than they hold in common, or all of
+        /// the shorter tail), else -1.
+        /// </summary>
+        public static long SuffixFromEnds(Tail a, Tail b, long minTail)
+        {
+            var limit = Math.Min(minTail, EndLines);
+            long s = 0;
+            while (s < limit && a._end[(int)((a.Count - 1 - s) % EndLines)] == b._end[(int)((b.Count - 1 - s) % EndLines)])
+            {
+                s++;
+            }
+            return s < limit || s == minTail ? s : -1;
+        }
+
         /// <summary>Whether some of the tail's hashes were not kept.</summary>
         public bool Overflow => Count > Hashes.Count;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void Add(LineReader reader)
         {
             if (Count < options.ExactDiffMaxLines)
@@ -283,22 +393,28 @@ internal sealed class TextDiffer(SummaryOptions options)
             }
             else
             {
-                Filter ??= CreateFilter(reader);
+                if (_batch is null)
+                {
+                    Filter = CreateFilter(reader);
+                    _batch = new FilterBatch(Filter);
+                }
+                _batch.Add(reader.Hash);
             }
-            Filter?.Add(reader.Hash);
             if (Window.Count < windowLines)
             {
                 Window.Add(PreviewLine.From(reader));
             }
+            _end[(int)(Count % EndLines)] = reader.Hash;
             Count++;
         }
 
         public LineFilter EnsureFilter()
         {
+            _batch?.FlushAdd();
             if (Filter is null)
             {
                 Filter = LineFilter.Create(Count, options.ExactDiffFilterBytes);
-                foreach (var h in Hashes) Filter.Add(h);
+                Filter.AddMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Hashes));
             }
             return Filter;
         }
@@ -311,7 +427,7 @@ internal sealed class TextDiffer(SummaryOptions options)
             var left = Math.Max(blobSize - reader.Consumed, 0);
             var estimate = (long)Math.Min(Count + 1 + (left / average), long.MaxValue / 64);
             var filter = LineFilter.Create(estimate, options.ExactDiffFilterBytes);
-            foreach (var h in Hashes) filter.Add(h);
+            filter.AddMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Hashes));
             return filter;
         }
     }

@@ -66,13 +66,14 @@ internal static class XdiffCount
 
     /// <summary>
     /// The length of the common subsequence xdiff finds between the middles (so deletions = old middle − it,
-    /// additions = new middle − it), or -1 when the work budget runs out first.
+    /// additions = new middle − it), exact; or, when the work budget runs out first, the length of some common
+    /// subsequence of the lines xdiff keeps (at most xdiff's, so the counts it gives are upper bounds), not exact.
     /// </summary>
-    public static long CommonLines(
+    public static (long Common, bool Exact) CommonLines(
         ReadOnlySpan<ulong> oldMiddle, ReadOnlySpan<ulong> newMiddle, Dictionary<ulong, KeyCounts> keys,
         long oldLines, long newLines, long maxWork)
     {
-        if (oldMiddle.IsEmpty || newMiddle.IsEmpty) return 0;
+        if (oldMiddle.IsEmpty || newMiddle.IsEmpty) return (0, true);
         var mlimOld = MultiMatchLimit(oldLines);
         var mlimNew = MultiMatchLimit(newLines);
         var disOld = new byte[oldMiddle.Length];
@@ -92,8 +93,50 @@ internal static class XdiffCount
         var keptOld = Keep(oldMiddle, disOld);
         var keptNew = Keep(newMiddle, disNew);
         var d = MyersDistance(keptOld, keptNew, maxWork);
-        if (d < 0) return -1;
-        return (keptOld.Length + keptNew.Length - d) / 2;
+        if (d < 0) return (SomeCommonLines(keptOld, keptNew), false);
+        return ((keptOld.Length + keptNew.Length - d) / 2, true);
+    }
+
+    /// <summary>
+    /// A common subsequence's length in O(N log N): the common first and last lines, plus the longest increasing run
+    /// of lines that occur once in each sequence (patience diff's anchors).
+    /// </summary>
+    public static long SomeCommonLines(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        var start = 0;
+        while (start < a.Length && start < b.Length && a[start] == b[start]) start++;
+        int endA = a.Length, endB = b.Length;
+        while (endA > start && endB > start && a[endA - 1] == b[endB - 1])
+        {
+            endA--;
+            endB--;
+        }
+        long common = start + (a.Length - endA);
+        a = a[start..endA];
+        b = b[start..endB];
+        // Position in b of each line that occurs once in a and once in b (-1: more than once).
+        var inB = new Dictionary<ulong, int>(b.Length);
+        for (var j = 0; j < b.Length; j++)
+        {
+            ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(inB, b[j], out var exists);
+            slot = exists ? -1 : j;
+        }
+        var seenInA = new Dictionary<ulong, int>(a.Length);
+        foreach (var h in a)
+        {
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(seenInA, h, out _)++;
+        }
+        // Longest increasing subsequence of those positions, in a's order (patience sorting).
+        var tails = new List<int>();
+        foreach (var h in a)
+        {
+            if (seenInA[h] != 1 || !inB.TryGetValue(h, out var j) || j < 0) continue;
+            var at = tails.BinarySearch(j);
+            if (at < 0) at = ~at;
+            if (at == tails.Count) tails.Add(j);
+            else tails[at] = j;
+        }
+        return common + tails.Count;
     }
 
     private static ulong[] Keep(ReadOnlySpan<ulong> lines, byte[] dis)

@@ -10,12 +10,18 @@ public sealed class DiffStatsTests : IDisposable
 
     public void Dispose() => _fx.Dispose();
 
-    /// <summary>Budgets: the defaults, and one so small that every non-trivial middle takes the streaming path.</summary>
-    public static TheoryData<string> Budgets => new() { "default", "tiny" };
+    /// <summary>
+    /// Budgets: the defaults; one so small that every non-trivial middle takes the streaming path (filters, second
+    /// pass); and one whose Myers work budget runs out at once.
+    /// </summary>
+    public static TheoryData<string> Budgets => new() { "default", "tiny", "nowork" };
 
-    private static SummaryOptions Options(string budget) => budget == "tiny"
-        ? new SummaryOptions { ExactDiffMaxLines = 4, ExactDiffFilterBytes = 4096, MaxFiles = 1000, MaxSummaryBytes = 1 << 30 }
-        : new SummaryOptions { MaxFiles = 1000, MaxSummaryBytes = 1 << 30 };
+    private static SummaryOptions Options(string budget) => budget switch
+    {
+        "tiny" => new SummaryOptions { ExactDiffMaxLines = 4, ExactDiffFilterBytes = 4096, MaxFiles = 1000, MaxSummaryBytes = 1 << 30 },
+        "nowork" => new SummaryOptions { ExactDiffMaxWork = 1, MaxFiles = 1000, MaxSummaryBytes = 1 << 30 },
+        _ => new SummaryOptions { MaxFiles = 1000, MaxSummaryBytes = 1 << 30 },
+    };
 
     private static string Lines(int from, int count, string tag = "line") =>
         string.Concat(Enumerable.Range(from, count).Select(i => $"{tag} {i}\n"));
@@ -35,6 +41,8 @@ public sealed class DiffStatsTests : IDisposable
             ("middle-delete", baseText, Lines(0, 50) + Lines(150, 50), true),
             ("region-rewrite", baseText, Lines(0, 50) + Lines(0, 120, "rewritten") + Lines(150, 50), true),
             ("full-rewrite", baseText, Lines(0, 180, "other"), true),
+            ("long-region-rewrite", Lines(0, 400), Lines(0, 100) + Lines(0, 80, "fresh") + Lines(200, 200), true),
+            ("long-region-shared", Lines(0, 400), Lines(0, 100) + Lines(150, 10) + Lines(0, 80, "fresh") + Lines(200, 200), false),
             ("seed-like", Lines(0, 300, "turn 1"), Lines(0, 300, "turn 2"), true),
             ("crlf", baseText, baseText.Replace("\n", "\r\n", StringComparison.Ordinal), true),
             ("crlf-one-line", baseText, Lines(0, 10) + "line 10\r\n" + Lines(11, 189), true),
@@ -80,6 +88,11 @@ public sealed class DiffStatsTests : IDisposable
                 Assert.True(f.Exact, $"{name} should be exact with the {budget} budget");
             }
         }
+        if (budget != "default")
+        {
+            // The bounded path is exercised: some files report honest upper bounds.
+            Assert.Contains(summary.Files, f => !f.Exact);
+        }
     }
 
     [Theory]
@@ -101,6 +114,7 @@ public sealed class DiffStatsTests : IDisposable
             ("late-nul.txt", EntryMode.RegularFile, _fx.Blob(Lines(0, 2000))),
             ("typechange", EntryMode.Symlink, _fx.Blob("somewhere")),
             ("dir/nested.txt", EntryMode.RegularFile, _fx.Blob(text)),
+            ("submodule", EntryMode.Gitlink, GitObjectId.Parse(new string('1', 40))),
         ]);
         var binary2 = (byte[])binary.Clone();
         binary2[10] = (byte)'z';
@@ -113,6 +127,7 @@ public sealed class DiffStatsTests : IDisposable
             ("typechange", EntryMode.RegularFile, _fx.Blob("somewhere\nelse\n")),
             ("dir/nested.txt", EntryMode.RegularFile, _fx.Blob(text + "more\n")),
             ("empty-added", EntryMode.RegularFile, _fx.Blob("")),
+            ("submodule", EntryMode.Gitlink, GitObjectId.Parse(new string('2', 40))),
         ]);
         var summary = _fx.Summarize(from, to, Options(budget));
         _fx.AssertMatchesGit(from, to, summary, requireExact: true);
@@ -126,6 +141,7 @@ public sealed class DiffStatsTests : IDisposable
         Assert.True(byName["bin.dat"].Binary);
         Assert.Equal("", byName["bin.dat"].Patch);
         Assert.False(byName["late-nul.txt"].Binary);
+        Assert.Equal((1L, 1L), (byName["submodule"].Additions, byName["submodule"].Deletions));
         Assert.Equal((1L, 1L), (byName["link"].Additions, byName["link"].Deletions));
         Assert.Contains("-target/one\n\\ No newline at end of file\n+target/two\n\\ No newline at end of file\n", byName["link"].Patch, StringComparison.Ordinal);
     }
@@ -213,5 +229,23 @@ public sealed class DiffStatsTests : IDisposable
         var f = summary.Files.Single(x => x.File == "long.txt");
         Assert.True(f.Truncated);
         Assert.True(f.Patch.Length < 8 * 1024, f.Patch.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed class DiffCancellationTests : IDisposable
+{
+    private readonly DiffFixture _fx = new();
+
+    public void Dispose() => _fx.Dispose();
+
+    [Fact]
+    public void A_cancelled_summary_throws()
+    {
+        var from = _fx.Tree(new Dictionary<string, string> { ["a.txt"] = "a\n" });
+        var to = _fx.Tree(new Dictionary<string, string> { ["a.txt"] = "b\n" });
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var builder = new AgentSnapshots.Engine.Diff.DiffSummaryBuilder(_fx.Store, new SummaryOptions());
+        Assert.ThrowsAny<OperationCanceledException>(() => builder.Summarize(from, to, cts.Token));
     }
 }
