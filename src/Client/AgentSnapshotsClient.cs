@@ -52,6 +52,18 @@ public sealed class AgentSnapshotsClient(IClusterClient client)
     public Task<SessionHistory> History(string sessionId, CancellationToken cancellationToken = default) =>
         Session(sessionId).History().WaitAsync(cancellationToken);
 
+    /// <summary>Disk used by the session's workspace store (objects, bytes), snapshots kept and sessions.</summary>
+    public Task<WorkspaceUsage> Usage(string sessionId, CancellationToken cancellationToken = default) =>
+        Session(sessionId).Usage().WaitAsync(cancellationToken);
+
+    /// <summary>Applies retention to the session's workspace now and deletes the objects no kept snapshot reaches.</summary>
+    public Task<CollectionReport> Collect(string sessionId, CancellationToken cancellationToken = default) =>
+        Session(sessionId).Collect().WaitAsync(cancellationToken);
+
+    /// <summary>Deletes the session; its snapshots no other session recorded are freed by the next collection.</summary>
+    public Task<DeletedSession> Delete(string sessionId, CancellationToken cancellationToken = default) =>
+        Session(sessionId).Delete().WaitAsync(cancellationToken);
+
     private static string RelativeTo(string workspace, string path)
     {
         var full = Path.GetFullPath(path);

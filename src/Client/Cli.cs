@@ -124,6 +124,15 @@ internal static class Cli
             case "history":
                 var history = await client.History(cli.Session);
                 return (history, CliOutput.History(history));
+            case "usage":
+                var usage = await client.Usage(cli.Session);
+                return (usage, CliOutput.Usage(usage));
+            case "gc":
+                var collected = await client.Collect(cli.Session);
+                return (collected, CliOutput.Collected(collected));
+            case "delete":
+                var deleted = await client.Delete(cli.Session);
+                return (deleted, CliOutput.Deleted(deleted));
             default:
                 throw new UsageException($"unknown verb '{cli.Verb}'.");
         }
@@ -135,6 +144,8 @@ internal static class Cli
         "changes" => "comparing with the workspace",
         "diff" => cli.To is null ? "snapshotting and summarizing" : "summarizing",
         "restore" or "revert" => "restoring",
+        "usage" => "measuring the store",
+        "gc" => "collecting",
         _ => "working",
     };
 

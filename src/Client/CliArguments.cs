@@ -20,7 +20,7 @@ internal sealed record CliArguments(
     public const string DefaultSession = "default";
     public const string SessionVariable = "AGENTSNAPSHOTS_SESSION";
 
-    public static readonly string[] Verbs = ["track", "changes", "diff", "restore", "revert", "history"];
+    public static readonly string[] Verbs = ["track", "changes", "diff", "restore", "revert", "history", "usage", "gc", "delete"];
 
     /// <summary>Parses the arguments; null means help was asked for.</summary>
     public static CliArguments? Parse(IReadOnlyList<string> args)
@@ -127,7 +127,7 @@ internal sealed record CliArguments(
                     throw new UsageException("revert needs at least one FILE after --to HASH (paths relative to the workspace).");
                 }
                 break;
-            case "history": Allow(); break;
+            case "history" or "usage" or "gc" or "delete": Allow(); break;
         }
         if (verb != "revert" && files.Count > 0)
         {
@@ -167,6 +167,11 @@ internal sealed record CliArguments(
                                               taken first, so 'restore --to SAFETY' undoes it
           revert  --to HASH FILE...           the same for the listed files only (paths relative to the workspace)
           history                             the session's snapshots, oldest first
+          usage                               disk used by the session's workspace store, snapshots kept, sessions
+          gc                                  apply the retention policy (Snapshots:Retention) now and delete
+                                              what no kept snapshot needs
+          delete                              delete the session; its snapshots no other session keeps are
+                                              freed by the next gc
 
         options:
           --session ID         the session: 1-128 letters, digits or . _ : -

@@ -145,6 +145,30 @@ internal static class CliOutput
         return sb.ToString();
     }
 
+    public static string Usage(WorkspaceUsage u)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"workspace {u.Workspace}: {u.Directory ?? "(directory unknown)"}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  store      {Size(u.Bytes)} in {Count(u.Objects, "object")}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  snapshots  {u.Snapshots.ToString("N0", CultureInfo.InvariantCulture)} kept");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  sessions   {u.Sessions.ToString("N0", CultureInfo.InvariantCulture)}");
+        return sb.ToString();
+    }
+
+    public static string Collected(CollectionReport r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"gc {r.Workspace}: {Count(r.DroppedSnapshots, "snapshot")} dropped by retention, {Count(r.ObjectsDeleted, "object")} deleted, {Size(r.BytesFreed)} freed");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  remaining  {Size(r.Remaining.Bytes)} in {Count(r.Remaining.Objects, "object")}");
+        return sb.ToString();
+    }
+
+    public static string Deleted(DeletedSession d) =>
+        d.Workspace is null
+            ? $"session {d.Session} deleted (it had no snapshots){Environment.NewLine}"
+            : $"session {d.Session} deleted: {Count(d.Snapshots, "snapshot")} released in {d.Directory} (freed by the next gc){Environment.NewLine}";
+
     /// <summary>A byte count for people: B, KiB, MiB or GiB.</summary>
     public static string Size(long bytes) => bytes switch
     {
@@ -156,7 +180,7 @@ internal static class CliOutput
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 
-    private static string Count(int n, string noun) =>
+    private static string Count(long n, string noun) =>
         n.ToString("N0", CultureInfo.InvariantCulture) + " " + (n == 1 ? noun : noun + "s");
 
     private static string Table(List<string[]> rows, int[] rightAligned)

@@ -19,4 +19,16 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<RestoreResult> Revert(string to, IReadOnlyList<string> files);
 
     Task<SessionHistory> History();
+
+    /// <summary>Disk used by the session's workspace store, the snapshots it keeps and its sessions.</summary>
+    Task<WorkspaceUsage> Usage();
+
+    /// <summary>Applies the retention policy to the session's workspace now and frees what nothing keeps.</summary>
+    Task<CollectionReport> Collect();
+
+    /// <summary>
+    /// Deletes the session: its history and binding are cleared and its workspace forgets it, so snapshots no other
+    /// session recorded are freed by the next collection. Deleting an unknown session is not an error.
+    /// </summary>
+    Task<DeletedSession> Delete();
 }

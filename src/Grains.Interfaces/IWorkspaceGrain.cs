@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace AgentSnapshots;
 
 /// <summary>
@@ -23,7 +25,45 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// or null if it has no record of them.
     /// </summary>
     Task<SnapshotCounts?> CountsOf(string hash);
+
+    /// <summary>
+    /// Like <see cref="Snapshot"/>, and records the snapshot as one of <paramref name="sessionId"/>'s in the same turn,
+    /// so retention keeps it (and no collection can run between writing it and recording it).
+    /// </summary>
+    Task<TrackResult> Track(string directory, string sessionId);
+
+    /// <summary>Like <see cref="Restore"/>, and records the safety snapshot as one of <paramref name="sessionId"/>'s.</summary>
+    Task<RestoreResult> RestoreFor(string directory, string to, IReadOnlyList<string>? files, string sessionId);
+
+    /// <summary>
+    /// The hashes this workspace keeps for <paramref name="sessionId"/> and the ones it dropped recently.
+    /// Read-only, so it interleaves with a long snapshot instead of waiting behind it.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<RetainedSnapshots> Retained(string sessionId);
+
+    /// <summary>
+    /// Records snapshots a session took before the workspace kept a catalogue (hash, time, safety), unless they were
+    /// dropped since; returns the number recorded.
+    /// </summary>
+    Task<int> Adopt(string sessionId, IReadOnlyList<AdoptedSnapshot> snapshots);
+
+    /// <summary>Forgets <paramref name="sessionId"/>: snapshots no other session recorded are dropped, freed by the next collection.</summary>
+    Task<int> Release(string sessionId);
+
+    /// <summary>Disk used by the workspace's store, snapshots kept, sessions.</summary>
+    Task<WorkspaceUsage> Usage();
+
+    /// <summary>Applies retention now and deletes the objects no kept snapshot reaches (deletion only, never a repack).</summary>
+    Task<CollectionReport> Collect();
 }
+
+/// <summary>A snapshot a session recorded before its workspace kept a catalogue.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AdoptedSnapshot(
+    [property: Id(0)] string Hash,
+    [property: Id(1)] DateTimeOffset Time,
+    [property: Id(2)] bool Safety);
 
 /// <summary>How many files a snapshot holds and how many it skipped.</summary>
 [GenerateSerializer, Immutable]

@@ -23,6 +23,8 @@ public sealed class SnapshotsOptions
 
     public SummaryOptions Summary { get; set; } = new();
 
+    public RetentionOptions Retention { get; set; } = new();
+
     /// <summary>The roots in force: the configured ones, or the user's home directory.</summary>
     public IReadOnlyList<string> EffectiveWorkspaceRoots =>
         WorkspaceRoots.Count > 0
@@ -80,4 +82,36 @@ public sealed class SummaryOptions
     /// <summary>Lines of a patch preview are cut after this many bytes.</summary>
     [Range(16, 1 << 20)]
     public int MaxPreviewLineBytes { get; set; } = 256;
+}
+
+/// <summary>
+/// The <c>Snapshots:Retention</c> section: which snapshots a workspace keeps, and when it frees the disk of the others.
+/// A snapshot is kept if it is among the last <see cref="KeepLast"/> snapshots of any session that recorded it, or
+/// was recorded less than <see cref="KeepYoungerThan"/> ago. Then, while the store is larger than <see cref="MaxBytes"/>
+/// (or the workspace records more than <see cref="MaxSnapshots"/>), the oldest kept ones are dropped too, except each
+/// session's latest snapshot and safety snapshots younger than <see cref="KeepYoungerThan"/>, which are never dropped.
+/// </summary>
+public sealed class RetentionOptions
+{
+    /// <summary>Snapshots kept per session, newest first, whatever their age.</summary>
+    [Range(1, 1_000_000)]
+    public int KeepLast { get; set; } = 100;
+
+    /// <summary>Snapshots recorded less than this long ago are kept, however many there are.</summary>
+    public TimeSpan KeepYoungerThan { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Most disk one workspace's object store should use; above it the oldest unprotected snapshots go.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxBytes { get; set; } = 10L << 30;
+
+    /// <summary>Most snapshots one workspace records (it bounds the workspace's stored state to about 1 MiB).</summary>
+    [Range(2, 100_000)]
+    public int MaxSnapshots { get; set; } = 10_000;
+
+    /// <summary>Retention and collection run by themselves after this many recorded snapshots of a workspace (0: only on 'gc').</summary>
+    [Range(0, int.MaxValue)]
+    public int CollectEvery { get; set; } = 50;
+
+    /// <summary>Unreachable objects younger than this are not deleted yet (a snapshot being written elsewhere is never cut).</summary>
+    public TimeSpan Grace { get; set; } = TimeSpan.FromMinutes(5);
 }
