@@ -150,7 +150,8 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         for (var parent = Path.GetDirectoryName(relativePath.Replace('/', Path.DirectorySeparatorChar)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
         {
             var absolute = Path.Join(root, parent);
-            if (IsSymlink(absolute) || !Directory.Exists(absolute) || Directory.EnumerateFileSystemEntries(absolute).Any()) return;
+            // RawDirectory also sees names .NET cannot (not valid UTF-8), so a directory holding only those is kept.
+            if (IsSymlink(absolute) || !Directory.Exists(absolute) || !RawDirectory.IsEmpty(absolute)) return;
             Directory.Delete(absolute);
         }
     }
