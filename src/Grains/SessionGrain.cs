@@ -88,12 +88,22 @@ public sealed partial class SessionGrain(
         var (workspaceId, directory) = RequireTracked(verb);
         var toHash = RequireOwnSnapshot(to, "--to");
         var workspace = GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId);
+        var label = $"safety: before {verb} to {toHash[..8]}";
+
+        // The safety snapshot is in the history before anything is touched: a restore that fails halfway, or a silo
+        // that dies during it, leaves the way back listed. (The engine's own safety snapshot is the same tree unless
+        // the workspace changed in between; then that one is recorded too.)
+        var before = await workspace.Snapshot(directory);
+        Record(before.Hash, label, before.Files, before.Skipped.Count);
+        await state.WriteStateAsync();
 
         var result = await workspace.Restore(directory, toHash, files);
-        var stats = await workspace.CountsOf(result.Safety);
-        var label = $"safety: before {verb} to {toHash[..8]}";
-        Record(result.Safety, label, stats?.Files ?? 0, stats?.Skipped ?? 0);
-        await state.WriteStateAsync();
+        if (!string.Equals(result.Safety, before.Hash, StringComparison.Ordinal))
+        {
+            var stats = await workspace.CountsOf(result.Safety);
+            Record(result.Safety, label, stats?.Files ?? 0, stats?.Skipped ?? 0);
+            await state.WriteStateAsync();
+        }
         LogRestored(SessionId, verb, toHash, result.Safety, result.Written.Count, result.Deleted.Count);
         return result;
     }
