@@ -20,8 +20,32 @@ public static partial class SessionIds
         if (!IsValidSessionId(id))
         {
             throw new SnapshotRequestException(RequestError.MalformedId,
-                $"Session id '{id}' is not accepted: use 1 to {MaxLength} characters from letters, digits and . _ : -");
+                $"Session id '{Shown(id)}' is not accepted: use 1 to {MaxLength} characters from letters, digits and . _ : -");
         }
+    }
+
+    /// <summary>
+    /// A client-supplied value as an error message shows it: control characters escaped (\n, \t, \0, \xNN) so the
+    /// message stays one line, and cut after 200 characters.
+    /// </summary>
+    public static string Shown(string? value)
+    {
+        if (value is null) return "";
+        var sb = new System.Text.StringBuilder(Math.Min(value.Length, 200) + 8);
+        foreach (var c in value.Length > 200 ? value[..200] : value)
+        {
+            _ = c switch
+            {
+                '\n' => sb.Append("\\n"),
+                '\r' => sb.Append("\\r"),
+                '\t' => sb.Append("\\t"),
+                '\0' => sb.Append("\\0"),
+                _ when char.IsControl(c) => sb.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture)),
+                _ => sb.Append(c),
+            };
+        }
+        if (value.Length > 200) sb.Append("...");
+        return sb.ToString();
     }
 
     public static void CheckWorkspaceId(string? id)
@@ -29,7 +53,7 @@ public static partial class SessionIds
         if (id is null || !WorkspaceIdPattern().IsMatch(id))
         {
             throw new SnapshotRequestException(RequestError.MalformedId,
-                $"Workspace id '{id}' is not of the form ws-<hexadecimal digits>.");
+                $"Workspace id '{Shown(id)}' is not of the form ws-<hexadecimal digits>.");
         }
     }
 }

@@ -138,13 +138,24 @@ public sealed partial class SessionGrain(
         var (workspaceId, directory) = RequireTracked(verb);
         var workspace = await SyncedWorkspace(workspaceId);
         var toHash = RequireOwnSnapshot(to, "--to");
-
-        var result = await RetentionChecked(workspace, () => workspace.RestoreFor(directory, toHash, files, SessionId), (toHash, "--to"));
-        var stats = await workspace.CountsOf(result.Safety);
         var label = $"safety: before {verb} to {toHash[..8]}";
-        Record(result.Safety, label, stats?.Files ?? 0, stats?.Skipped ?? 0);
+
+        // The safety snapshot is in the history (and the workspace's catalogue) before anything is touched: a restore
+        // that fails halfway, or a silo that dies during it, leaves the way back listed. The engine takes its own
+        // safety snapshot too; it is the same tree unless the workspace changed in between, and then it is recorded too.
+        var before = await workspace.Track(directory, SessionId);
+        Record(before.Hash, label, before.Files, before.Skipped.Count);
         await state.WriteStateAsync();
         _changed = false;
+
+        var result = await RetentionChecked(workspace, () => workspace.RestoreFor(directory, toHash, files, SessionId), (toHash, "--to"));
+        if (!string.Equals(result.Safety, before.Hash, StringComparison.Ordinal))
+        {
+            var stats = await workspace.CountsOf(result.Safety);
+            Record(result.Safety, label, stats?.Files ?? 0, stats?.Skipped ?? 0);
+            await state.WriteStateAsync();
+            _changed = false;
+        }
         LogRestored(SessionId, verb, toHash, result.Safety, result.Written.Count, result.Deleted.Count);
         return result;
     }

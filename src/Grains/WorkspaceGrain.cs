@@ -94,7 +94,15 @@ public sealed partial class WorkspaceGrain(
             // The engine's safety snapshot reports only its hash; a snapshot just before gives its counts
             // (incremental, so the engine's own one re-reads nothing and yields the same tree).
             Remember(workspace.Snapshot());
-            return workspace.Restore(toId, scope);
+            try
+            {
+                return workspace.Restore(toId, scope);
+            }
+            catch (RestoreFailedException e)
+            {
+                // The engine's exception has no Orleans codec; its message (which names the safety snapshot) must reach the caller.
+                throw new IOException(e.Message);
+            }
         });
         var elapsed = started.Elapsed;
         var key = this.GetPrimaryKeyString();

@@ -47,5 +47,5 @@ public static class RelativePath
         name.Length > 0 && name != "." && name != ".." && name != ".git" && !name.Contains('/', StringComparison.Ordinal) && !name.Contains('\0', StringComparison.Ordinal);
 
     private static SnapshotRequestException Invalid(string? path, string why) =>
-        new(RequestError.InvalidPath, $"File '{path}' is not a valid workspace path: {why}.");
+        new(RequestError.InvalidPath, $"File '{SessionIds.Shown(path)}' is not a valid workspace path: {why}.");
 }

@@ -78,11 +78,16 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             return node;
         }
 
+        var unspellable = ReportInvalidNames(absolute, relative, rules, skipped);
+
         foreach (var entry in entries)
         {
             var name = entry.Name;
             if (name == ".git") continue;
+            if (unspellable is not null && unspellable.Contains(name) && !ExistsNoFollow(Path.Join(absolute, name))) continue;
             var path = relative.Length == 0 ? name : relative + "/" + name;
+            // Spelled from our own parts: past PATH_MAX .NET gives an entry an empty FullName.
+            var full = Path.Join(absolute, name);
             try
             {
                 var isLink = entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && entry.LinkTarget is not null;
@@ -90,9 +95,9 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
                 if (rules.IsIgnored(path, isDir)) continue;
                 if (isDir)
                 {
-                    if (string.Equals(entry.FullName, dataDir, StringComparison.Ordinal)) continue;
-                    var childRules = rules.Push(IgnoreFile.Inside(path, ReadIgnoreFile(entry.FullName)));
-                    var child = Walk(new DirNode(name), entry.FullName, path, childRules, index, pending, skipped, dataDir, ct);
+                    if (string.Equals(full, dataDir, StringComparison.Ordinal)) continue;
+                    var childRules = rules.Push(IgnoreFile.Inside(path, ReadIgnoreFile(full)));
+                    var child = Walk(new DirNode(name), full, path, childRules, index, pending, skipped, dataDir, ct);
                     if (child.Files.Count > 0 || child.Dirs.Count > 0) node.Dirs.Add(child);
                     continue;
                 }
@@ -139,6 +144,43 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
         return node;
     }
 
+    /// <summary>
+    /// Entries whose names are not valid UTF-8 are invisible to .NET's enumeration (and cannot be opened by a .NET
+    /// path): they are not stored, so they are reported as skipped, spelled with \xNN escapes, never silently lost.
+    /// A restore never deletes them (no tree holds them).
+    /// </summary>
+    /// <returns>The names .NET gives those entries (invalid bytes as U+FFFD; it lists some, e.g. directories, under a
+    /// name that opens nothing), so the walk can leave them out; null when there are none.</returns>
+    private HashSet<string>? ReportInvalidNames(string absolute, string relative, IgnoreRules rules, ConcurrentBag<string> skipped)
+    {
+        var invalidNames = RawDirectory.InvalidNames(absolute);
+        if (invalidNames.Count == 0) return null;
+        var unspellable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var invalid in invalidNames)
+        {
+            unspellable.Add(Encoding.UTF8.GetString(invalid.Bytes));
+            var path = (relative.Length == 0 ? "" : relative + "/") + invalid.Display;
+            if (rules.IsIgnored(path, invalid.IsDirectory)) continue;
+            var shown = invalid.IsDirectory ? path + "/" : path;
+            EngineLog.Skipped(logger, shown, root, "its name is not valid UTF-8, so it cannot be stored; rename it to have it snapshotted");
+            skipped.Add(shown);
+        }
+        return unspellable;
+    }
+
+    /// <summary>Whether something (a file, directory or a symlink, dangling or not) exists at exactly this path.</summary>
+    private static bool ExistsNoFollow(string path)
+    {
+        try
+        {
+            return Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     private static IEnumerable<string> ReadIgnoreFile(string directory)
     {
         var path = Path.Join(directory, ".gitignore");
@@ -158,15 +200,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             }
             catch (ContentLengthChangedException) when (attempt < StableReadAttempts)
             {
-                // Written to while we read it: take its new stat and read again.
-                var info = new FileInfo(absolute);
-                file.Size = info.Length;
-                file.MtimeTicks = info.LastWriteTimeUtc.Ticks;
-                if (file.Size > options.MaxFileBytes)
-                {
-                    skipped.Add(file.Path);
-                    return;
-                }
+                // Written to while we read it: take its new stat (below) and read again.
             }
             catch (ContentLengthChangedException)
             {
@@ -182,6 +216,23 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             {
                 EngineLog.Skipped(logger, file.Path, root, e.Message);
                 skipped.Add(file.Path);
+                return;
+            }
+
+            // Outside the catch blocks, so a file deleted right after it changed is "vanished", not an escaping exception.
+            var info = new FileInfo(absolute);
+            if (!info.Exists) return;
+            file.Size = info.Length;
+            file.MtimeTicks = info.LastWriteTimeUtc.Ticks;
+            if (file.Size > options.MaxFileBytes)
+            {
+                EngineLog.Skipped(logger, file.Path, root, "it grew over MaxFileBytes while it was read");
+                skipped.Add(file.Path);
+                return;
+            }
+            if (file.Size == 0)
+            {
+                file.Id = store.WriteObject(GitObjectType.Blob, []);
                 return;
             }
         }

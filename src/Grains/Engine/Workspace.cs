@@ -62,7 +62,7 @@ public sealed class Workspace
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         RequireTree(to);
         var safety = Snapshot(cancellationToken);
-        return new WorkspaceRestorer(Directory, Store, _logger).Restore(to, safety, scope, cancellationToken);
+        return new WorkspaceRestorer(Directory, Store, _logger, Options.Excludes).Restore(to, safety, scope, cancellationToken);
     }
 
     /// <summary>Restores only <paramref name="files"/> (files or directories, workspace-relative); a file absent from <paramref name="to"/> is deleted.</summary>

@@ -27,19 +27,19 @@ public static partial class WorkspaceIdentity
         }
         if (!Path.IsPathFullyQualified(directory) || directory.Contains('\0', StringComparison.Ordinal))
         {
-            throw new SnapshotRequestException(RequestError.InvalidPath, $"Workspace directory '{directory}' is not an absolute path; pass an absolute path.");
+            throw new SnapshotRequestException(RequestError.InvalidPath, $"Workspace directory '{SessionIds.Shown(directory)}' is not an absolute path; pass an absolute path.");
         }
         var canonical = RealPath(directory);
         if (canonical is null || !Directory.Exists(canonical))
         {
-            throw new SnapshotRequestException(RequestError.MissingDirectory, $"Workspace directory '{directory}' does not exist or is not a directory.");
+            throw new SnapshotRequestException(RequestError.MissingDirectory, $"Workspace directory '{SessionIds.Shown(directory)}' does not exist or is not a directory.");
         }
         var allowed = roots.Select(RealPath).OfType<string>().ToList();
         if (!allowed.Any(root => RelativePath.IsWithin(canonical, Path.TrimEndingDirectorySeparator(root)) || root == "/"))
         {
             var shown = string.Join(", ", roots);
             throw new SnapshotRequestException(RequestError.OutsideWorkspaceRoots,
-                $"Workspace directory '{canonical}' is outside the allowed workspace roots ({shown}); use a directory under one of them, or add a root to Snapshots:WorkspaceRoots.");
+                $"Workspace directory '{SessionIds.Shown(canonical)}' is outside the allowed workspace roots ({shown}); use a directory under one of them, or add a root to Snapshots:WorkspaceRoots.");
         }
         return canonical;
     }
@@ -71,7 +71,7 @@ public static partial class WorkspaceIdentity
         if (!GitObjectId.TryParse(hash?.Trim().ToLowerInvariant(), out var id))
         {
             throw new SnapshotRequestException(RequestError.MalformedId,
-                $"{argumentName} '{hash}' is not a snapshot hash: expected 40 hexadecimal digits, as printed by 'track' or 'history'.");
+                $"{argumentName} '{SessionIds.Shown(hash)}' is not a snapshot hash: expected 40 hexadecimal digits, as printed by 'track' or 'history'.");
         }
         return id;
     }

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentSnapshots.Engine.Ignore;
 using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Engine;
@@ -9,8 +10,10 @@ namespace AgentSnapshots.Engine;
 /// are replaced (written beside, then renamed over), and a path absent from the safety snapshot but present on
 /// disk (ignored, skipped, unreadable) is left alone. Nothing is ever written through a symlinked directory.
 /// </summary>
-internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger)
+internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger, IReadOnlyList<string>? excludes = null)
 {
+    private readonly Dictionary<string, (IgnoreRules Rules, GitObjectId? Tree)> _targetRules = new(StringComparer.Ordinal);
+
     public RestoreResult Restore(GitObjectId target, TrackResult safety, IReadOnlyList<string>? scope, CancellationToken ct)
     {
         var safetyId = GitObjectId.Parse(safety.Hash);
@@ -32,6 +35,13 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
                 current = change.Path;
                 ct.ThrowIfCancellationRequested();
                 var absolute = RelativePath.ToAbsolute(root, change.Path);
+                if (TargetIgnores(target, change.Path))
+                {
+                    // Absent from the target because the target's own ignore rules left it out (it may well have
+                    // existed then): deleting it would lose work, e.g. when an undo runs after .gitignore changed.
+                    EngineLog.RestoreKept(logger, change.Path, root, targetHash);
+                    continue;
+                }
                 EnsureRealParents(change.Path, create: false);
                 if (File.Exists(absolute) || IsSymlink(absolute))
                 {
@@ -49,6 +59,7 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
                 if (change.Old is null && (Path.Exists(absolute) || IsSymlink(absolute)))
                 {
                     // Present on disk but not in the safety snapshot: ignored or skipped now, so not ours to overwrite.
+                    EngineLog.RestoreKept(logger, change.Path, root, targetHash);
                     continue;
                 }
                 EnsureRealParents(change.Path, create: true);
@@ -70,6 +81,67 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         }
         EngineLog.Restored(logger, root, targetHash, safety.Hash, written.Count, deleted.Count);
         return new RestoreResult(targetHash, safety.Hash, written, deleted);
+    }
+
+    /// <summary>
+    /// Whether the target snapshot's own .gitignore files (read from its trees) and the configured excludes ignore
+    /// <paramref name="path"/>. Rules from above the workspace and info/exclude are not in any snapshot; a restore
+    /// does not change them, and what they ignore is in no safety snapshot either, so it is never deleted anyway.
+    /// </summary>
+    private bool TargetIgnores(GitObjectId target, string path)
+    {
+        var parts = path.Split('/');
+        var (rules, tree) = RulesIn(target, "");
+        var dir = "";
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            var child = dir.Length == 0 ? parts[i] : dir + "/" + parts[i];
+            if (rules.IsIgnored(child, isDirectory: true)) return true;
+            if (!_targetRules.TryGetValue(child, out var next))
+            {
+                GitObjectId? childTree = null;
+                if (tree is { } t)
+                {
+                    foreach (var e in store.ReadTree(t))
+                    {
+                        if (e.IsDirectory && e.Name == parts[i]) childTree = e.Id;
+                    }
+                }
+                next = (rules.Push(IgnoreFile.Inside(child, IgnoreLines(childTree))), childTree);
+                _targetRules[child] = next;
+            }
+            (rules, tree, dir) = (next.Rules, next.Tree, child);
+        }
+        return rules.IsIgnored(path, isDirectory: false);
+    }
+
+    private (IgnoreRules Rules, GitObjectId? Tree) RulesIn(GitObjectId target, string dir)
+    {
+        if (!_targetRules.TryGetValue(dir, out var rules))
+        {
+            var fallbacks = excludes is { Count: > 0 } ? new[] { IgnoreFile.Inside("", excludes) } : [];
+            rules = (IgnoreRules.Create([IgnoreFile.Inside("", IgnoreLines(target))], fallbacks), target);
+            _targetRules[dir] = rules;
+        }
+        return rules;
+    }
+
+    /// <summary>The lines of the .gitignore file directly in <paramref name="tree"/> (none if it has none).</summary>
+    private List<string> IgnoreLines(GitObjectId? tree)
+    {
+        if (tree is not { } t) return [];
+        foreach (var e in store.ReadTree(t))
+        {
+            if (e.Name == ".gitignore" && e.Mode is EntryMode.RegularFile or EntryMode.ExecutableFile)
+            {
+                using var blob = store.OpenBlob(e.Id);
+                using var reader = new StreamReader(blob, Encoding.UTF8);
+                var lines = new List<string>();
+                while (reader.ReadLine() is { } line) lines.Add(line);
+                return lines;
+            }
+        }
+        return [];
     }
 
     private void WriteEntry(string absolute, TreeEntry entry)
@@ -98,7 +170,7 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
                 throw new IOException($"'{absolute}' is a directory that still holds files no snapshot covers; move them away and restore again.");
             }
             // rename(2) replaces a file or a symlink atomically, and never follows a symlink at the destination.
-            File.Move(temporary, absolute, overwrite: true);
+            Posix.Rename(temporary, absolute);
         }
         catch
         {
@@ -150,7 +222,8 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         for (var parent = Path.GetDirectoryName(relativePath.Replace('/', Path.DirectorySeparatorChar)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
         {
             var absolute = Path.Join(root, parent);
-            if (IsSymlink(absolute) || !Directory.Exists(absolute) || Directory.EnumerateFileSystemEntries(absolute).Any()) return;
+            // RawDirectory also sees names .NET cannot (not valid UTF-8), so a directory holding only those is kept.
+            if (IsSymlink(absolute) || !Directory.Exists(absolute) || !RawDirectory.IsEmpty(absolute)) return;
             Directory.Delete(absolute);
         }
     }
