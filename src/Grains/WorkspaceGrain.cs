@@ -19,6 +19,25 @@ public sealed partial class WorkspaceGrain(
     private readonly Dictionary<string, SnapshotCounts> _recentCounts = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new();
     private Workspace? _workspace;
+    private WorkspaceLock? _lock;
+
+    /// <summary>Takes the store's single-writer lock, so a duplicate activation elsewhere (failover) waits or fails retryably.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        SessionIds.CheckWorkspaceId(key);
+        var storeDir = Path.Combine(options.Value.WorkspacesDirectory, key);
+        _lock = ServiceProvider.GetService(typeof(WorkspaceLockSet)) is WorkspaceLockSet locks
+            ? await locks.AcquireAsync(storeDir, WorkspaceLock.DefaultWait, cancellationToken)
+            : await WorkspaceLock.AcquireAsync(storeDir, WorkspaceLock.DefaultWait, cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _lock?.Dispose();
+        _lock = null;
+        return Task.CompletedTask;
+    }
 
     public async Task<TrackResult> Snapshot(string directory)
     {
