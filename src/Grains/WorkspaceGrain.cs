@@ -42,7 +42,10 @@ public sealed partial class WorkspaceGrain(
     public async Task<TrackResult> Snapshot(string directory)
     {
         var workspace = await Open(directory);
+        using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.snapshot");
+        var started = Stopwatch.GetTimestamp();
         var result = await Task.Run(() => workspace.Snapshot());
+        SnapshotMetrics.SnapshotDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         Remember(result);
         return result;
     }
