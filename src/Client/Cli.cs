@@ -18,7 +18,7 @@ internal static class Cli
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
         CliArguments? cli;
-        IPEndPoint gateway;
+        IPEndPoint[] gateways;
         try
         {
             cli = CliArguments.Parse(args);
@@ -27,15 +27,15 @@ internal static class Cli
                 await stdout.WriteLineAsync(CliArguments.Usage);
                 return Success;
             }
-            if (cli.Postgres is not null)
-            {
-                throw new UsageException("--postgres: cluster mode arrives with the PostgreSQL issue; for now reach one silo with --gateway HOST:PORT.");
-            }
             if (!SessionIds.IsValidSessionId(cli.Session))
             {
                 throw new UsageException($"--session '{cli.Session}' is not accepted: use 1 to {SessionIds.MaxLength} characters from letters, digits and . _ : -");
             }
-            gateway = ClientServiceCollectionExtensions.ParseGateway(cli.Gateway);
+            gateways = cli.Postgres is null ? [.. cli.Gateways.Select(ClientServiceCollectionExtensions.ParseGateway)] : [];
+            if (cli.Postgres is null && gateways.Length == 0)
+            {
+                throw new UsageException("--gateway is empty: pass HOST:PORT, or several as HOST:PORT,HOST:PORT.");
+            }
         }
         catch (Exception e) when (e is UsageException or FormatException)
         {
@@ -54,8 +54,12 @@ internal static class Cli
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddAgentSnapshotsClient(o =>
         {
-            o.Gateways.Add(gateway.ToString());
-            o.ConnectRetryTime = TimeSpan.FromSeconds(2);
+            foreach (var gateway in gateways)
+            {
+                o.Gateways.Add(gateway.ToString());
+            }
+            o.PostgresConnectionString = cli.Postgres;
+            o.ConnectRetryTime = TimeSpan.FromSeconds(cli.Postgres is null ? 2 : 10);
         });
 
         using var host = builder.Build();
@@ -65,8 +69,9 @@ internal static class Cli
         }
         catch (Exception e)
         {
-            await stderr.WriteLineAsync(
-                $"{Name}: cannot reach the AgentSnapshots silo at gateway {gateway} ({FirstLine(e)}); start it with 'dotnet run --project src/Silo', or pass --gateway HOST:PORT.");
+            await stderr.WriteLineAsync(cli.Postgres is null
+                ? $"{Name}: cannot reach the AgentSnapshots silo at gateway {string.Join(",", gateways.Select(g => g.ToString()))} ({FirstLine(e)}); start it with 'dotnet run --project src/Silo', or pass --gateway HOST:PORT."
+                : $"{Name}: cannot reach an AgentSnapshots silo through the PostgreSQL membership table ({FirstLine(e)}); check --postgres and that a silo with the same ConnectionStrings:Postgres is running.");
             return Failure;
         }
 

@@ -20,6 +20,9 @@ internal sealed record CliArguments(
     public const string DefaultSession = "default";
     public const string SessionVariable = "AGENTSNAPSHOTS_SESSION";
 
+    /// <summary>The gateways of <see cref="Gateway"/> (<c>A:1,B:2</c>).</summary>
+    public IReadOnlyList<string> Gateways => [.. Gateway.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
     public static readonly string[] Verbs = ["track", "changes", "diff", "restore", "revert", "history", "usage", "gc", "delete"];
 
     /// <summary>Parses the arguments; null means help was asked for.</summary>
@@ -133,6 +136,14 @@ internal sealed record CliArguments(
         {
             throw new UsageException($"{verb} takes no positional arguments (got '{files[0]}').");
         }
+        if (values.ContainsKey("--gateway") && values.ContainsKey("--postgres"))
+        {
+            throw new UsageException("--gateway and --postgres both given: reach the cluster through one of them.");
+        }
+        if (Get("--postgres") is { } pg && string.IsNullOrWhiteSpace(pg))
+        {
+            throw new UsageException("--postgres is empty: pass a connection string such as 'Host=db;Username=agentsnapshots;Password=...;Database=agentsnapshots'.");
+        }
         if (Get("--dir") is { Length: 0 })
         {
             throw new UsageException("--dir is empty: pass a directory.");
@@ -156,7 +167,7 @@ internal sealed record CliArguments(
     public const string Usage = """
         AgentSnapshots: snapshots of an AI coding agent's workspace, kept by the AgentSnapshots silo.
 
-        usage: dotnet run --project src/Client -- <verb> [--session ID] [--json] [--gateway HOST:PORT] [options]
+        usage: dotnet run --project src/Client -- <verb> [--session ID] [--json] [--gateway HOST:PORT[,HOST:PORT...] | --postgres CONNSTR] [options]
 
         verbs:
           track   [--dir DIR] [--label TEXT]  snapshot the session's workspace now; the first track binds
@@ -177,8 +188,10 @@ internal sealed record CliArguments(
           --session ID         the session: 1-128 letters, digits or . _ : -
                                (default: $AGENTSNAPSHOTS_SESSION, else "default")
           --json               print JSON for programs instead of tables
-          --gateway HOST:PORT  the silo's gateway (default 127.0.0.1:30000)
-          --postgres CONNSTR   reach a cluster through PostgreSQL (not available yet)
+          --gateway HOST:PORT[,HOST:PORT...]
+                               the silo's gateway, or several silos' gateways (default 127.0.0.1:30000)
+          --postgres CONNSTR   reach a cluster through its PostgreSQL membership table (the silos'
+                               ConnectionStrings:Postgres); replaces --gateway
           -h, --help           show this help
 
         The silo must be running: dotnet run --project src/Silo

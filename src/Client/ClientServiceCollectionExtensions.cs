@@ -10,7 +10,9 @@ namespace AgentSnapshots.Client;
 public static class ClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers an Orleans client that reaches the silo through static gateways, and <see cref="AgentSnapshotsClient"/>.
+    /// Registers an Orleans client and <see cref="AgentSnapshotsClient"/>. The client finds the cluster's gateways in
+    /// the PostgreSQL membership table when <see cref="AgentSnapshotsClientOptions.PostgresConnectionString"/> is set,
+    /// and otherwise uses the static <see cref="AgentSnapshotsClientOptions.Gateways"/> (any of them may serve a call).
     /// The client connects when the host starts.
     /// </summary>
     public static IServiceCollection AddAgentSnapshotsClient(this IServiceCollection services, Action<AgentSnapshotsClientOptions>? configure = null)
@@ -18,11 +20,24 @@ public static class ClientServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         var options = new AgentSnapshotsClientOptions();
         configure?.Invoke(options);
-        var endpoints = options.EffectiveGateways.Select(ParseGateway).ToArray();
+        var postgres = string.IsNullOrWhiteSpace(options.PostgresConnectionString) ? null : options.PostgresConnectionString;
+        var endpoints = postgres is null ? options.EffectiveGateways.Select(ParseGateway).ToArray() : [];
 
         services.AddOrleansClient(client =>
         {
-            client.UseStaticClustering(endpoints);
+            if (postgres is null)
+            {
+                client.UseStaticClustering(endpoints);
+            }
+            else
+            {
+                client.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = postgres;
+                });
+            }
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = options.GatewayListRefreshPeriod);
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;

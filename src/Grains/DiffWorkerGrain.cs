@@ -28,8 +28,12 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
 
         if (cache.TryGet(storeDir, fromId, toId, out var cached))
         {
+            SnapshotMetrics.SummaryCacheHits.Add(1);
             return cached;
         }
+
+        SnapshotMetrics.SummaryCacheMisses.Add(1);
+        using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.diff");
 
         using var slot = await gate.EnterAsync();
         if (cache.TryGet(storeDir, fromId, toId, out cached))
@@ -45,6 +49,8 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
         });
         cache.Add(storeDir, fromId, toId, summary);
         var elapsed = started.Elapsed;
+        SnapshotMetrics.DiffDuration.Record(elapsed.TotalSeconds);
+        SnapshotMetrics.DiffBytesStreamed.Add(summary.Files.Sum(f => f.OldSize + f.NewSize));
         LogSummarized(workspaceId, summary.From, summary.To, summary.FileCount, elapsed);
         return summary;
     }

@@ -32,22 +32,47 @@ public sealed partial class WorkspaceGrain(
     private Workspace? _workspace;
     private ObjectStore? _store;
     private IGrainTimer? _collectionTimer;
+    private WorkspaceLock? _lock;
+
+    /// <summary>Takes the store's single-writer lock, so a duplicate activation elsewhere (failover) waits or fails retryably.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        SessionIds.CheckWorkspaceId(key);
+        var storeDir = Path.Combine(options.Value.WorkspacesDirectory, key);
+        _lock = ServiceProvider.GetService(typeof(WorkspaceLockSet)) is WorkspaceLockSet locks
+            ? await locks.AcquireAsync(storeDir, WorkspaceLock.DefaultWait, cancellationToken)
+            : await WorkspaceLock.AcquireAsync(storeDir, WorkspaceLock.DefaultWait, cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _lock?.Dispose();
+        _lock = null;
+        return Task.CompletedTask;
+    }
 
     public async Task<TrackResult> Snapshot(string directory)
     {
-        var workspace = await Open(directory);
-        var result = await Task.Run(() => workspace.Snapshot());
-        Remember(result);
+        var result = await TakeSnapshot(await Open(directory));
         _transient[result.Hash] = DateTime.UtcNow;
+        return result;
+    }
+
+    private async Task<TrackResult> TakeSnapshot(Workspace workspace)
+    {
+        using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.snapshot");
+        var started = Stopwatch.GetTimestamp();
+        var result = await Task.Run(() => workspace.Snapshot());
+        SnapshotMetrics.SnapshotDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        Remember(result);
         return result;
     }
 
     public async Task<TrackResult> Track(string directory, string sessionId)
     {
         SessionIds.CheckSessionId(sessionId);
-        var workspace = await Open(directory);
-        var result = await Task.Run(() => workspace.Snapshot());
-        Remember(result);
+        var result = await TakeSnapshot(await Open(directory));
         Record(result.Hash, sessionId, safety: false);
         await state.WriteStateAsync();
         ScheduleCollectionIfDue();

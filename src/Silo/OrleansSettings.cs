@@ -1,11 +1,16 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using System.Net.Sockets;
 
 namespace AgentSnapshots.Silo;
 
-/// <summary>The silo's endpoints and cluster identity (section <c>Orleans</c>).</summary>
+/// <summary>The silo's endpoints, cluster identity and failure detection (section <c>Orleans</c>).</summary>
 public sealed class OrleansSettings
 {
     public const string SectionName = "Orleans";
+
+    /// <summary>The <see cref="AdvertisedIP"/> value that means "what this machine's host name resolves to" (containers).</summary>
+    public const string HostNameAddress = "hostname";
 
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
@@ -18,4 +23,59 @@ public sealed class OrleansSettings
 
     [Required]
     public string ServiceId { get; set; } = "agentsnapshots";
+
+    /// <summary>
+    /// Cluster mode: the address other silos and clients reach this silo at (written to the membership table).
+    /// An IP address, a host name (resolved at start), or <c>hostname</c> for the address this machine's own host
+    /// name resolves to (a container's). Empty: 127.0.0.1 (every silo on this host). Never 0.0.0.0.
+    /// </summary>
+    public string? AdvertisedIP { get; set; }
+
+    /// <summary>Cluster mode: how long a silo waits for a peer's probe answer before counting it missed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Cluster mode: missed probes after which a silo votes a peer dead.</summary>
+    [Range(1, 100)]
+    public int NumMissedProbesLimit { get; set; } = 2;
+
+    /// <summary>Cluster mode: votes that declare a silo dead (Orleans caps it by the number of live silos).</summary>
+    [Range(1, 100)]
+    public int NumVotesForDeathDeclaration { get; set; } = 2;
+
+    /// <summary>Cluster mode: how often a silo re-reads the membership table.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cluster mode: how often a silo writes its I-am-alive time to the table.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan IAmAliveTablePublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a stopping silo (SIGTERM) may take to finish the work in flight and leave the cluster.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The address to advertise, resolved from <see cref="AdvertisedIP"/>.</summary>
+    public IPAddress ResolveAdvertisedAddress()
+    {
+        var value = AdvertisedIP?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            return IPAddress.Loopback;
+        }
+
+        if (IPAddress.TryParse(value, out var ip))
+        {
+            return ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)
+                ? throw new InvalidOperationException($"Orleans:AdvertisedIP '{value}' is not an address peers can reach: give this silo's own address, a host name, or '{HostNameAddress}'.")
+                : ip;
+        }
+
+        var host = string.Equals(value, HostNameAddress, StringComparison.OrdinalIgnoreCase) ? Dns.GetHostName() : value;
+        var addresses = Dns.GetHostAddresses(host);
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException($"Orleans:AdvertisedIP '{value}': host name '{host}' has no address.");
+    }
 }

@@ -2,6 +2,7 @@ using AgentSnapshots.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -13,40 +14,79 @@ public static class SiloHostingExtensions
     /// <summary>The grain storage provider the grains' <c>[PersistentState]</c> names.</summary>
     public const string StorageName = SessionGrain.StorageName;
 
+    /// <summary>The connection string name that switches a silo to cluster mode.</summary>
+    public const string PostgresConnectionName = "Postgres";
+
+    /// <summary>Set to false to leave the PostgreSQL schema to the operator (default true: applied at start).</summary>
+    public const string ApplySchemaKey = "Snapshots:ApplySchema";
+
     /// <summary>Snapshots and restores of big trees take minutes: calls wait this long before timing out.</summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromMinutes(15);
 
+    /// <summary>The PostgreSQL connection string of cluster mode, or null for one node on SQLite.</summary>
+    public static string? PostgresConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(PostgresConnectionName) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
+
     /// <summary>
-    /// Configures the host as a one-node silo: the <c>Snapshots</c> options, SQLite grain storage under
-    /// <c>Snapshots:DataDir</c>, and localhost clustering on <c>Orleans:SiloPort</c>/<c>GatewayPort</c>.
+    /// Configures the host as a silo. Without <c>ConnectionStrings:Postgres</c>: one node, SQLite grain storage under
+    /// <c>Snapshots:DataDir</c> and localhost clustering. With it (cluster mode): PostgreSQL grain storage and
+    /// membership (the schema applied at start unless <c>Snapshots:ApplySchema=false</c>), endpoints advertised at
+    /// <c>Orleans:AdvertisedIP</c>, and failure detection tuned to declare a vanished silo dead within seconds.
     /// </summary>
     public static IHostApplicationBuilder AddAgentSnapshotsSilo(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Postgres")))
-        {
-            throw new InvalidOperationException(
-                "ConnectionStrings:Postgres is set, but cluster mode (PostgreSQL storage and clustering) is not available in this build yet; unset it to run one node on SQLite.");
-        }
-
         builder.Services.AddOptions<OrleansSettings>()
             .BindConfiguration(OrleansSettings.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        var endpoints = builder.Configuration.GetSection(OrleansSettings.SectionName).Get<OrleansSettings>() ?? new OrleansSettings();
+        var settings = builder.Configuration.GetSection(OrleansSettings.SectionName).Get<OrleansSettings>() ?? new OrleansSettings();
+        var postgres = PostgresConnectionString(builder.Configuration);
 
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.AddAgentSnapshotsServices();
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(
-            siloPort: endpoints.SiloPort,
-            gatewayPort: endpoints.GatewayPort,
-            serviceId: endpoints.ServiceId,
-            clusterId: endpoints.ClusterId));
+        builder.UseOrleans(silo =>
+        {
+            if (postgres is null)
+            {
+                silo.UseLocalhostClustering(
+                    siloPort: settings.SiloPort,
+                    gatewayPort: settings.GatewayPort,
+                    serviceId: settings.ServiceId,
+                    clusterId: settings.ClusterId);
+                return;
+            }
+
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            });
+            var advertised = settings.ResolveAdvertisedAddress();
+            // A loopback address is listened on as is; any other is listened on through every interface
+            // (a container's address may not be bindable under its advertised name).
+            silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !System.Net.IPAddress.IsLoopback(advertised));
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = PostgresSchema.Invariant;
+                o.ConnectionString = postgres;
+            });
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = settings.ProbeTimeout;
+                o.NumMissedProbesLimit = settings.NumMissedProbesLimit;
+                o.NumVotesForDeathDeclaration = settings.NumVotesForDeathDeclaration;
+                o.TableRefreshTimeout = settings.TableRefreshTimeout;
+                o.IAmAliveTablePublishTimeout = settings.IAmAliveTablePublishTimeout;
+            });
+        });
         return builder;
     }
 
     /// <summary>
     /// Everything but clustering and endpoints (a test cluster brings its own): options and their validation,
-    /// the SQLite schema, the grain storage provider and its JSON serializer, and response timeouts.
+    /// the grain storage provider (SQLite and its schema, or PostgreSQL and its schema in cluster mode) and its JSON
+    /// serializer, and response timeouts.
     /// </summary>
     public static IHostApplicationBuilder AddAgentSnapshotsServices(this IHostApplicationBuilder builder)
     {
@@ -56,20 +96,42 @@ public static class SiloHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SnapshotsOptions>, SnapshotsOptionsValidator>();
-        builder.Services.AddSingleton<SqliteSchema>();
         // Summaries of two trees never go stale; agents ask for the same one again and again.
         builder.Services.AddAgentSnapshotsGrainServices();
+        // Single-writer locks of the workspaces this silo activated; released when the silo's services are disposed.
+        builder.Services.AddSingleton<WorkspaceLockSet>();
+        var postgres = PostgresConnectionString(builder.Configuration);
+        var applySchema = builder.Configuration.GetValue(ApplySchemaKey, defaultValue: true);
 
         builder.UseOrleans(silo =>
         {
             silo.AddActivityPropagation();
-            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SqliteSchema>());
-            silo.AddAdoNetGrainStorage(StorageName, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
-                options.Configure<IOptions<SnapshotsOptions>>((storage, snapshots) =>
+            if (postgres is null)
+            {
+                silo.Services.AddSingleton<SqliteSchema>();
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SqliteSchema>());
+                silo.AddAdoNetGrainStorage(StorageName, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
+                    options.Configure<IOptions<SnapshotsOptions>>((storage, snapshots) =>
+                    {
+                        storage.Invariant = SqliteSchema.Invariant;
+                        storage.ConnectionString = SqliteSchema.ConnectionStringFor(snapshots.Value.DataDir);
+                    }));
+            }
+            else
+            {
+                if (applySchema)
                 {
-                    storage.Invariant = SqliteSchema.Invariant;
-                    storage.ConnectionString = SqliteSchema.ConnectionStringFor(snapshots.Value.DataDir);
-                }));
+                    silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+                        new PostgresSchemaStartup(postgres, sp.GetRequiredService<ILogger<PostgresSchemaStartup>>()));
+                }
+
+                silo.AddAdoNetGrainStorage(StorageName, o =>
+                {
+                    o.Invariant = PostgresSchema.Invariant;
+                    o.ConnectionString = postgres;
+                });
+            }
+
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.Configure<SiloMessagingOptions>(o =>
             {

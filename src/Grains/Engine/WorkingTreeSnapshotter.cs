@@ -196,6 +196,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             {
                 using var stream = new FileStream(absolute, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
                 file.Id = store.WriteBlob(stream, file.Size, ct);
+                SnapshotMetrics.SnapshotBytes.Add(file.Size);
                 return;
             }
             catch (ContentLengthChangedException) when (attempt < StableReadAttempts)

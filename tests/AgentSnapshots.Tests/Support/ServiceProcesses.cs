@@ -107,7 +107,30 @@ public sealed class SiloProcess : IAsyncDisposable
     public Task<CliRun> RunCliAsync(params string[] args) =>
         RunCliAsync(["--gateway", $"127.0.0.1:{GatewayPort}", .. args], WorkingDirectory);
 
-    /// <summary>Runs the CLI (<c>AgentSnapshots.Client.dll</c> from this test's output) with exactly <paramref name="args"/>.</summary>
+    /// <summary>AgentSnapshots.Client.dll as the Client project built it (same configuration and framework as this test).</summary>
+    public static string ClientDll { get; } = FindClientDll();
+
+    private static string FindClientDll()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = output.Name;
+        var configuration = output.Parent!.Name;
+        for (var dir = output; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
+            {
+                var dll = Path.Combine(dir.FullName, "src", "Client", "bin", configuration, framework, "AgentSnapshots.Client.dll");
+                if (File.Exists(dll)) return dll;
+                throw new FileNotFoundException($"The CLI is not built at {dll}; build the solution first.");
+            }
+        }
+        throw new DirectoryNotFoundException($"No Orleans.sln above {output.FullName}.");
+    }
+
+    /// <summary>
+    /// Runs the CLI with exactly <paramref name="args"/>, from the Client project's own build output: the test's
+    /// output resolves Microsoft.Extensions.* from the silo's ASP.NET Core framework, which the CLI does not use.
+    /// </summary>
     public static async Task<CliRun> RunCliAsync(IReadOnlyList<string> args, string workingDirectory)
     {
         var psi = new ProcessStartInfo("dotnet")
@@ -117,7 +140,7 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Client.dll"));
+        psi.ArgumentList.Add(ClientDll);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgentSnapshots.Client;
+using AgentSnapshots.Silo;
+using AgentSnapshots.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSnapshots.Tests.Cluster;
+
+/// <summary>
+/// Cluster mode through the silo's own hosting code: two silo hosts in this process, each configured only by
+/// <c>AddAgentSnapshotsSilo</c> with <c>ConnectionStrings:Postgres</c> and its own ports, sharing one PostgreSQL
+/// database and one data directory; the SDK reaches them through the PostgreSQL membership table.
+/// </summary>
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IAsyncLifetime
+{
+    private readonly TempDirectory _temp = new("as-cluster");
+    private readonly string _clusterId = "cm-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly List<IHost> _silos = [];
+    private IHost? _client;
+
+    private string DataDir => _temp.Combine("data");
+
+    private string Root => _temp.Combine("work");
+
+    private AgentSnapshotsClient Snapshots => _client!.Services.GetRequiredService<AgentSnapshotsClient>();
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(Root);
+        // Both start together: the schema is applied once under the advisory lock, the other sees it recorded.
+        _silos.AddRange(await Task.WhenAll(StartSiloAsync(), StartSiloAsync()));
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        builder.Services.AddAgentSnapshotsClient(o =>
+        {
+            o.PostgresConnectionString = database.ConnectionString;
+            o.ClusterId = _clusterId;
+            o.ServiceId = _clusterId;
+            o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1);
+        });
+        _client = builder.Build();
+        await _client.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in (IEnumerable<IHost?>)[_client, .. _silos])
+        {
+            if (host is null)
+            {
+                continue;
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await host.StopAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            host.Dispose();
+        }
+
+        _temp.Dispose();
+    }
+
+    private async Task<IHost> StartSiloAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = database.ConnectionString,
+            ["Snapshots:DataDir"] = DataDir,
+            ["Snapshots:WorkspaceRoots:0"] = Root,
+            ["Orleans:ClusterId"] = _clusterId,
+            ["Orleans:ServiceId"] = _clusterId,
+            ["Orleans:AdvertisedIP"] = "127.0.0.1",
+            ["Orleans:SiloPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            // Declare a vanished silo dead within seconds.
+            ["Orleans:ProbeTimeout"] = "00:00:01",
+            ["Orleans:NumVotesForDeathDeclaration"] = "1",
+            ["Orleans:TableRefreshTimeout"] = "00:00:02",
+            ["Orleans:IAmAliveTablePublishTimeout"] = "00:00:02",
+        });
+        builder.AddAgentSnapshotsSilo();
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private static bool IsOurs(string grainType) =>
+        grainType.Contains(nameof(SessionGrain), StringComparison.Ordinal) || grainType.Contains(nameof(WorkspaceGrain), StringComparison.Ordinal);
+
+    private static SiloAddress AddressOf(IHost silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+
+    [Fact]
+    public async Task Sessions_spread_over_two_silos_survive_losing_one_with_history_intact_and_keep_tracking()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int sessions = 10;
+        var workspaces = new string[sessions];
+        var hashes = new List<string>[sessions];
+        for (var i = 0; i < sessions; i++)
+        {
+            workspaces[i] = Directory.CreateDirectory(Path.Combine(Root, $"ws{i}")).FullName;
+            File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\n");
+            hashes[i] = [(await Snapshots.Track($"s{i}", workspaces[i], "one", ct)).Hash];
+            File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\nturn 2\n");
+            hashes[i].Add((await Snapshots.Track($"s{i}", label: "two", cancellationToken: ct)).Hash);
+        }
+
+        // The sessions and their workspace grains live on both silos.
+        var management = _client!.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
+        var stats = (await management.GetDetailedGrainStatistics()).Where(s => IsOurs(s.GrainType)).ToList();
+        var bySilo = stats.GroupBy(s => s.SiloAddress).ToDictionary(g => g.Key, g => g.Count());
+        Assert.True(bySilo.Count == 2, $"activations on {bySilo.Count} silo(s): {string.Join(", ", bySilo)}");
+
+        // The silo with the most activations stops without a goodbye: no graceful deactivation, no membership update.
+        var victimAddress = bySilo.MaxBy(kv => kv.Value).Key;
+        var victim = _silos.Single(s => AddressOf(s).Equals(victimAddress));
+        var survivor = _silos.Single(s => s != victim);
+        var stopwatch = Stopwatch.StartNew();
+        await victim.StopAsync(new CancellationToken(canceled: true));
+        victim.Dispose(); // as a dying process does: its workspace locks go with it
+        _silos.Remove(victim);
+
+        // Every session answers again from the survivor with its whole history, and tracks on.
+        for (var i = 0; i < sessions; i++)
+        {
+            var session = $"s{i}";
+            var history = await RetryAsync(() => Snapshots.History(session, ct), ct);
+            Assert.Equal(hashes[i], history.Snapshots.Select(s => s.Hash));
+            Assert.Equal(workspaces[i], history.Workspace);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"every session answered again {stopwatch.Elapsed.TotalSeconds:F1}s after the stop");
+
+        for (var i = 0; i < sessions; i++)
+        {
+            File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\nturn 2\nturn 3\n");
+            var session = $"s{i}";
+            var third = await RetryAsync(() => Snapshots.Track(session, label: "three", cancellationToken: ct), ct);
+            var diff = await Snapshots.Diff(session, hashes[i][1], third.Hash, ct);
+            Assert.Equal((1, 1, 0), (diff.FileCount, diff.Additions, diff.Deletions));
+            var history = await Snapshots.History(session, ct);
+            Assert.Equal([.. hashes[i], third.Hash], history.Snapshots.Select(s => s.Hash));
+        }
+
+        var after = (await management.GetDetailedGrainStatistics()).Where(s => IsOurs(s.GrainType)).ToList();
+        Assert.NotEmpty(after);
+        Assert.All(after, s => Assert.Equal(AddressOf(survivor), s.SiloAddress));
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException or IOException or SiloUnavailableException && deadline.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                await Task.Delay(250, ct);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentSnapshots.Tests.Support;
+
+namespace AgentSnapshots.Tests.Cluster;
+
+/// <summary>
+/// Failover as an operator sees it: two real silo processes on their own ports, one PostgreSQL database and one
+/// shared data directory, the real CLI as client through <c>--postgres</c>; one silo is SIGKILLed and every CLI
+/// call afterwards succeeds (retries allowed) with complete history.
+/// </summary>
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    // Fast failure detection, as the README suggests for a small cluster.
+    private static readonly Dictionary<string, string> FastDetection = new()
+    {
+        ["Orleans__ProbeTimeout"] = "00:00:01",
+        ["Orleans__NumVotesForDeathDeclaration"] = "1",
+        ["Orleans__TableRefreshTimeout"] = "00:00:02",
+        ["Orleans__IAmAliveTablePublishTimeout"] = "00:00:02",
+    };
+
+    [Fact]
+    public async Task A_SIGKILLed_silo_loses_no_session_and_the_cli_keeps_working()
+    {
+        using var temp = new TempDirectory("as-failover");
+        var root = Directory.CreateDirectory(temp.Combine("work")).FullName;
+        var dataDir = temp.Combine("data");
+        var output = TestContext.Current.TestOutputHelper;
+
+        await using var first = await ClusterSiloProcess.StartAsync(database.ConnectionString, dataDir, root, FastDetection);
+        await using var second = await ClusterSiloProcess.StartAsync(database.ConnectionString, dataDir, root, FastDetection);
+        try
+        {
+            const int sessions = 4;
+            var hashes = new List<string>[sessions];
+            var workspaces = new string[sessions];
+            for (var i = 0; i < sessions; i++)
+            {
+                workspaces[i] = Directory.CreateDirectory(Path.Combine(root, $"ws{i}")).FullName;
+                File.WriteAllText(Path.Combine(workspaces[i], "f.txt"), $"one {i}\n");
+                hashes[i] = [Hash(await Cli(root, "track", "--session", $"p{i}", "--dir", workspaces[i], "--json"))];
+            }
+
+            // Kill a silo that holds workspaces (its log names those it opened): their locks and sessions must move.
+            var victim = first.Output.Contains("opened for", StringComparison.Ordinal) ? first : second;
+            var survivor = victim == first ? second : first;
+            Assert.Contains("opened for", victim.Output, StringComparison.Ordinal);
+            var killed = Stopwatch.StartNew();
+            await victim.KillAsync();
+
+            // Every session answers again (retrying while the cluster notices the death) with its history complete.
+            var answered = new TimeSpan[sessions];
+            for (var i = 0; i < sessions; i++)
+            {
+                var history = await CliRetry(root, killed, "history", "--session", $"p{i}", "--json");
+                answered[i] = killed.Elapsed;
+                Assert.Equal(hashes[i], Snapshots(history));
+            }
+
+            output?.WriteLine($"after SIGKILL: first session answered at {answered[0].TotalSeconds:F1}s, all {sessions} at {answered[^1].TotalSeconds:F1}s");
+
+            // Tracking continues on the survivor; no call is lost.
+            for (var i = 0; i < sessions; i++)
+            {
+                File.WriteAllText(Path.Combine(workspaces[i], "f.txt"), $"one {i}\ntwo\n");
+                hashes[i].Add(Hash(await CliRetry(root, killed, "track", "--session", $"p{i}", "--json")));
+                var history = await Cli(root, "history", "--session", $"p{i}", "--json");
+                Assert.Equal(hashes[i], Snapshots(history));
+                var diff = JsonDocument.Parse((await Cli(root, "diff", "--session", $"p{i}", "--from", hashes[i][0], "--json")).Stdout).RootElement;
+                Assert.Equal(1, diff.GetProperty("additions").GetInt32());
+            }
+
+            Assert.False(survivor.HasExited);
+            Assert.Contains("opened for", survivor.Output, StringComparison.Ordinal);
+        }
+        catch
+        {
+            TestContext.Current.SendDiagnosticMessage("silo 1:\n" + first.Output + "\nsilo 2:\n" + second.Output);
+            throw;
+        }
+    }
+
+    private async Task<CliRun> Cli(string cwd, params string[] args)
+    {
+        var run = await SiloProcess.RunCliAsync(["--postgres", database.ConnectionString, .. args], cwd);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    /// <summary>Runs the CLI until it exits 0 (exit 1 is a failure worth retrying during failover; 2 never is).</summary>
+    private async Task<CliRun> CliRetry(string cwd, Stopwatch since, params string[] args)
+    {
+        while (true)
+        {
+            var run = await SiloProcess.RunCliAsync(["--postgres", database.ConnectionString, .. args], cwd);
+            if (run.ExitCode == 0)
+            {
+                return run;
+            }
+
+            Assert.True(run.ExitCode == 1 && since.Elapsed < TimeSpan.FromSeconds(90), run.ToString());
+            TestContext.Current.TestOutputHelper?.WriteLine($"{since.Elapsed.TotalSeconds:F1}s: retrying {args[0]}: {run.Stderr.Trim()}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static string Hash(CliRun run) => JsonDocument.Parse(run.Stdout).RootElement.GetProperty("hash").GetString()!;
+
+    private static List<string> Snapshots(CliRun run) =>
+        [.. JsonDocument.Parse(run.Stdout).RootElement.GetProperty("snapshots").EnumerateArray().Select(s => s.GetProperty("hash").GetString()!)];
+}
