@@ -10,10 +10,11 @@ internal sealed class SnapshotsOptionsValidator : IValidateOptions<SnapshotsOpti
     {
         var failures = new List<string>();
 
-        var summaryResults = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options.Summary, new ValidationContext(options.Summary), summaryResults, validateAllProperties: true))
+        ValidateSection(options.Summary, "Snapshots:Summary", failures);
+        ValidateSection(options.Retention, "Snapshots:Retention", failures);
+        if (options.Retention.KeepYoungerThan < TimeSpan.Zero || options.Retention.Grace < TimeSpan.Zero)
         {
-            failures.AddRange(summaryResults.Select(r => $"Snapshots:Summary: {r.ErrorMessage}"));
+            failures.Add("Snapshots:Retention: KeepYoungerThan and Grace are durations (d.hh:mm:ss) and cannot be negative.");
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDir))
@@ -45,5 +46,15 @@ internal sealed class SnapshotsOptionsValidator : IValidateOptions<SnapshotsOpti
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Data annotations of a nested section, which the top-level validation does not descend into.</summary>
+    private static void ValidateSection(object section, string name, List<string> failures)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(section, new ValidationContext(section), results, validateAllProperties: true))
+        {
+            failures.AddRange(results.Select(r => $"{name}: {r.ErrorMessage}"));
+        }
     }
 }
