@@ -30,6 +30,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int GatewayPort { get; }
 
+    /// <summary>The silo's process id (crash tests kill it with SIGKILL).</summary>
+    public int ProcessId => _process.Id;
+
     public string WorkingDirectory { get; }
 
     public string Output
