@@ -45,6 +45,16 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         });
         _client = builder.Build();
         await _client.StartAsync();
+
+        // Placement spreads grains only over silos it knows as active: wait until each silo sees both, and the
+        // client's gateway list (refreshed every second) has had time to list both.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!_silos.All(s => s.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) == 2))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the two silos did not both become active within 30 s");
+            await Task.Delay(200);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2));
     }
 
     public async ValueTask DisposeAsync()
