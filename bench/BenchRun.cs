@@ -24,7 +24,7 @@ internal static class BenchRun
         {
             var workspace = Directory.CreateDirectory(Path.Combine(root, "workspace")).FullName;
             var dataDir = Path.Combine(root, "data");
-            using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 2L << 30);
+            using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 2L << 30, scenario.SiloSettings);
             using var host = ClientHost(silo.GatewayPort);
             await host.StartAsync();
             var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
@@ -98,11 +98,18 @@ internal static class BenchRun
             {
                 ($"summary peak <= idle + 64 MiB ({Over(diffPeak, idle)})", diffPeak - idle <= 64 * MiB),
                 ($"summary wall <= 3 x floor ({Ratio(swDiff.Elapsed, floor.Wall)} x)", swDiff.Elapsed <= 3 * floor.Wall),
-                ($"summary >= 5 x faster than git diff --numstat ({Ratio(numstat.Wall, swDiff.Elapsed)} x)", numstat.Wall >= 5 * swDiff.Elapsed),
                 ($"stored state per step <= 16 KiB ({stored / 2:N0} bytes)", stored / 2 <= 16 * 1024),
                 ($"track peak <= idle + 64 MiB ({Over(tracks.Max(t => t.Peak), idle)})", tracks.Max(t => t.Peak) - idle <= 64 * MiB),
                 ($"track wall <= git add -A ({Secs(tracks[1].Wall)} vs {Secs(tracks[1].GitAdd.Wall)})", tracks[1].Wall <= tracks[1].GitAdd.Wall),
             };
+            if (scenario.BeatsGitDiff)
+            {
+                checks.Add(($"summary >= 5 x faster than git diff --numstat ({Ratio(numstat.Wall, swDiff.Elapsed)} x)", numstat.Wall >= 5 * swDiff.Elapsed));
+            }
+            else
+            {
+                Console.WriteLine($"   (not a target here) summary vs git diff --numstat: {Ratio(numstat.Wall, swDiff.Elapsed)} x");
+            }
             foreach (var (target, met) in checks)
             {
                 Console.WriteLine($"   {(met ? "met " : "MISS")} {target}");

@@ -91,7 +91,7 @@ internal static class LoadRun
         try
         {
             var workRoot = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
-            using var silo = await SiloProcess.StartAsync(siloDll, Path.Combine(root, "data"), workRoot, maxFileBytes: 1L << 30);
+            using var silo = await SiloProcess.StartAsync(siloDll, Path.Combine(root, "data"), workRoot, maxFileBytes: 1L << 30, new Dictionary<string, string>());
             using var host = ClientHost(silo.GatewayPort);
             await host.StartAsync();
             var client = host.Services.GetRequiredService<AgentSnapshotsClient>();

@@ -7,14 +7,24 @@ namespace AgentSnapshots.Bench;
 /// <summary>A benchmark case: how it writes each turn into the workspace, and a line saying what it is.</summary>
 internal sealed record Scenario(string Name, string Description, Action<string, int> WriteTurn)
 {
+    /// <summary>Silo settings this scenario needs (environment variables), beyond the bench's own.</summary>
+    public IReadOnlyDictionary<string, string> SiloSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Whether "at least 5x faster than git diff --numstat" is a target here (the seed scenario's).</summary>
+    public bool BeatsGitDiff { get; init; }
+
     public static readonly string SeedScript = FindSeedScript();
 
     public static IReadOnlyList<Scenario> All { get; } =
     [
         Seed("seed-small", "seed scenario at 1/64: 2 MiB + 1.5 MiB + 8 KiB, every line changed", 2, 1.5, 8),
-        Seed("seed", "seed scenario: 128 MiB + 96 MiB + 512 KiB of generated text, every line changed, one-line source edit", 128, 96, 512),
+        Seed("seed", "seed scenario: 128 MiB + 96 MiB + 512 KiB of generated text, every line changed, one-line source edit", 128, 96, 512) with { BeatsGitDiff = true },
         new("append-log", "a 200 MiB log that grows by 1,000 lines", AppendLog),
-        Seed("big-1g", "one 1 GiB generated file, every line changed", 1024, 0, 0),
+        Seed("big-1g", "one 1 GiB generated file, every line changed (git calls it binary: over core.bigFileThreshold)", 1024, 0, 0),
+        Seed("big-1g-text", "one 1 GiB generated file, every line changed, line-diffed (Summary:BinaryThresholdBytes 2 GiB)", 1024, 0, 0) with
+        {
+            SiloSettings = new Dictionary<string, string> { ["Snapshots__Summary__BinaryThresholdBytes"] = (2L << 30).ToString(CultureInfo.InvariantCulture) },
+        },
     ];
 
     private static Scenario Seed(string name, string description, double big1Mib, double big2Mib, double smallKib) =>

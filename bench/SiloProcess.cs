@@ -19,7 +19,7 @@ internal sealed class SiloProcess : IDisposable
 
     public int GatewayPort { get; }
 
-    public static async Task<SiloProcess> StartAsync(string siloDll, string dataDir, string workspaceRoot, long maxFileBytes)
+    public static async Task<SiloProcess> StartAsync(string siloDll, string dataDir, string workspaceRoot, long maxFileBytes, IReadOnlyDictionary<string, string> settings)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -38,6 +38,7 @@ internal sealed class SiloProcess : IDisposable
         psi.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in settings) psi.Environment[key] = value;
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("silo: " + e.Data); };
