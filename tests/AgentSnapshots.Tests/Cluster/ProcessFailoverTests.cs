@@ -29,8 +29,9 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
         var dataDir = temp.Combine("data");
         var output = TestContext.Current.TestOutputHelper;
 
-        await using var first = await ClusterSiloProcess.StartAsync(database.ConnectionString, dataDir, root, FastDetection);
-        await using var second = await ClusterSiloProcess.StartAsync(database.ConnectionString, dataDir, root, FastDetection);
+        var clusterMode = new Dictionary<string, string>(FastDetection) { ["ConnectionStrings__Postgres"] = database.ConnectionString };
+        await using var first = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);
+        await using var second = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);
         try
         {
             const int sessions = 4;

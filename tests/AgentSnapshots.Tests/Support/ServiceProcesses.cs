@@ -35,6 +35,15 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string WorkingDirectory { get; }
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL: no shutdown code runs, the kernel closes its sockets and drops its file locks.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
     public string Output
     {
         get
@@ -51,7 +60,8 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the silo and returns once it has started (its gateway then accepts clients).</summary>
-    public static async Task<SiloProcess> StartAsync(string dataDir, string workspaceRoot, string workingDirectory)
+    /// <param name="settings">Further settings as environment variables (e.g. <c>ConnectionStrings__Postgres</c> for cluster mode).</param>
+    public static async Task<SiloProcess> StartAsync(string dataDir, string workspaceRoot, string workingDirectory, IReadOnlyDictionary<string, string>? settings = null)
     {
         var gatewayPort = FreePort();
         var siloPort = FreePort();
@@ -68,6 +78,10 @@ public sealed class SiloProcess : IAsyncDisposable
         psi.Environment["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var silo = new SiloProcess(process, gatewayPort, workingDirectory);
@@ -80,7 +94,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
         try
         {
-            await silo._started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await silo._started.Task.WaitAsync(TimeSpan.FromSeconds(90));
         }
         catch
         {
