@@ -14,11 +14,6 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// <summary>Paths that differ between <paramref name="since"/> and the working tree now (writes a snapshot of now).</summary>
     Task<ChangesResult> Changes(string directory, string since);
 
-    /// <summary>
-    /// Makes the working tree match <paramref name="to"/> for <paramref name="files"/> (null: every path either covers),
-    /// after a safety snapshot, and returns what it did.
-    /// </summary>
-    Task<RestoreResult> Restore(string directory, string to, IReadOnlyList<string>? files);
 
     /// <summary>
     /// The file and skipped counts of a snapshot this workspace took recently (e.g. a restore's safety snapshot),
@@ -32,7 +27,10 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// </summary>
     Task<TrackResult> Track(string directory, string sessionId);
 
-    /// <summary>Like <see cref="Restore"/>, and records the safety snapshot as one of <paramref name="sessionId"/>'s.</summary>
+    /// <summary>
+    /// Makes the working tree match <paramref name="to"/> for <paramref name="files"/> (null: every path either covers),
+    /// after a safety snapshot that it records as one of <paramref name="sessionId"/>'s, and returns what it did.
+    /// </summary>
     Task<RestoreResult> RestoreFor(string directory, string to, IReadOnlyList<string>? files, string sessionId);
 
     /// <summary>

@@ -96,13 +96,6 @@ public sealed partial class WorkspaceGrain(
         return await Task.Run(() => workspace.Changes(sinceId));
     }
 
-    public async Task<RestoreResult> Restore(string directory, string to, IReadOnlyList<string>? files)
-    {
-        var result = await RestoreCore(directory, to, files);
-        _transient[result.Safety] = DateTime.UtcNow;
-        return result;
-    }
-
     private async Task<RestoreResult> RestoreCore(string directory, string to, IReadOnlyList<string>? files)
     {
         var toId = WorkspaceIdentity.ParseHash(to, "to");
@@ -116,9 +109,6 @@ public sealed partial class WorkspaceGrain(
         var started = Stopwatch.StartNew();
         var result = await Task.Run(() =>
         {
-            // The engine's safety snapshot reports only its hash; a snapshot just before gives its counts
-            // (incremental, so the engine's own one re-reads nothing and yields the same tree).
-            Remember(workspace.Snapshot());
             try
             {
                 return workspace.Restore(toId, scope);
@@ -127,6 +117,11 @@ public sealed partial class WorkspaceGrain(
             {
                 // The engine's exception has no Orleans codec; its message (which names the safety snapshot) must reach the caller.
                 throw new IOException(e.Message);
+            }
+            finally
+            {
+                // The restore's safety snapshot, with its counts (RestoreResult carries only its hash).
+                if (workspace.LastSnapshot is { } safety) Remember(safety);
             }
         });
         var elapsed = started.Elapsed;

@@ -26,6 +26,9 @@ public sealed class Workspace
 
     public SnapshotsOptions Options { get; }
 
+    /// <summary>The most recent snapshot this object took (a restore's safety snapshot included), with its counts.</summary>
+    public TrackResult? LastSnapshot { get; private set; }
+
     /// <summary>Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.</summary>
     public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null)
     {
@@ -41,7 +44,8 @@ public sealed class Workspace
             throw new SnapshotRequestException(RequestError.MissingDirectory,
                 $"Workspace directory '{Directory}' no longer exists; recreate it, or track another directory with a new session.");
         }
-        return new WorkingTreeSnapshotter(Directory, Store, Options, _logger).Snapshot(cancellationToken);
+        LastSnapshot = new WorkingTreeSnapshotter(Directory, Store, Options, _logger).Snapshot(cancellationToken);
+        return LastSnapshot;
     }
 
     /// <summary>Paths (workspace-relative, '/'-separated) that differ between <paramref name="since"/> and the working tree now.</summary>
