@@ -45,13 +45,23 @@ internal static class CliOutput
         }
         sb.AppendLine();
         sb.Append(CultureInfo.InvariantCulture, $"{Count(r.Files, "file")} stored, {r.Skipped.Count} skipped");
-        sb.AppendLine(r.Skipped.Count > 0 ? " (larger than Snapshots:MaxFileBytes, left untouched by restore):" : "");
-        foreach (var path in r.Skipped)
+        sb.AppendLine(r.Skipped.Count > 0 ? " (not stored, left untouched by restore):" : "");
+        foreach (var skipped in r.Skipped)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  skipped  {path}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  skipped  {skipped.Path}  ({Why(skipped.Reason)})");
         }
         return sb.ToString();
     }
+
+    /// <summary>Why a file was skipped, in words.</summary>
+    public static string Why(SkipReason reason) => reason switch
+    {
+        SkipReason.TooLarge => "larger than Snapshots:MaxFileBytes",
+        SkipReason.NotUtf8 => "its name is not valid UTF-8",
+        SkipReason.PathTooLong => "its path is too long",
+        SkipReason.KeptChanging => "it kept changing while it was read",
+        _ => "unreadable",
+    };
 
     public static string Changes(ChangesResult r)
     {

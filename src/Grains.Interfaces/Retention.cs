@@ -1,19 +1,5 @@
 namespace AgentSnapshots;
 
-/// <summary>Why retention dropped a snapshot.</summary>
-[GenerateSerializer]
-public enum DropReason
-{
-    /// <summary>Older than <c>KeepYoungerThan</c> and not among the last <c>KeepLast</c> snapshots of any session that recorded it.</summary>
-    Expired,
-    /// <summary>Every session that recorded it was deleted.</summary>
-    SessionDeleted,
-    /// <summary>The workspace recorded more than <c>MaxSnapshots</c>; the oldest unprotected ones went.</summary>
-    MaxSnapshots,
-    /// <summary>The store was larger than <c>MaxBytes</c>; the oldest unprotected ones went.</summary>
-    MaxBytes,
-}
-
 /// <summary>
 /// Disk used by one workspace's object store (loose objects and their bytes on disk), the snapshots it keeps and
 /// the sessions that recorded them. CLI <c>usage --json</c> prints it as is.
@@ -49,14 +35,3 @@ public sealed record DeletedSession(
     [property: Id(1)] string? Workspace,
     [property: Id(2)] string? Directory,
     [property: Id(3)] int Snapshots);
-
-/// <summary>What a workspace keeps for one session: the live hashes, and the session's snapshots it dropped recently, with why.</summary>
-[GenerateSerializer, Immutable]
-public sealed record RetainedSnapshots(
-    [property: Id(0)] IReadOnlyList<string> Live,
-    [property: Id(1)] IReadOnlyList<DroppedHash> Dropped);
-
-[GenerateSerializer, Immutable]
-public sealed record DroppedHash(
-    [property: Id(0)] string Hash,
-    [property: Id(1)] DropReason Reason);

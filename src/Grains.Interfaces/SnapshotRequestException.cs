@@ -33,3 +33,34 @@ public enum RequestError
     /// <summary>The directory does not exist or is not a directory.</summary>
     MissingDirectory,
 }
+
+/// <summary>
+/// The service could not do what was asked, for a reason the caller did not cause: <see cref="Error"/> says which,
+/// and whether a retry can help (<see cref="ServiceError.WorkspaceLocked"/>). The message is one line for an operator.
+/// </summary>
+[GenerateSerializer]
+public sealed class SnapshotServiceException : Exception
+{
+    public SnapshotServiceException(ServiceError error, string message) : base(message) => Error = error;
+
+    public SnapshotServiceException(ServiceError error, string message, Exception inner) : base(message, inner) => Error = error;
+
+    [Id(0)]
+    public ServiceError Error { get; }
+
+    /// <summary>Whether the same call may succeed if tried again shortly.</summary>
+    public bool IsRetryable => Error == ServiceError.WorkspaceLocked;
+}
+
+[GenerateSerializer]
+public enum ServiceError
+{
+    /// <summary>An object a snapshot needs is missing from the workspace's store.</summary>
+    MissingObject,
+    /// <summary>An object in the workspace's store is corrupt.</summary>
+    CorruptObject,
+    /// <summary>Another silo holds the workspace's single-writer lock: retry shortly.</summary>
+    WorkspaceLocked,
+    /// <summary>A restore stopped part way; the message names the safety snapshot that undoes it.</summary>
+    RestoreFailed,
+}

@@ -5,7 +5,29 @@ namespace AgentSnapshots;
 public sealed record TrackResult(
     [property: Id(0)] string Hash,
     [property: Id(1)] int Files,
-    [property: Id(2)] IReadOnlyList<string> Skipped);
+    [property: Id(2)] IReadOnlyList<SkippedFile> Skipped);
+
+/// <summary>A path a snapshot left out ('/'-separated; a directory ends with '/'), and why. Restores never touch it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SkippedFile(
+    [property: Id(0)] string Path,
+    [property: Id(1)] SkipReason Reason);
+
+/// <summary>Why a snapshot left a path out.</summary>
+[GenerateSerializer]
+public enum SkipReason
+{
+    /// <summary>Larger than <c>Snapshots:MaxFileBytes</c>.</summary>
+    TooLarge,
+    /// <summary>Its name is not valid UTF-8, so no git tree can hold it.</summary>
+    NotUtf8,
+    /// <summary>Its path is longer than the system allows (PATH_MAX).</summary>
+    PathTooLong,
+    /// <summary>It changed every time it was read.</summary>
+    KeptChanging,
+    /// <summary>It could not be read (permissions, I/O error).</summary>
+    Unreadable,
+}
 
 /// <summary>Paths that differ between snapshot <c>Since</c> and the workspace now.</summary>
 [GenerateSerializer, Immutable]

@@ -16,7 +16,7 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
 {
     public async Task<DiffSummary> Summarize(string workspaceId, string from, string to)
     {
-        SessionIds.CheckWorkspaceId(workspaceId);
+        RequestChecks.CheckWorkspaceId(workspaceId);
         var fromId = WorkspaceIdentity.ParseHash(from, "from");
         var toId = WorkspaceIdentity.ParseHash(to, "to");
         var storeDir = Path.Combine(options.Value.WorkspacesDirectory, workspaceId);
@@ -29,7 +29,7 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
         if (cache.TryGet(storeDir, fromId, toId, out var cached))
         {
             SnapshotMetrics.SummaryCacheHits.Add(1);
-            return cached;
+            return cached.ToWire();
         }
 
         SnapshotMetrics.SummaryCacheMisses.Add(1);
@@ -39,7 +39,7 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
         if (cache.TryGet(storeDir, fromId, toId, out cached))
         {
             // Computed by another caller while this one waited for a slot.
-            return cached;
+            return cached.ToWire();
         }
         var started = Stopwatch.StartNew();
         var summary = await Task.Run(() =>
@@ -51,10 +51,10 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
         var elapsed = started.Elapsed;
         SnapshotMetrics.DiffDuration.Record(elapsed.TotalSeconds);
         SnapshotMetrics.DiffBytesStreamed.Add(summary.Files.Sum(f => f.OldSize + f.NewSize));
-        LogSummarized(workspaceId, summary.From, summary.To, summary.FileCount, elapsed);
-        return summary;
+        LogSummarized(workspaceId, fromId, toId, summary.FileCount, elapsed);
+        return summary.ToWire();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Summarized {WorkspaceId} {From}..{To}: {FileCount} files in {Elapsed}")]
-    private partial void LogSummarized(string workspaceId, string from, string to, int fileCount, TimeSpan elapsed);
+    private partial void LogSummarized(string workspaceId, GitObjectId from, GitObjectId to, int fileCount, TimeSpan elapsed);
 }

@@ -1,4 +1,5 @@
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Diff;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -6,11 +7,15 @@ namespace AgentSnapshots;
 
 public static class GrainServiceCollectionExtensions
 {
-    /// <summary>The per-silo services the grains share: the summary cache and the diff concurrency gate, sized from <see cref="SummaryOptions"/>.</summary>
+    /// <summary>
+    /// The per-silo services the grains share: the summary cache and the diff concurrency gate, sized from
+    /// <see cref="SummaryOptions"/>, and the filter that gives engine errors their wire codes.
+    /// </summary>
     public static IServiceCollection AddAgentSnapshotsGrainServices(this IServiceCollection services)
     {
         services.AddSingleton(sp => new SummaryCache(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.CacheBytes));
         services.AddSingleton(sp => new DiffGate(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.MaxConcurrentDiffs));
+        services.AddSingleton<IIncomingGrainCallFilter, EngineErrorFilter>();
         return services;
     }
 }

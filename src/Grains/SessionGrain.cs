@@ -25,7 +25,7 @@ public sealed partial class SessionGrain(
 
     public async Task<TrackResult> Track(string? directory, string? label)
     {
-        SessionIds.CheckSessionId(SessionId);
+        RequestChecks.CheckSessionId(SessionId);
         var canonical = await ResolveWorkspaceDirectory(directory);
         var workspaceId = WorkspaceIdentity.IdFor(canonical);
 
@@ -86,7 +86,7 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionHistory> History()
     {
-        SessionIds.CheckSessionId(SessionId);
+        RequestChecks.CheckSessionId(SessionId);
         if (state.State.WorkspaceId is { } workspaceId)
         {
             await SyncedWorkspace(workspaceId);
@@ -115,7 +115,7 @@ public sealed partial class SessionGrain(
 
     public async Task<DeletedSession> Delete()
     {
-        SessionIds.CheckSessionId(SessionId);
+        RequestChecks.CheckSessionId(SessionId);
         var workspaceId = state.State.WorkspaceId;
         var directory = state.State.Directory;
         var released = state.State.Snapshots.Select(s => s.Hash).Distinct(StringComparer.Ordinal).Count();
@@ -283,7 +283,7 @@ public sealed partial class SessionGrain(
 
     private string RequireBound(string verb)
     {
-        SessionIds.CheckSessionId(SessionId);
+        RequestChecks.CheckSessionId(SessionId);
         return state.State.WorkspaceId ?? throw new SnapshotRequestException(RequestError.UnknownSession,
             $"Session '{SessionId}' is not bound to a workspace yet, and {verb} needs one: run 'track --session {SessionId} --dir DIR' first.");
     }
@@ -316,7 +316,7 @@ public sealed partial class SessionGrain(
 
     private (string WorkspaceId, string Directory) RequireTracked(string verb)
     {
-        SessionIds.CheckSessionId(SessionId);
+        RequestChecks.CheckSessionId(SessionId);
         if (state.State.Snapshots.Count == 0 || state.State.WorkspaceId is null || state.State.Directory is null)
         {
             throw new SnapshotRequestException(RequestError.UnknownSession,

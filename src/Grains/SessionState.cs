@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine;
 using System.Text.Json.Serialization;
 
 namespace AgentSnapshots;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Diff;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +39,7 @@ public sealed partial class WorkspaceGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
-        SessionIds.CheckWorkspaceId(key);
+        RequestChecks.CheckWorkspaceId(key);
         var storeDir = Path.Combine(options.Value.WorkspacesDirectory, key);
         _lock = ServiceProvider.GetService(typeof(WorkspaceLockSet)) is WorkspaceLockSet locks
             ? await locks.AcquireAsync(storeDir, WorkspaceLock.DefaultWait, cancellationToken)
@@ -66,12 +67,12 @@ public sealed partial class WorkspaceGrain(
         var result = await Task.Run(() => workspace.Snapshot());
         SnapshotMetrics.SnapshotDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         Remember(result);
-        return result;
+        return result.ToWire();
     }
 
     public async Task<TrackResult> Track(string directory, string sessionId)
     {
-        SessionIds.CheckSessionId(sessionId);
+        RequestChecks.CheckSessionId(sessionId);
         var result = await TakeSnapshot(await Open(directory));
         Record(result.Hash, sessionId, safety: false);
         await state.WriteStateAsync();
@@ -81,7 +82,7 @@ public sealed partial class WorkspaceGrain(
 
     public async Task<RestoreResult> RestoreFor(string directory, string to, IReadOnlyList<string>? files, string sessionId)
     {
-        SessionIds.CheckSessionId(sessionId);
+        RequestChecks.CheckSessionId(sessionId);
         var result = await RestoreCore(directory, to, files);
         Record(result.Safety, sessionId, safety: true);
         await state.WriteStateAsync();
@@ -93,7 +94,7 @@ public sealed partial class WorkspaceGrain(
     {
         var sinceId = WorkspaceIdentity.ParseHash(since, "since");
         var workspace = await Open(directory);
-        return await Task.Run(() => workspace.Changes(sinceId));
+        return (await Task.Run(() => workspace.Changes(sinceId))).ToWire();
     }
 
     private async Task<RestoreResult> RestoreCore(string directory, string to, IReadOnlyList<string>? files)
@@ -103,7 +104,7 @@ public sealed partial class WorkspaceGrain(
         var workspace = await Open(directory);
         if (!workspace.HasTree(toId))
         {
-            throw new SnapshotRequestException(RequestError.UnknownSnapshot,
+            throw new EngineException(EngineError.UnknownSnapshot,
                 $"Snapshot {toId} is not in the store of workspace '{directory}'; list the session's snapshots with 'history'.");
         }
         var started = Stopwatch.StartNew();
@@ -111,12 +112,7 @@ public sealed partial class WorkspaceGrain(
         {
             try
             {
-                return workspace.Restore(toId, scope);
-            }
-            catch (RestoreFailedException e)
-            {
-                // The engine's exception has no Orleans codec; its message (which names the safety snapshot) must reach the caller.
-                throw new IOException(e.Message);
+                return workspace.Restore(toId, scope).ToWire();
             }
             finally
             {
@@ -148,7 +144,7 @@ public sealed partial class WorkspaceGrain(
 
     public async Task<int> Adopt(string sessionId, IReadOnlyList<AdoptedSnapshot> snapshots)
     {
-        SessionIds.CheckSessionId(sessionId);
+        RequestChecks.CheckSessionId(sessionId);
         ArgumentNullException.ThrowIfNull(snapshots);
         var store = Store();
         var adopted = 0;
@@ -175,7 +171,7 @@ public sealed partial class WorkspaceGrain(
 
     public async Task<int> Release(string sessionId)
     {
-        SessionIds.CheckSessionId(sessionId);
+        RequestChecks.CheckSessionId(sessionId);
         var slot = state.State.Sessions.IndexOf(sessionId);
         if (slot < 0)
         {
@@ -367,7 +363,7 @@ public sealed partial class WorkspaceGrain(
     private ObjectStore Store() =>
         _workspace?.Store ?? (_store ??= ObjectStore.Open(Path.Combine(options.Value.WorkspacesDirectory, this.GetPrimaryKeyString())));
 
-    private void Remember(TrackResult result)
+    private void Remember(SnapshotTaken result)
     {
         lock (_recentCounts)
         {
@@ -389,7 +385,7 @@ public sealed partial class WorkspaceGrain(
         var canonical = await Task.Run(() => WorkspaceIdentity.ResolveDirectory(directory, options.Value.EffectiveWorkspaceRoots));
         if (!string.Equals(canonical, directory, StringComparison.Ordinal) || !string.Equals(WorkspaceIdentity.IdFor(canonical), key, StringComparison.Ordinal))
         {
-            throw new SnapshotRequestException(RequestError.WorkspaceMismatch,
+            throw new EngineException(EngineError.WorkspaceMismatch,
                 $"Workspace {key} is not the workspace of {directory}: address the workspace by the id of its canonical directory.");
         }
 

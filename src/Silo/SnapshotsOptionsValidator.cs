@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

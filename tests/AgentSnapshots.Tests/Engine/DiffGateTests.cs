@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine.Diff;
 namespace AgentSnapshots.Tests.Engine;
 
 public sealed class DiffGateTests

@@ -36,7 +36,7 @@ public sealed class RestoreTests : IDisposable
         Assert.Equal(before.ToHex(), Snapshot().ToHex());
 
         // The safety snapshot undoes the restore.
-        _ws.Workspace.Restore(GitObjectId.Parse(result.Safety), null);
+        _ws.Workspace.Restore(result.Safety.Tree, null);
         Assert.Equal("a2\n", _ws.Read("a.txt"));
         Assert.Equal("new\n", _ws.Read("created/by/agent.txt"));
         Assert.False(_ws.Exists("gone.txt"));
@@ -109,9 +109,9 @@ public sealed class RestoreTests : IDisposable
         _ws.Write("a.txt", "a2\n");
         var objectsBefore = _ws.Workspace.Store.EnumerateObjects().Count();
 
-        var e = Assert.Throws<SnapshotRequestException>(() => _ws.Workspace.Revert(before, [bad]));
+        var e = Assert.Throws<EngineException>(() => _ws.Workspace.Revert(before, [bad]));
 
-        Assert.Equal(RequestError.InvalidPath, e.Error);
+        Assert.Equal(EngineError.InvalidPath, e.Error);
         Assert.Contains(bad.Length == 0 ? "empty" : bad, e.Message, StringComparison.Ordinal);
         Assert.Equal("a2\n", _ws.Read("a.txt"));
         Assert.Equal(objectsBefore, _ws.Workspace.Store.EnumerateObjects().Count());
@@ -125,9 +125,9 @@ public sealed class RestoreTests : IDisposable
             ? Git.Run(_ws.Root, "hash-object", _ws.Path("a.txt")).Trim()
             : throw new InvalidOperationException());
         var unknown = GitObjectId.Parse(new string('1', 40));
-        Assert.Equal(RequestError.UnknownSnapshot, Assert.Throws<SnapshotRequestException>(() => _ws.Workspace.Restore(unknown, null)).Error);
+        Assert.Equal(EngineError.UnknownSnapshot, Assert.Throws<EngineException>(() => _ws.Workspace.Restore(unknown, null)).Error);
         // A blob is not a snapshot either.
-        Assert.Equal(RequestError.UnknownSnapshot, Assert.Throws<SnapshotRequestException>(() => _ws.Workspace.Restore(blob, null)).Error);
+        Assert.Equal(EngineError.UnknownSnapshot, Assert.Throws<EngineException>(() => _ws.Workspace.Restore(blob, null)).Error);
     }
 
     [Fact]

@@ -119,7 +119,7 @@ public sealed class SnapshotTests : IDisposable
         ws.Write("small.txt", "small\n");
         ws.Write("logs/huge.log", new string('x', 1001));
         var result = ws.Workspace.Snapshot();
-        Assert.Equal(["logs/huge.log"], result.Skipped);
+        Assert.Equal([new SkippedPath("logs/huge.log", SkipCause.TooLarge)], result.Skipped);
         Assert.Equal(["small.txt"], ws.ListPaths(result.Hash));
     }
 
@@ -183,7 +183,7 @@ public sealed class SnapshotTests : IDisposable
             }
             else
             {
-                Assert.Equal(["locked/"], result.Skipped);
+                Assert.Equal([new SkippedPath("locked/", SkipCause.Unreadable)], result.Skipped);
                 Assert.Equal(["ok.txt"], _ws.ListPaths(result.Hash));
             }
         }
@@ -204,9 +204,9 @@ public sealed class SnapshotTests : IDisposable
         _ws.Write("edit.txt", "2\n");
         File.Delete(_ws.Path("gone.txt"));
         _ws.Write("new/file.txt", "n\n");
-        var changes = _ws.Workspace.Changes(GitObjectId.Parse(since.Hash));
-        Assert.Equal(since.Hash, changes.Since);
-        Assert.Equal(["edit.txt", "gone.txt", "new/file.txt"], changes.Files);
+        var changes = _ws.Workspace.Changes(since.Tree);
+        Assert.Equal(since.Tree, changes.Since);
+        Assert.Equal(["edit.txt", "gone.txt", "new/file.txt"], changes.Paths);
     }
 
     [Fact]

@@ -32,8 +32,8 @@ public sealed class StoreCollectorTests : IDisposable
 
         _ws.Workspace.Restore(GitObjectId.Parse(first.Hash), null);
         Assert.Equal(new string('a', 200_000), _ws.Read("big.log"));
-        Assert.Equal(RequestError.UnknownSnapshot,
-            Assert.Throws<SnapshotRequestException>(() => _ws.Workspace.Restore(GitObjectId.Parse(second.Hash), null)).Error);
+        Assert.Equal(EngineError.UnknownSnapshot,
+            Assert.Throws<EngineException>(() => _ws.Workspace.Restore(GitObjectId.Parse(second.Hash), null)).Error);
     }
 
     [Fact]

@@ -28,32 +28,32 @@ public sealed class WorkspaceIdentityTests : IDisposable
         File.CreateSymbolicLink(escape, outside);
         foreach (var dir in new[] { outside, escape, Path.Combine(RootDir, "..", "outside"), "/" })
         {
-            var e = Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(dir, [RootDir]));
-            Assert.Equal(RequestError.OutsideWorkspaceRoots, e.Error);
+            var e = Assert.Throws<EngineException>(() => WorkspaceIdentity.ResolveDirectory(dir, [RootDir]));
+            Assert.Equal(EngineError.OutsideWorkspaceRoots, e.Error);
             Assert.Contains("Snapshots:WorkspaceRoots", e.Message, StringComparison.Ordinal);
         }
         // A sibling whose name merely starts with the root's name is outside too.
         var sibling = Directory.CreateDirectory(RootDir + "-sibling").FullName;
-        Assert.Equal(RequestError.OutsideWorkspaceRoots,
-            Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(sibling, [RootDir])).Error);
+        Assert.Equal(EngineError.OutsideWorkspaceRoots,
+            Assert.Throws<EngineException>(() => WorkspaceIdentity.ResolveDirectory(sibling, [RootDir])).Error);
     }
 
     [Theory]
-    [InlineData("relative/dir", RequestError.InvalidPath)]
-    [InlineData("", RequestError.MissingDirectory)]
-    [InlineData(null, RequestError.MissingDirectory)]
-    public void Malformed_directories_are_refused(string? dir, RequestError expected) =>
-        Assert.Equal(expected, Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(dir, [RootDir])).Error);
+    [InlineData("relative/dir", EngineError.InvalidPath)]
+    [InlineData("", EngineError.MissingDirectory)]
+    [InlineData(null, EngineError.MissingDirectory)]
+    public void Malformed_directories_are_refused(string? dir, EngineError expected) =>
+        Assert.Equal(expected, Assert.Throws<EngineException>(() => WorkspaceIdentity.ResolveDirectory(dir, [RootDir])).Error);
 
     [Fact]
     public void Missing_directories_and_files_are_refused()
     {
         var file = Path.Combine(RootDir, "file.txt");
         File.WriteAllText(file, "x");
-        Assert.Equal(RequestError.MissingDirectory,
-            Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(Path.Combine(RootDir, "nope"), [RootDir])).Error);
-        Assert.Equal(RequestError.MissingDirectory,
-            Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ResolveDirectory(file, [RootDir])).Error);
+        Assert.Equal(EngineError.MissingDirectory,
+            Assert.Throws<EngineException>(() => WorkspaceIdentity.ResolveDirectory(Path.Combine(RootDir, "nope"), [RootDir])).Error);
+        Assert.Equal(EngineError.MissingDirectory,
+            Assert.Throws<EngineException>(() => WorkspaceIdentity.ResolveDirectory(file, [RootDir])).Error);
     }
 
     [Theory]
@@ -71,8 +71,8 @@ public sealed class WorkspaceIdentityTests : IDisposable
         }
         else
         {
-            var e = Assert.Throws<SnapshotRequestException>(() => WorkspaceIdentity.ParseHash(hash, "to"));
-            Assert.Equal(RequestError.MalformedId, e.Error);
+            var e = Assert.Throws<EngineException>(() => WorkspaceIdentity.ParseHash(hash, "to"));
+            Assert.Equal(EngineError.MalformedId, e.Error);
         }
     }
 }

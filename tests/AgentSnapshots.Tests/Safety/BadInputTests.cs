@@ -101,7 +101,7 @@ public sealed class BadInputTests(ServiceClusterFixture fixture) : IClassFixture
         string[] badPaths = ["/etc/passwd", "/", "../outside/secret.txt", "a/../../x", "src/../../x", "", " ", ".", "./", ".git", ".git/config", "src/.git/HEAD", "a\0b", "/etc/\npasswd", "../new\nline"];
         foreach (var bad in badPaths)
         {
-            Add($"revert path '{SessionIds.Shown(bad)}'", RequestError.InvalidPath, s => s.Main.Revert(s.V1, ["a.txt", bad]));
+            Add($"revert path '{MessageText.Shown(bad)}'", RequestError.InvalidPath, s => s.Main.Revert(s.V1, ["a.txt", bad]));
         }
         Add("revert with no paths", RequestError.InvalidPath, s => s.Main.Revert(s.V1, []));
         Add("revert with a null list", RequestError.InvalidPath, s => s.Main.Revert(s.V1, null!));

@@ -31,7 +31,8 @@ public sealed class HostileTreeTests : IDisposable
 
         var result = _ws.Workspace.Snapshot();
 
-        Assert.Equal(["bad-\\xff\\xfe.txt", "dir-\\xe9/", "sub/caf\\xe9.txt"], result.Skipped);
+        Assert.Equal(["bad-\\xff\\xfe.txt", "dir-\\xe9/", "sub/caf\\xe9.txt"], result.Skipped.Select(s => s.Path));
+        Assert.All(result.Skipped, s => Assert.Equal(SkipCause.NotUtf8, s.Cause));
         Assert.Equal(["ok.txt", "sub/fine.txt"], _ws.ListPaths(result.Hash));
     }
 
@@ -118,8 +119,8 @@ public sealed class HostileTreeTests : IDisposable
         Assert.Contains(shallowDirs + "/mid.txt", paths);
         // The deep file is either stored or its too-long directory is reported; never lost silently, never a crash.
         var deep = string.Join('/', Enumerable.Repeat(level, 20)) + "/deep.txt";
-        Assert.True(paths.Contains(deep) || result.Skipped.Any(s => deep.StartsWith(s, StringComparison.Ordinal)),
-            $"skipped: {string.Join(", ", result.Skipped.Select(s => s.Length))}");
+        Assert.True(paths.Contains(deep) || result.Skipped.Any(s => deep.StartsWith(s.Path, StringComparison.Ordinal) && s.Cause == SkipCause.PathTooLong),
+            $"skipped: {string.Join(", ", result.Skipped.Select(s => $"{s.Path.Length} {s.Cause}"))}");
     }
 
     [Fact]
@@ -168,7 +169,7 @@ public sealed class HostileTreeTests : IDisposable
                 var result = _ws.Workspace.Snapshot();
                 var tree = _ws.ListTree(result.Hash);
                 Assert.Contains("100644 stable.txt", tree);
-                Assert.DoesNotContain(result.Skipped, s => s != "growing.log");
+                Assert.DoesNotContain(result.Skipped, s => s.Path != "growing.log");
             }
         }
         finally
@@ -190,7 +191,7 @@ public sealed class HostileTreeTests : IDisposable
         _ws.Write("small.txt", "s\n");
         var watch = Stopwatch.StartNew();
         var result = _ws.Workspace.Snapshot();
-        Assert.Equal(["disk.img"], result.Skipped);
+        Assert.Equal([new SkippedPath("disk.img", SkipCause.TooLarge)], result.Skipped);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
 
         // Restore never touches it.

@@ -46,7 +46,7 @@ public sealed class RestoreSafetyTests : IDisposable
         Assert.Equal(before.ToHex(), Snapshot().ToHex());
 
         // And back: the safety snapshot holds the link, restored as a link (pointing out, not written through).
-        _ws.Workspace.Restore(GitObjectId.Parse(result.Safety), null);
+        _ws.Workspace.Restore(result.Safety.Tree, null);
         Assert.Equal(_outside.Path, new DirectoryInfo(_ws.Path("sub")).LinkTarget);
         Assert.Equal(outsideBefore, TreeFingerprint.Of(_outside.Path));
     }

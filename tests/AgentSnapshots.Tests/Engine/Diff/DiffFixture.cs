@@ -73,11 +73,11 @@ public sealed class DiffFixture : IDisposable
     public string GitPatch(GitObjectId from, GitObjectId to, string path) =>
         Git.Run(WorkDir, "--git-dir", Store.GitDir, "diff", "--minimal", "--no-renames", from.ToHex(), to.ToHex(), "--", path);
 
-    public DiffSummary Summarize(GitObjectId from, GitObjectId to, SummaryOptions? options = null) =>
+    public TreeDiffSummary Summarize(GitObjectId from, GitObjectId to, SummaryOptions? options = null) =>
         new DiffSummaryBuilder(Store, options ?? new SummaryOptions()).Summarize(from, to, TestContext.Current.CancellationToken);
 
     /// <summary>Asserts every listed file against git: exact → equal; not exact → upper bounds with the exact difference.</summary>
-    public void AssertMatchesGit(GitObjectId from, GitObjectId to, DiffSummary summary, bool requireExact)
+    public void AssertMatchesGit(GitObjectId from, GitObjectId to, TreeDiffSummary summary, bool requireExact)
     {
         var git = GitNumstat(from, to);
         Assert.Equal(git.Count, summary.FileCount);

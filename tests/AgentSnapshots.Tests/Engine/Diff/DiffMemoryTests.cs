@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine.Diff;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -45,7 +46,7 @@ public sealed class DiffMemoryTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"\n+cfg turn 1 line {at:D9} EDITED ipsum dolor sit amet consectetur\n", one.Patch, StringComparison.Ordinal);
     }
 
-    private FileDiff Measure(string label, GitObjectId from, GitObjectId to)
+    private FileDiffSummary Measure(string label, GitObjectId from, GitObjectId to)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();

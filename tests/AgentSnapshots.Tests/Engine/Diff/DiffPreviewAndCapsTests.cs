@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine;
 using System.Text;
 using System.Text.Json;
 using AgentSnapshots.Engine.Diff;

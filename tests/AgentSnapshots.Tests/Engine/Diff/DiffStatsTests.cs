@@ -132,12 +132,12 @@ public sealed class DiffStatsTests : IDisposable
         var summary = _fx.Summarize(from, to, Options(budget));
         _fx.AssertMatchesGit(from, to, summary, requireExact: true);
         var byName = summary.Files.ToDictionary(f => f.File);
-        Assert.Equal(FileStatus.Added, byName["added.txt"].Status);
-        Assert.Equal(FileStatus.Deleted, byName["deleted.txt"].Status);
+        Assert.Equal(ChangeStatus.Added, byName["added.txt"].Status);
+        Assert.Equal(ChangeStatus.Deleted, byName["deleted.txt"].Status);
         Assert.Equal(0, byName["deleted.txt"].NewSize);
         Assert.Equal(text.Length, byName["deleted.txt"].OldSize);
         var mode = byName["mode.sh"];
-        Assert.Equal((FileStatus.Modified, 0L, 0L, true, ""), (mode.Status, mode.Additions, mode.Deletions, mode.Exact, mode.Patch));
+        Assert.Equal((ChangeStatus.Modified, 0L, 0L, true, ""), (mode.Status, mode.Additions, mode.Deletions, mode.Exact, mode.Patch));
         Assert.True(byName["bin.dat"].Binary);
         Assert.Equal("", byName["bin.dat"].Patch);
         Assert.False(byName["late-nul.txt"].Binary);

@@ -1,3 +1,4 @@
+using AgentSnapshots.Engine;
 using Orleans.Concurrency;
 
 namespace AgentSnapshots;
@@ -68,3 +69,14 @@ public sealed record AdoptedSnapshot(
 public sealed record SnapshotCounts(
     [property: Id(0)] int Files,
     [property: Id(1)] int Skipped);
+
+/// <summary>What a workspace keeps for one session: the live hashes, and the session's snapshots it dropped recently, with why.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RetainedSnapshots(
+    [property: Id(0)] IReadOnlyList<string> Live,
+    [property: Id(1)] IReadOnlyList<DroppedHash> Dropped);
+
+[GenerateSerializer, Immutable]
+public sealed record DroppedHash(
+    [property: Id(0)] string Hash,
+    [property: Id(1)] DropReason Reason);

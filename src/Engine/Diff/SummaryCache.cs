@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Diff;
 
 /// <summary>
 /// Summaries already computed, keyed by store and tree pair. Trees are content-addressed, so a summary of two
@@ -13,7 +13,7 @@ public sealed class SummaryCache(long budgetBytes)
     private readonly LinkedList<Entry> _recency = new();
     private long _bytes;
 
-    private sealed record Entry((string Store, GitObjectId From, GitObjectId To) Key, DiffSummary Summary, long Bytes);
+    private sealed record Entry((string Store, GitObjectId From, GitObjectId To) Key, TreeDiffSummary Summary, long Bytes);
 
     public long Hits { get; private set; }
 
@@ -27,7 +27,7 @@ public sealed class SummaryCache(long budgetBytes)
         }
     }
 
-    public bool TryGet(string store, GitObjectId from, GitObjectId to, out DiffSummary summary)
+    public bool TryGet(string store, GitObjectId from, GitObjectId to, out TreeDiffSummary summary)
     {
         lock (_lock)
         {
@@ -45,7 +45,7 @@ public sealed class SummaryCache(long budgetBytes)
         }
     }
 
-    public void Add(string store, GitObjectId from, GitObjectId to, DiffSummary summary)
+    public void Add(string store, GitObjectId from, GitObjectId to, TreeDiffSummary summary)
     {
         var bytes = EstimateBytes(summary);
         if (bytes > budgetBytes) return;
@@ -66,6 +66,6 @@ public sealed class SummaryCache(long budgetBytes)
     }
 
     /// <summary>Strings dominate a summary's size: two bytes a character plus a fixed overhead per file.</summary>
-    private static long EstimateBytes(DiffSummary s) =>
-        256 + 2L * (s.From.Length + s.To.Length) + s.Files.Sum(f => 160 + 2L * (f.File.Length + f.Patch.Length));
+    private static long EstimateBytes(TreeDiffSummary s) =>
+        256 + 2L * 80 + s.Files.Sum(f => 160 + 2L * (f.File.Length + f.Patch.Length));
 }

@@ -1,4 +1,4 @@
-namespace AgentSnapshots;
+namespace AgentSnapshots.Engine.Diff;
 
 /// <summary>
 /// Limits how many summaries a silo computes at once, so the diff engine's per-diff memory budget times this

@@ -46,6 +46,6 @@ public static class RelativePath
     public static bool IsSafeName(string name) =>
         name.Length > 0 && name != "." && name != ".." && name != ".git" && !name.Contains('/', StringComparison.Ordinal) && !name.Contains('\0', StringComparison.Ordinal);
 
-    private static SnapshotRequestException Invalid(string? path, string why) =>
-        new(RequestError.InvalidPath, $"File '{SessionIds.Shown(path)}' is not a valid workspace path: {why}.");
+    private static EngineException Invalid(string? path, string why) =>
+        new(EngineError.InvalidPath, $"File '{MessageText.Shown(path)}' is not a valid workspace path: {why}.");
 }

@@ -27,7 +27,7 @@ public sealed class Workspace
     public SnapshotsOptions Options { get; }
 
     /// <summary>The most recent snapshot this object took (a restore's safety snapshot included), with its counts.</summary>
-    public TrackResult? LastSnapshot { get; private set; }
+    public SnapshotTaken? LastSnapshot { get; private set; }
 
     /// <summary>Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.</summary>
     public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null)
@@ -37,11 +37,11 @@ public sealed class Workspace
     }
 
     /// <summary>Writes a snapshot of the working tree now and returns its tree hash, file count and skipped paths.</summary>
-    public TrackResult Snapshot(CancellationToken cancellationToken = default)
+    public SnapshotTaken Snapshot(CancellationToken cancellationToken = default)
     {
         if (!System.IO.Directory.Exists(Directory))
         {
-            throw new SnapshotRequestException(RequestError.MissingDirectory,
+            throw new EngineException(EngineError.MissingDirectory,
                 $"Workspace directory '{Directory}' no longer exists; recreate it, or track another directory with a new session.");
         }
         LastSnapshot = new WorkingTreeSnapshotter(Directory, Store, Options, _logger).Snapshot(cancellationToken);
@@ -49,19 +49,19 @@ public sealed class Workspace
     }
 
     /// <summary>Paths (workspace-relative, '/'-separated) that differ between <paramref name="since"/> and the working tree now.</summary>
-    public ChangesResult Changes(GitObjectId since, CancellationToken cancellationToken = default)
+    public ChangedPaths Changes(GitObjectId since, CancellationToken cancellationToken = default)
     {
         RequireTree(since);
-        var now = GitObjectId.Parse(Snapshot(cancellationToken).Hash);
+        var now = Snapshot(cancellationToken).Tree;
         var paths = TreeComparer.Compare(Store, since, now, cancellationToken).Select(c => c.Path).ToList();
-        return new ChangesResult(since.ToHex(), paths);
+        return new ChangedPaths(since, now, paths);
     }
 
     /// <summary>
     /// Takes a safety snapshot, then makes the working tree match <paramref name="to"/> for <paramref name="files"/>
     /// (null: every path either snapshot covers). Ignored, skipped and never-snapshotted files are untouched.
     /// </summary>
-    public RestoreResult Restore(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken = default)
+    public RestoreOutcome Restore(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken = default)
     {
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         RequireTree(to);
@@ -70,7 +70,7 @@ public sealed class Workspace
     }
 
     /// <summary>Restores only <paramref name="files"/> (files or directories, workspace-relative); a file absent from <paramref name="to"/> is deleted.</summary>
-    public RestoreResult Revert(GitObjectId to, IReadOnlyList<string> files, CancellationToken cancellationToken = default) =>
+    public RestoreOutcome Revert(GitObjectId to, IReadOnlyList<string> files, CancellationToken cancellationToken = default) =>
         Restore(to, files ?? throw new ArgumentNullException(nameof(files)), cancellationToken);
 
     /// <summary>Whether the store holds tree <paramref name="id"/>.</summary>
@@ -80,7 +80,7 @@ public sealed class Workspace
     {
         if (!HasTree(id))
         {
-            throw new SnapshotRequestException(RequestError.UnknownSnapshot,
+            throw new EngineException(EngineError.UnknownSnapshot,
                 $"Snapshot {id} is not in the store of workspace '{Directory}'; list this session's snapshots with 'history'.");
         }
     }

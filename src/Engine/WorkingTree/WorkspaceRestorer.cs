@@ -14,11 +14,11 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
 {
     private readonly Dictionary<string, (IgnoreRules Rules, GitObjectId? Tree)> _targetRules = new(StringComparer.Ordinal);
 
-    public RestoreResult Restore(GitObjectId target, TrackResult safety, IReadOnlyList<string>? scope, CancellationToken ct)
+    public RestoreOutcome Restore(GitObjectId target, SnapshotTaken safety, IReadOnlyList<string>? scope, CancellationToken ct)
     {
-        var safetyId = GitObjectId.Parse(safety.Hash);
+        var safetyId = safety.Tree;
         var targetHash = target.ToHex();
-        var skipped = new HashSet<string>(safety.Skipped, StringComparer.Ordinal);
+        var skipped = safety.Skipped.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
         var changes = TreeComparer.Compare(store, safetyId, target, ct)
             .Where(c => scope is null || scope.Any(s => RelativePath.IsWithin(c.Path, s)))
             .Where(c => !skipped.Contains(c.Path) && !skipped.Any(s => s.EndsWith('/') && c.Path.StartsWith(s, StringComparison.Ordinal)))
@@ -80,7 +80,7 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
             throw new RestoreFailedException(safety.Hash, current, e);
         }
         EngineLog.Restored(logger, root, targetHash, safety.Hash, written.Count, deleted.Count);
-        return new RestoreResult(targetHash, safety.Hash, written, deleted);
+        return new RestoreOutcome(target, safety, written, deleted);
     }
 
     /// <summary>
@@ -244,7 +244,7 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
 
 /// <summary>A restore stopped part way; the safety snapshot taken before it holds the workspace as it was.</summary>
 public sealed class RestoreFailedException(string safety, string path, Exception inner)
-    : IOException($"Restore stopped at '{path}': {inner.Message} The workspace is partly restored; restore snapshot {safety} (taken just before) to undo it.", inner)
+    : EngineException(EngineError.RestoreFailed, $"Restore stopped at '{path}': {inner.Message} The workspace is partly restored; restore snapshot {safety} (taken just before) to undo it.", inner)
 {
     public string Safety { get; } = safety;
 }

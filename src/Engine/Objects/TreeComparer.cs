@@ -1,9 +1,17 @@
 namespace AgentSnapshots.Engine;
 
+/// <summary>How a path changed between two trees.</summary>
+public enum ChangeStatus
+{
+    Added,
+    Deleted,
+    Modified,
+}
+
 /// <summary>One path whose entry differs between two trees. A side is null where the path is absent.</summary>
 public readonly record struct TreeChange(string Path, TreeEntry? Old, TreeEntry? New)
 {
-    public FileStatus Status => Old is null ? FileStatus.Added : New is null ? FileStatus.Deleted : FileStatus.Modified;
+    public ChangeStatus Status => Old is null ? ChangeStatus.Added : New is null ? ChangeStatus.Deleted : ChangeStatus.Modified;
 }
 
 /// <summary>Compares two trees file by file, descending only into subtrees whose ids differ.</summary>

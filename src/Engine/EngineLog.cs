@@ -7,7 +7,7 @@ internal static partial class EngineLog
 {
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
         Message = "Snapshot {Tree} of {Workspace}: {Files} files, {Read} read, {Skipped} skipped in {ElapsedMs} ms")]
-    public static partial void SnapshotTaken(ILogger logger, string tree, string workspace, int files, int read, int skipped, long elapsedMs);
+    public static partial void SnapshotTaken(ILogger logger, GitObjectId tree, string workspace, int files, int read, int skipped, long elapsedMs);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Skipped {Path} in {Workspace}: {Reason}")]
     public static partial void Skipped(ILogger logger, string path, string workspace, string reason);

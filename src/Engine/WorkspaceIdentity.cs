@@ -17,29 +17,29 @@ public static partial class WorkspaceIdentity
     /// <summary>
     /// Resolves <paramref name="directory"/> (absolute, or relative to the caller's current directory before it reaches us)
     /// to its canonical path with symlinks resolved, and checks that it is an existing directory under one of
-    /// <paramref name="roots"/>. Throws <see cref="SnapshotRequestException"/> otherwise.
+    /// <paramref name="roots"/>. Throws <see cref="EngineException"/> otherwise.
     /// </summary>
     public static string ResolveDirectory(string? directory, IReadOnlyList<string> roots)
     {
         if (string.IsNullOrWhiteSpace(directory))
         {
-            throw new SnapshotRequestException(RequestError.MissingDirectory, "No workspace directory was given; pass the directory to snapshot.");
+            throw new EngineException(EngineError.MissingDirectory, "No workspace directory was given; pass the directory to snapshot.");
         }
         if (!Path.IsPathFullyQualified(directory) || directory.Contains('\0', StringComparison.Ordinal))
         {
-            throw new SnapshotRequestException(RequestError.InvalidPath, $"Workspace directory '{SessionIds.Shown(directory)}' is not an absolute path; pass an absolute path.");
+            throw new EngineException(EngineError.InvalidPath, $"Workspace directory '{MessageText.Shown(directory)}' is not an absolute path; pass an absolute path.");
         }
         var canonical = RealPath(directory);
         if (canonical is null || !Directory.Exists(canonical))
         {
-            throw new SnapshotRequestException(RequestError.MissingDirectory, $"Workspace directory '{SessionIds.Shown(directory)}' does not exist or is not a directory.");
+            throw new EngineException(EngineError.MissingDirectory, $"Workspace directory '{MessageText.Shown(directory)}' does not exist or is not a directory.");
         }
         var allowed = roots.Select(RealPath).OfType<string>().ToList();
         if (!allowed.Any(root => RelativePath.IsWithin(canonical, Path.TrimEndingDirectorySeparator(root)) || root == "/"))
         {
             var shown = string.Join(", ", roots);
-            throw new SnapshotRequestException(RequestError.OutsideWorkspaceRoots,
-                $"Workspace directory '{SessionIds.Shown(canonical)}' is outside the allowed workspace roots ({shown}); use a directory under one of them, or add a root to Snapshots:WorkspaceRoots.");
+            throw new EngineException(EngineError.OutsideWorkspaceRoots,
+                $"Workspace directory '{MessageText.Shown(canonical)}' is outside the allowed workspace roots ({shown}); use a directory under one of them, or add a root to Snapshots:WorkspaceRoots.");
         }
         return canonical;
     }
@@ -65,13 +65,13 @@ public static partial class WorkspaceIdentity
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void NativeFree(IntPtr pointer);
 
-    /// <summary>Checks a snapshot hash argument and parses it; throws <see cref="SnapshotRequestException"/> (MalformedId) otherwise.</summary>
+    /// <summary>Checks a snapshot hash argument and parses it; throws <see cref="EngineException"/> (MalformedId) otherwise.</summary>
     public static GitObjectId ParseHash(string? hash, string argumentName)
     {
         if (!GitObjectId.TryParse(hash?.Trim().ToLowerInvariant(), out var id))
         {
-            throw new SnapshotRequestException(RequestError.MalformedId,
-                $"{argumentName} '{SessionIds.Shown(hash)}' is not a snapshot hash: expected 40 hexadecimal digits, as printed by 'track' or 'history'.");
+            throw new EngineException(EngineError.MalformedId,
+                $"{argumentName} '{MessageText.Shown(hash)}' is not a snapshot hash: expected 40 hexadecimal digits, as printed by 'track' or 'history'.");
         }
         return id;
     }

@@ -173,19 +173,4 @@ public sealed class WorkspaceLockSet : IDisposable
 }
 
 /// <summary>Another process holds a workspace's single-writer lock; the request may be retried shortly.</summary>
-public sealed class WorkspaceLockedException : IOException
-{
-    public WorkspaceLockedException()
-    {
-    }
-
-    public WorkspaceLockedException(string message)
-        : base(message)
-    {
-    }
-
-    public WorkspaceLockedException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
+public sealed class WorkspaceLockedException(string message) : EngineException(EngineError.WorkspaceLocked, message);

@@ -11,12 +11,12 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
     /// <summary>Bytes counted for the summary's own fields (two tree ids, totals, punctuation).</summary>
     internal const int SummaryOverheadBytes = 400;
 
-    public DiffSummary Summarize(GitObjectId from, GitObjectId to, CancellationToken cancellationToken = default)
+    public TreeDiffSummary Summarize(GitObjectId from, GitObjectId to, CancellationToken cancellationToken = default)
     {
         var changes = TreeComparer.Compare(store, from, to, cancellationToken);
         var differ = new TextDiffer(limits);
         var maxFiles = Math.Max(limits.MaxFiles, 0);
-        var listed = new List<FileDiff>(Math.Min(changes.Count, maxFiles));
+        var listed = new List<FileDiffSummary>(Math.Min(changes.Count, maxFiles));
         long additions = 0, deletions = 0;
         for (var i = 0; i < changes.Count; i++)
         {
@@ -27,11 +27,11 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
             if (i < maxFiles) listed.Add(file);
         }
         Cap(listed, limits.MaxSummaryBytes);
-        return new DiffSummary(from.ToHex(), to.ToHex(), changes.Count, changes.Count - listed.Count, additions, deletions, listed);
+        return new TreeDiffSummary(from, to, changes.Count, changes.Count - listed.Count, additions, deletions, listed);
     }
 
     /// <summary>Drops patches, then files from the end, until the estimated JSON size is under <paramref name="maxBytes"/>.</summary>
-    internal static void Cap(List<FileDiff> files, int maxBytes)
+    internal static void Cap(List<FileDiffSummary> files, int maxBytes)
     {
         long bare = SummaryOverheadBytes;
         foreach (var f in files) bare += FileEntryOverheadBytes + JsonStringBytes(f.File);
@@ -72,13 +72,13 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
         return n;
     }
 
-    private FileDiff DiffFile(TreeChange change, TextDiffer differ, bool withPreview, CancellationToken cancellationToken)
+    private FileDiffSummary DiffFile(TreeChange change, TextDiffer differ, bool withPreview, CancellationToken cancellationToken)
     {
         var (openOld, oldSize) = Side(change.Old);
         var (openNew, newSize) = Side(change.New);
         var same = change.Old is { } o && change.New is { } n && o.Id == n.Id && o.Mode != EntryMode.Gitlink && n.Mode != EntryMode.Gitlink;
         var result = differ.Diff(openOld, oldSize, openNew, newSize, same, withPreview, cancellationToken);
-        return new FileDiff(change.Path, change.Status, result.Additions, result.Deletions, result.Exact, result.Binary,
+        return new FileDiffSummary(change.Path, change.Status, result.Additions, result.Deletions, result.Exact, result.Binary,
             oldSize, newSize, result.Patch, result.Truncated);
     }
 
@@ -98,7 +98,7 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
         var (type, size) = store.ReadHeader(e.Id);
         if (type != "blob")
         {
-            throw new InvalidDataException($"Object {e.Id} at a file path is a {type}, not a blob.");
+            throw new CorruptObjectException(e.Id, store.GitDir, $"it is a {type} at a file path, not a blob");
         }
         var id = e.Id;
         return (() => store.OpenBlob(id), size);

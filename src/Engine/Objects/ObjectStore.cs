@@ -106,11 +106,11 @@ public sealed class ObjectStore
         using var stream = OpenObject(id, out var type, out var size);
         if (type != "tree")
         {
-            throw new InvalidDataException($"Object {id} is a {type}, not a tree.");
+            throw new CorruptObjectException(id, GitDir, $"it is a {type}, not a tree");
         }
         if (size > int.MaxValue)
         {
-            throw new InvalidDataException($"Tree {id} is too large ({size} bytes).");
+            throw new CorruptObjectException(id, GitDir, $"a tree of {size} bytes is too large");
         }
         var data = new byte[size];
         stream.ReadExactly(data);
@@ -122,7 +122,7 @@ public sealed class ObjectStore
             var nul = span.IndexOf((byte)0);
             if (space < 0 || nul < space || nul + 1 + GitObjectId.ByteLength > span.Length)
             {
-                throw new InvalidDataException($"Tree {id} is malformed.");
+                throw new CorruptObjectException(id, GitDir, "the tree is malformed");
             }
             var mode = int.Parse(Encoding.ASCII.GetString(span[..space]), NumberStyles.None, CultureInfo.InvariantCulture);
             var modeValue = Convert.ToInt32(mode.ToString(CultureInfo.InvariantCulture), 8);
@@ -148,7 +148,7 @@ public sealed class ObjectStore
         if (type != "blob")
         {
             stream.Dispose();
-            throw new InvalidDataException($"Object {id} is a {type}, not a blob.");
+            throw new CorruptObjectException(id, GitDir, $"it is a {type}, not a blob");
         }
         return (BlobStream)stream;
     }
@@ -206,7 +206,7 @@ public sealed class ObjectStore
         }
     }
 
-    private static (string Type, long Size) ReadLooseHeader(Stream inflater, GitObjectId id)
+    private (string Type, long Size) ReadLooseHeader(Stream inflater, GitObjectId id)
     {
         Span<byte> header = stackalloc byte[32];
         var n = 0;
@@ -215,7 +215,7 @@ public sealed class ObjectStore
             var b = inflater.ReadByte();
             if (b < 0 || n == header.Length)
             {
-                throw new InvalidDataException($"Object {id} has no valid header.");
+                throw new CorruptObjectException(id, GitDir, "it has no valid header");
             }
             if (b == 0) break;
             header[n++] = (byte)b;
@@ -224,7 +224,7 @@ public sealed class ObjectStore
         var space = text.IndexOf(' ', StringComparison.Ordinal);
         if (space <= 0 || !long.TryParse(text.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var size))
         {
-            throw new InvalidDataException($"Object {id} has a malformed header '{text}'.");
+            throw new CorruptObjectException(id, GitDir, $"it has a malformed header '{text}'");
         }
         return (text[..space], size);
     }
@@ -343,17 +343,4 @@ public sealed class BlobStream(Stream inflater, long length) : Stream
         if (disposing) inflater.Dispose();
         base.Dispose(disposing);
     }
-}
-
-public sealed class MissingObjectException(GitObjectId id, string store)
-    : Exception($"Object {id} is not in the object store {store}.")
-{
-    public GitObjectId Id { get; } = id;
-}
-
-/// <summary>The source held a different number of bytes than announced: the file changed while it was read.</summary>
-public sealed class ContentLengthChangedException(long expected, long actual)
-    : IOException($"Expected {expected} bytes but the content had {(actual > expected ? "more" : actual.ToString(CultureInfo.InvariantCulture))}.")
-{
-    public long Expected { get; } = expected;
 }

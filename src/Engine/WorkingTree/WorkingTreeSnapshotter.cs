@@ -32,12 +32,12 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
         public GitObjectId? Id { get; set; }
     }
 
-    public TrackResult Snapshot(CancellationToken cancellationToken)
+    public SnapshotTaken Snapshot(CancellationToken cancellationToken)
     {
         var start = DateTime.UtcNow;
         var index = SnapshotIndex.Load(store);
         var next = SnapshotIndex.Empty();
-        var skipped = new ConcurrentBag<string>();
+        var skipped = new ConcurrentBag<SkippedPath>();
         var pending = new List<FileNode>();
         var dataDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDir));
 
@@ -52,15 +52,14 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
         var files = 0;
         var rootId = WriteTree(tree, next, start, ref files) ?? store.WriteTree([]);
         next.Save(store);
-        var skippedList = skipped.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var hash = rootId.ToHex();
+        var skippedList = skipped.DistinctBy(s => s.Path, StringComparer.Ordinal).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
         var elapsedMs = (long)(DateTime.UtcNow - start).TotalMilliseconds;
-        EngineLog.SnapshotTaken(logger, hash, root, files, pending.Count, skippedList.Count, elapsedMs);
-        return new TrackResult(hash, files, skippedList);
+        EngineLog.SnapshotTaken(logger, rootId, root, files, pending.Count, skippedList.Count, elapsedMs);
+        return new SnapshotTaken(rootId, files, skippedList);
     }
 
     private DirNode Walk(DirNode node, string absolute, string relative, IgnoreRules rules, SnapshotIndex index,
-        List<FileNode> pending, ConcurrentBag<string> skipped, string dataDir, CancellationToken ct)
+        List<FileNode> pending, ConcurrentBag<SkippedPath> skipped, string dataDir, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         IEnumerable<FileSystemInfo> entries;
@@ -74,7 +73,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             EngineLog.Skipped(logger, relative + "/", root, e.Message);
-            skipped.Add(relative + "/");
+            skipped.Add(new SkippedPath(relative + "/", CauseOf(e)));
             return node;
         }
 
@@ -111,7 +110,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
                 var size = info.Length;
                 if (size > options.MaxFileBytes)
                 {
-                    skipped.Add(path);
+                    skipped.Add(new SkippedPath(path, SkipCause.TooLarge));
                     continue;
                 }
                 var mode = (info.UnixFileMode & UnixFileMode.UserExecute) != 0 ? EntryMode.ExecutableFile : EntryMode.RegularFile;
@@ -138,7 +137,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
                 EngineLog.Skipped(logger, path, root, e.Message);
-                skipped.Add(path);
+                skipped.Add(new SkippedPath(path, CauseOf(e)));
             }
         }
         return node;
@@ -151,7 +150,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
     /// </summary>
     /// <returns>The names .NET gives those entries (invalid bytes as U+FFFD; it lists some, e.g. directories, under a
     /// name that opens nothing), so the walk can leave them out; null when there are none.</returns>
-    private HashSet<string>? ReportInvalidNames(string absolute, string relative, IgnoreRules rules, ConcurrentBag<string> skipped)
+    private HashSet<string>? ReportInvalidNames(string absolute, string relative, IgnoreRules rules, ConcurrentBag<SkippedPath> skipped)
     {
         var invalidNames = RawDirectory.InvalidNames(absolute);
         if (invalidNames.Count == 0) return null;
@@ -163,7 +162,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             if (rules.IsIgnored(path, invalid.IsDirectory)) continue;
             var shown = invalid.IsDirectory ? path + "/" : path;
             EngineLog.Skipped(logger, shown, root, "its name is not valid UTF-8, so it cannot be stored; rename it to have it snapshotted");
-            skipped.Add(shown);
+            skipped.Add(new SkippedPath(shown, SkipCause.NotUtf8));
         }
         return unspellable;
     }
@@ -187,7 +186,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
         return File.Exists(path) ? IgnoreFile.ReadLines(path) : [];
     }
 
-    private void StoreFile(FileNode file, ConcurrentBag<string> skipped, CancellationToken ct)
+    private void StoreFile(FileNode file, ConcurrentBag<SkippedPath> skipped, CancellationToken ct)
     {
         var absolute = RelativePath.ToAbsolute(root, file.Path);
         for (var attempt = 1; ; attempt++)
@@ -206,7 +205,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             catch (ContentLengthChangedException)
             {
                 EngineLog.Skipped(logger, file.Path, root, "it kept changing while it was read");
-                skipped.Add(file.Path);
+                skipped.Add(new SkippedPath(file.Path, SkipCause.KeptChanging));
                 return;
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -216,7 +215,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
                 EngineLog.Skipped(logger, file.Path, root, e.Message);
-                skipped.Add(file.Path);
+                skipped.Add(new SkippedPath(file.Path, CauseOf(e)));
                 return;
             }
 
@@ -228,7 +227,7 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             if (file.Size > options.MaxFileBytes)
             {
                 EngineLog.Skipped(logger, file.Path, root, "it grew over MaxFileBytes while it was read");
-                skipped.Add(file.Path);
+                skipped.Add(new SkippedPath(file.Path, SkipCause.TooLarge));
                 return;
             }
             if (file.Size == 0)
@@ -238,6 +237,8 @@ internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, Sna
             }
         }
     }
+
+    private static SkipCause CauseOf(Exception e) => e is PathTooLongException ? SkipCause.PathTooLong : SkipCause.Unreadable;
 
     private GitObjectId? WriteTree(DirNode node, SnapshotIndex next, DateTime start, ref int files)
     {
