@@ -9,31 +9,12 @@ namespace AgentSnapshots.Client;
 /// <summary>What the CLI prints: the contract's JSON shapes with --json, aligned tables for people otherwise.</summary>
 internal static class CliOutput
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        // Patches are full of + < > and quotes: keep them readable (the output is not embedded in HTML).
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     private static readonly string[] DiffHeader = ["STATUS", "+ADDED", "-DELETED", "OLD SIZE", "NEW SIZE", "FILE"];
     private static readonly string[] HistoryHeader = ["#", "HASH", "TIME (UTC)", "FILES", "SKIPPED", "LABEL"];
     private static readonly int[] DiffNumericColumns = [1, 2, 3, 4];
     private static readonly int[] HistoryNumericColumns = [0, 3, 4];
 
-    /// <summary>history's JSON shape: <c>{"session", "workspace", "snapshots": [{"hash", "label", "time"}]}</c>.</summary>
-    internal sealed record HistoryJson(string Session, string? Workspace, IReadOnlyList<HistoryEntryJson> Snapshots);
-
-    internal sealed record HistoryEntryJson(string Hash, string? Label, DateTimeOffset Time);
-
-    public static string ToJson(object result) => result switch
-    {
-        SessionHistory h => JsonSerializer.Serialize(
-            new HistoryJson(h.Session, h.Workspace, [.. h.Snapshots.Select(s => new HistoryEntryJson(s.Hash, s.Label, s.Time))]), Json),
-        _ => JsonSerializer.Serialize(result, result.GetType(), Json),
-    };
+    public static string ToJson(object result) => JsonSerializer.Serialize(result, result.GetType(), ContractJson.Indented);
 
     public static string Track(TrackResult r, string? label)
     {

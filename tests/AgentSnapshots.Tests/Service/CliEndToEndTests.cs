@@ -87,7 +87,7 @@ public sealed class CliEndToEndTests
             Assert.Equal(["session", "workspace", "snapshots"], Keys(history));
             Assert.Equal(("e2e", ws), (history.GetProperty("session").GetString(), history.GetProperty("workspace").GetString()));
             var snapshots = history.GetProperty("snapshots").EnumerateArray().ToList();
-            Assert.All(snapshots, s => Assert.Equal(["hash", "label", "time"], Keys(s)));
+            Assert.All(snapshots, s => Assert.Equal(["hash", "label", "time", "files", "skipped"], Keys(s)));
             Assert.Equal(["first", "second", $"safety: before revert to {h1[..8]}", $"safety: before restore to {h1[..8]}"],
                 snapshots.Select(s => s.GetProperty("label").GetString()));
             Assert.Equal(restore.GetProperty("safety").GetString(), snapshots[^1].GetProperty("hash").GetString());
