@@ -18,6 +18,13 @@ public sealed class SnapshotsOptions
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Most paths a reply lists (a track's skipped files, changed paths, a restore's written and deleted files); the
+    /// reply counts the rest, so an un-ignored node_modules cannot make a multi-megabyte message.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxListedPaths { get; set; } = 1000;
+
     /// <summary>Extra ignore patterns (gitignore syntax) applied to every workspace, below its own ignore files.</summary>
     public List<string> Excludes { get; set; } = [];
 

@@ -6,8 +6,11 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Snapshots the session's workspace now. The first call binds the session to <paramref name="directory"/>.</summary>
     Task<TrackResult> Track(string? directory, string? label);
 
-    /// <summary>Paths that differ between snapshot <paramref name="since"/> and the workspace now.</summary>
-    Task<ChangesResult> Changes(string since);
+    /// <summary>
+    /// Paths that differ between snapshot <paramref name="since"/> and the workspace now, in path order, starting after
+    /// path <paramref name="after"/> (null: from the first), at most <c>Snapshots:MaxListedPaths</c> of them.
+    /// </summary>
+    Task<ChangesResult> Changes(string since, string? after = null);
 
     /// <summary>Size-capped summary between two snapshots; <paramref name="to"/> null means the workspace now.</summary>
     Task<DiffSummary> Diff(string from, string? to);

@@ -13,7 +13,7 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     Task<TrackResult> Snapshot(string directory);
 
     /// <summary>Paths that differ between <paramref name="since"/> and the working tree now (writes a snapshot of now).</summary>
-    Task<ChangesResult> Changes(string directory, string since);
+    Task<ChangesResult> Changes(string directory, string since, string? after);
 
 
     /// <summary>

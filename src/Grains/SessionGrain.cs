@@ -43,12 +43,12 @@ public sealed partial class SessionGrain(
         return result;
     }
 
-    public async Task<ChangesResult> Changes(string since)
+    public async Task<ChangesResult> Changes(string since, string? after = null)
     {
         var (workspaceId, directory) = RequireTracked("changes");
         var workspace = await SyncedWorkspace(workspaceId);
         var sinceHash = RequireOwnSnapshot(since, "--since");
-        return await RetentionChecked(workspace, () => workspace.Changes(directory, sinceHash), (sinceHash, "--since"));
+        return await RetentionChecked(workspace, () => workspace.Changes(directory, sinceHash, after), (sinceHash, "--since"));
     }
 
     public async Task<DiffSummary> Diff(string from, string? to)
@@ -92,7 +92,7 @@ public sealed partial class SessionGrain(
             await SyncedWorkspace(workspaceId);
         }
         var snapshots = state.State.Snapshots
-            .Select(s => new SnapshotInfo(s.Hash, s.Label, s.Time, s.Files, s.Skipped))
+            .Select(s => new SnapshotInfo(s.Hash, s.Label, s.Time, s.Files, s.Skipped, null))
             .ToList();
         return new SessionHistory(SessionId, state.State.Directory, snapshots);
     }

@@ -67,7 +67,7 @@ public sealed partial class WorkspaceGrain(
         var result = await Task.Run(() => workspace.Snapshot());
         SnapshotMetrics.SnapshotDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         Remember(result);
-        return result.ToWire();
+        return result.ToWire(options.Value.MaxListedPaths);
     }
 
     public async Task<TrackResult> Track(string directory, string sessionId)
@@ -90,11 +90,11 @@ public sealed partial class WorkspaceGrain(
         return result;
     }
 
-    public async Task<ChangesResult> Changes(string directory, string since)
+    public async Task<ChangesResult> Changes(string directory, string since, string? after)
     {
         var sinceId = WorkspaceIdentity.ParseHash(since, "since");
         var workspace = await Open(directory);
-        return (await Task.Run(() => workspace.Changes(sinceId))).ToWire();
+        return (await Task.Run(() => workspace.Changes(sinceId))).ToWire(options.Value.MaxListedPaths, after);
     }
 
     private async Task<RestoreResult> RestoreCore(string directory, string to, IReadOnlyList<string>? files)
@@ -112,7 +112,7 @@ public sealed partial class WorkspaceGrain(
         {
             try
             {
-                return workspace.Restore(toId, scope).ToWire();
+                return workspace.Restore(toId, scope).ToWire(options.Value.MaxListedPaths);
             }
             finally
             {

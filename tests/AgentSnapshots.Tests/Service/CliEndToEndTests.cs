@@ -37,7 +37,7 @@ public sealed class CliEndToEndTests
         {
             // track: a relative --dir is resolved against the CLI's current directory.
             var track1 = Json(await silo.RunCliAsync("track", "--session", "e2e", "--dir", "ws", "--label", "first", "--json"));
-            Assert.Equal(["hash", "files", "skipped"], Keys(track1));
+            Assert.Equal(["hash", "files", "skipped", "skippedCount", "omittedSkipped"], Keys(track1));
             Assert.Equal(2, track1.GetProperty("files").GetInt32());
             var h1 = track1.GetProperty("hash").GetString()!;
 
@@ -51,7 +51,7 @@ public sealed class CliEndToEndTests
             var h2 = history.GetProperty("snapshots")[1].GetProperty("hash").GetString()!;
 
             var changes = Json(await silo.RunCliAsync("changes", "--session", "e2e", "--since", h1, "--json"));
-            Assert.Equal(["since", "files"], Keys(changes));
+            Assert.Equal(["since", "files", "fileCount", "omittedFiles"], Keys(changes));
             Assert.Equal(["a.txt", "b.txt", "c.txt"], changes.GetProperty("files").EnumerateArray().Select(f => f.GetString()).Order(StringComparer.Ordinal));
 
             var diff = Json(await silo.RunCliAsync("diff", "--session", "e2e", "--from", h1, "--to", h2, "--json"));
@@ -72,7 +72,7 @@ public sealed class CliEndToEndTests
             Assert.Contains("3 files changed, +3 -2 lines", table.Stdout, StringComparison.Ordinal);
 
             var revert = Json(await silo.RunCliAsync("revert", "--session", "e2e", "--to", h1, "b.txt", "--json"));
-            Assert.Equal(["to", "safety", "written", "deleted"], Keys(revert));
+            Assert.Equal(["to", "safety", "written", "deleted", "writtenCount", "deletedCount", "omittedWritten", "omittedDeleted"], Keys(revert));
             Assert.Equal(["b.txt"], revert.GetProperty("written").EnumerateArray().Select(f => f.GetString()));
             Assert.Equal("bee\n", File.ReadAllText(Path.Combine(ws, "b.txt")));
             Assert.Equal("one\nTWO\nthree\n", File.ReadAllText(Path.Combine(ws, "a.txt")));
@@ -87,7 +87,7 @@ public sealed class CliEndToEndTests
             Assert.Equal(["session", "workspace", "snapshots"], Keys(history));
             Assert.Equal(("e2e", ws), (history.GetProperty("session").GetString(), history.GetProperty("workspace").GetString()));
             var snapshots = history.GetProperty("snapshots").EnumerateArray().ToList();
-            Assert.All(snapshots, s => Assert.Equal(["hash", "label", "time", "files", "skipped"], Keys(s)));
+            Assert.All(snapshots, s => Assert.Equal(["hash", "label", "time", "files", "skipped", "step"], Keys(s)));
             Assert.Equal(["first", "second", $"safety: before revert to {h1[..8]}", $"safety: before restore to {h1[..8]}"],
                 snapshots.Select(s => s.GetProperty("label").GetString()));
             Assert.Equal(restore.GetProperty("safety").GetString(), snapshots[^1].GetProperty("hash").GetString());

@@ -14,7 +14,7 @@ public static class ServiceCluster
 {
     public const string ServiceId = "agentsnapshots-tests";
 
-    public static async Task<InProcessTestCluster> StartAsync(string dataDir, string roots)
+    public static async Task<InProcessTestCluster> StartAsync(string dataDir, string roots, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
@@ -26,6 +26,10 @@ public static class ServiceCluster
                 ["Snapshots:DataDir"] = dataDir,
                 ["Snapshots:WorkspaceRoots:0"] = roots,
             });
+            if (settings is not null)
+            {
+                host.Configuration.AddInMemoryCollection(settings);
+            }
             host.AddAgentSnapshotsServices();
         });
         var cluster = builder.Build();
