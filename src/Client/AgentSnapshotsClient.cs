@@ -14,19 +14,19 @@ public sealed class AgentSnapshotsClient(IClusterClient client)
 
     /// <summary>Snapshots the session's workspace now; the first call binds the session to <paramref name="directory"/>.</summary>
     public Task<TrackResult> Track(string sessionId, string? directory = null, string? label = null, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Track(directory is null ? null : Path.GetFullPath(directory), label).WaitAsync(cancellationToken);
+        Session(sessionId).Track(directory is null ? null : Path.GetFullPath(directory), label, cancellationToken);
 
     /// <summary>Paths that differ between snapshot <paramref name="since"/> and the workspace now.</summary>
     public Task<ChangesResult> Changes(string sessionId, string since, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Changes(since).WaitAsync(cancellationToken);
+        Session(sessionId).Changes(since, null, cancellationToken);
 
     /// <summary>Summary between two snapshots; <paramref name="to"/> null means the workspace now.</summary>
     public Task<DiffSummary> Diff(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Diff(from, to).WaitAsync(cancellationToken);
+        Session(sessionId).Diff(from, to, cancellationToken);
 
     /// <summary>Makes the workspace match snapshot <paramref name="to"/>; returns the safety snapshot taken first.</summary>
     public Task<RestoreResult> Restore(string sessionId, string to, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Restore(to).WaitAsync(cancellationToken);
+        Session(sessionId).Restore(to, cancellationToken);
 
     /// <summary>
     /// Like <see cref="Restore"/> for <paramref name="files"/> only: paths relative to the workspace
@@ -45,24 +45,24 @@ public sealed class AgentSnapshotsClient(IClusterClient client)
             }
         }
         list = list.ConvertAll(f => f.Replace('\\', '/'));
-        return await Session(sessionId).Revert(to, list).WaitAsync(cancellationToken);
+        return await Session(sessionId).Revert(to, list, cancellationToken);
     }
 
     /// <summary>The session's snapshots, oldest first (empty for a session never tracked).</summary>
     public Task<SessionHistory> History(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).History().WaitAsync(cancellationToken);
+        Session(sessionId).History(cancellationToken);
 
     /// <summary>Disk used by the session's workspace store (objects, bytes), snapshots kept and sessions.</summary>
     public Task<WorkspaceUsage> Usage(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Usage().WaitAsync(cancellationToken);
+        Session(sessionId).Usage(cancellationToken);
 
     /// <summary>Applies retention to the session's workspace now and deletes the objects no kept snapshot reaches.</summary>
     public Task<CollectionReport> Collect(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Collect().WaitAsync(cancellationToken);
+        Session(sessionId).Collect(cancellationToken);
 
     /// <summary>Deletes the session; its snapshots no other session recorded are freed by the next collection.</summary>
     public Task<DeletedSession> Delete(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Delete().WaitAsync(cancellationToken);
+        Session(sessionId).Delete(cancellationToken);
 
     private static string RelativeTo(string workspace, string path)
     {

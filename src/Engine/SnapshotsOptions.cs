@@ -25,6 +25,13 @@ public sealed class SnapshotsOptions
     [Range(1, 1_000_000)]
     public int MaxListedPaths { get; set; } = 1000;
 
+    /// <summary>
+    /// Snapshots, restores and collections run at once per silo, each on a dedicated thread (others queue), so blocking
+    /// file work never takes the thread pool that Orleans' scheduler and membership probes need.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentSnapshots { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Extra ignore patterns (gitignore syntax) applied to every workspace, below its own ignore files.</summary>
     public List<string> Excludes { get; set; } = [];
 
