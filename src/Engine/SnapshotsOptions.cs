@@ -32,6 +32,16 @@ public sealed class SnapshotsOptions
     [Range(1, 256)]
     public int MaxConcurrentSnapshots { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Allows a workspace that is a home directory or the file system root, or that holds more than
+    /// <see cref="MaxFilesPerWorkspace"/> files (an agent started in the home directory snapshots all of it).
+    /// </summary>
+    public bool AllowBroadWorkspaces { get; set; }
+
+    /// <summary>A snapshot of a workspace holding more files than this is refused (unless <see cref="AllowBroadWorkspaces"/>).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxFilesPerWorkspace { get; set; } = 1_000_000;
+
     /// <summary>Extra ignore patterns (gitignore syntax) applied to every workspace, below its own ignore files.</summary>
     public List<string> Excludes { get; set; } = [];
 

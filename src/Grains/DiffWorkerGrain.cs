@@ -13,7 +13,7 @@ namespace AgentSnapshots;
 /// number of these may run beside the workspace's single writer.
 /// </summary>
 [StatelessWorker]
-internal sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, FileWorkPools pools, ILogger<DiffWorkerGrain> logger)
+internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, FileWorkPools pools, ILogger<DiffWorkerGrain> logger)
     : Grain, IDiffWorkerGrain
 {
     public async Task<DiffSummary> Summarize(string workspaceId, string from, string to, CancellationToken cancellationToken) =>
@@ -30,7 +30,7 @@ internal sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options
         catch (Exception e) when (e is EngineException or IOException or InvalidDataException or OrleansException or SnapshotRequestException)
         {
             // The step keeps no stats (history shows null); the session asks again on its next activation.
-            LogStepFailed(e, sessionId, to);
+            GrainLog.StepFailed(logger, e, sessionId, to);
         }
     }
 
@@ -63,13 +63,7 @@ internal sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options
             SnapshotMetrics.DiffBytesStreamed.Add(computed.Files.Sum(f => f.OldSize + f.NewSize));
             return computed;
         }, cancellationToken);
-        LogSummarized(workspaceId, fromId, toId, summary.FileCount, started.Elapsed);
+        GrainLog.Summarized(logger, workspaceId, fromId, toId, summary.FileCount, started.Elapsed);
         return summary;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Summarized {WorkspaceId} {From}..{To}: {FileCount} files in {Elapsed}")]
-    private partial void LogSummarized(string workspaceId, GitObjectId from, GitObjectId to, int fileCount, TimeSpan elapsed);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stats of session {SessionId}'s step {Hash} could not be computed")]
-    private partial void LogStepFailed(Exception exception, string sessionId, string hash);
 }

@@ -37,6 +37,57 @@ internal sealed class SessionRecords
 
     public int Count => _entries.Count;
 
+    /// <summary>The bound workspace's id; null until the first track.</summary>
+    public string? WorkspaceId => _state.State.WorkspaceId;
+
+    /// <summary>The bound workspace's canonical directory; null until the first track.</summary>
+    public string? Directory => _state.State.Directory;
+
+    /// <summary>Binds the session on its first track; false if it was bound already.</summary>
+    public bool Bind(string workspaceId, string directory)
+    {
+        if (_state.State.WorkspaceId is not null) return false;
+        _state.State.WorkspaceId = workspaceId;
+        _state.State.Directory = directory;
+        return true;
+    }
+
+    /// <summary>
+    /// The directory to snapshot: the <paramref name="bound"/> one (still existing and allowed), or the given one on the
+    /// first call. Static, since it runs off the grain's thread (it resolves paths on disk).
+    /// </summary>
+    public static string Resolve(string session, string? bound, string? directory, SnapshotsOptions options)
+    {
+        if (directory is null)
+        {
+            return WorkspaceIdentity.ResolveDirectory(bound ?? throw SessionErrors.NoDirectory(session), options.EffectiveWorkspaceRoots, options.AllowBroadWorkspaces);
+        }
+        var canonical = WorkspaceIdentity.ResolveDirectory(directory, options.EffectiveWorkspaceRoots, options.AllowBroadWorkspaces);
+        if (bound is not null && !string.Equals(bound, canonical, StringComparison.Ordinal))
+        {
+            throw SessionErrors.BoundElsewhere(session, bound, canonical);
+        }
+        return canonical;
+    }
+
+    /// <summary>The bound workspace, or UnknownSession saying to track first.</summary>
+    public string RequireBound(string session, string verb)
+    {
+        RequestChecks.CheckSessionId(session);
+        return WorkspaceId ?? throw SessionErrors.NotBound(session, verb);
+    }
+
+    /// <summary>The bound workspace and directory of a session with snapshots, or UnknownSession saying to track first.</summary>
+    public (string WorkspaceId, string Directory) RequireTracked(string session, string verb)
+    {
+        RequestChecks.CheckSessionId(session);
+        if (Count == 0 || WorkspaceId is null || Directory is null)
+        {
+            throw SessionErrors.NoSnapshots(session, verb);
+        }
+        return (WorkspaceId, Directory);
+    }
+
     public IEnumerable<SessionSnapshot> Entries => _entries.Items;
 
     public SessionSnapshot? Last => _entries.Last;
@@ -81,17 +132,22 @@ internal sealed class SessionRecords
         return found;
     }
 
-    /// <summary>Removes every entry whose hash is not in <paramref name="live"/>; returns the hashes removed.</summary>
-    public IReadOnlyList<string> KeepOnly(IReadOnlySet<string> live)
+    /// <summary>The workspace's drop epoch when the history was last pruned.</summary>
+    public long SyncedEpoch => _state.State.SyncedEpoch;
+
+    /// <summary>Removes every entry the workspace no longer keeps for the session; returns how many distinct snapshots went.</summary>
+    public int Prune(Retained retained)
     {
+        _state.State.SyncedEpoch = retained.DropEpoch;
+        var live = retained.Live.ToHashSet(StringComparer.Ordinal);
         var gone = _counts.Keys.Where(h => !live.Contains(h)).ToList();
-        if (gone.Count == 0) return gone;
+        if (gone.Count == 0) return 0;
         _entries.RemoveAll(e => !live.Contains(e.Hash));
         foreach (var hash in gone)
         {
             _counts.Remove(hash);
         }
-        return gone;
+        return gone.Count;
     }
 
     /// <summary>Writes the pages that changed, then the state when its page range changed or <paramref name="stateChanged"/>.</summary>
@@ -107,10 +163,12 @@ internal sealed class SessionRecords
         }
     }
 
-    /// <summary>Deletes the history's pages and starts an empty one.</summary>
+    /// <summary>Deletes the history's pages and the session's state (binding included), and starts empty.</summary>
     public async Task ClearAsync()
     {
         await _storage.ClearAllAsync(_entries.FirstPage, _entries.LastPage);
+        await _state.ClearStateAsync(CancellationToken.None);
+        _state.State = new SessionState();
         _entries = new PagedList<SessionSnapshot>(PageSize, 0, 0, []);
         _counts.Clear();
     }

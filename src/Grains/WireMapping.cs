@@ -40,6 +40,9 @@ internal static class WireMapping
             outcome.Written.Count - written.Count, outcome.Deleted.Count - deleted.Count);
     }
 
+    public static SnapshotInfo ToWire(this SessionSnapshot s) =>
+        new(s.Hash, s.Label, s.Time, s.Files, s.Skipped, s.Step is { } step ? new StepStats(step.Changed, step.Additions, step.Deletions, step.Exact) : null);
+
     public static DiffSummary ToWire(this TreeDiffSummary summary) =>
         new(summary.From.ToHex(), summary.To.ToHex(), summary.FileCount, summary.OmittedFiles, summary.Additions, summary.Deletions,
             [.. summary.Files.Select(f => new FileDiff(f.File, (FileStatus)f.Status, f.Additions, f.Deletions, f.Exact, f.Binary,
@@ -57,6 +60,7 @@ internal static class WireMapping
         EngineError.MissingDirectory => new SnapshotRequestException(RequestError.MissingDirectory, e.Message),
         EngineError.WorkspaceMismatch => new SnapshotRequestException(RequestError.WorkspaceMismatch, e.Message),
         EngineError.MalformedId => new SnapshotRequestException(RequestError.MalformedId, e.Message),
+        EngineError.WorkspaceTooBroad => new SnapshotRequestException(RequestError.WorkspaceTooBroad, e.Message),
         EngineError.MissingObject => new SnapshotServiceException(ServiceError.MissingObject, e.Message),
         EngineError.CorruptObject => new SnapshotServiceException(ServiceError.CorruptObject, e.Message),
         EngineError.WorkspaceLocked => new SnapshotServiceException(ServiceError.WorkspaceLocked, e.Message),

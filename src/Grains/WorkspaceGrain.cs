@@ -12,7 +12,7 @@ namespace AgentSnapshots;
 /// workspace's <see cref="SnapshotCatalogue"/> (stored page by page) and runs retention and collection in its own
 /// turns, so no snapshot is half-written while collection runs.
 /// </summary>
-internal sealed partial class WorkspaceGrain(
+internal sealed class WorkspaceGrain(
     [PersistentState("workspace", SessionGrain.StorageName)] IPersistentState<WorkspaceState> state,
     IOptions<SnapshotsOptions> options,
     FileWorkPools pools,
@@ -87,7 +87,7 @@ internal sealed partial class WorkspaceGrain(
                 await RecordAsync(safety.Hash, sessionId, safety: true);
             }
         }
-        LogRestored(Key, toId, outcome.Safety.Tree, outcome.Written.Count, outcome.Deleted.Count);
+        GrainLog.WorkspaceRestored(logger, Key, toId, outcome.Safety.Tree, outcome.Written.Count, outcome.Deleted.Count);
         return new Restored(outcome.ToWire(_options.MaxListedPaths), outcome.Safety.Files, outcome.Safety.Skipped.Count, _catalogue.DropEpoch);
     }
 
@@ -104,7 +104,7 @@ internal sealed partial class WorkspaceGrain(
         RequestChecks.CheckSessionId(sessionId);
         var released = _catalogue.Release(sessionId);
         await _catalogue.SaveAsync();
-        LogReleased(Key, sessionId, released);
+        GrainLog.Released(logger, Key, sessionId, released);
         return released;
     }
 
@@ -121,9 +121,9 @@ internal sealed partial class WorkspaceGrain(
         var outcome = await _catalogue.CollectAsync(Store(), _options.Retention, transient, pools.Snapshots, cancellationToken);
         if (outcome.Remaining.Bytes > _options.Retention.MaxBytes)
         {
-            LogOverMaxBytes(Key, outcome.Remaining.Bytes, _options.Retention.MaxBytes);
+            GrainLog.OverMaxBytes(logger, Key, outcome.Remaining.Bytes, _options.Retention.MaxBytes);
         }
-        LogCollected(Key, outcome.DroppedSnapshots, outcome.ObjectsDeleted, outcome.BytesFreed, outcome.Remaining.Bytes);
+        GrainLog.Collected(logger, Key, outcome.DroppedSnapshots, outcome.ObjectsDeleted, outcome.BytesFreed, outcome.Remaining.Bytes);
         return new CollectionReport(Key, outcome.DroppedSnapshots, outcome.ObjectsDeleted, outcome.BytesFreed,
             new StoreSize(outcome.Remaining.Objects, outcome.Remaining.Bytes));
     }
@@ -153,7 +153,7 @@ internal sealed partial class WorkspaceGrain(
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or EngineException or OrleansException)
             {
-                LogCollectionFailed(e, Key);
+                GrainLog.CollectionFailed(logger, e, Key);
             }
         }, TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
     }
@@ -165,7 +165,7 @@ internal sealed partial class WorkspaceGrain(
     /// <summary>The engine workspace, opened on first use after checking that this grain's key belongs to the directory.</summary>
     private async Task<Workspace> OpenAsync(string directory)
     {
-        var canonical = await pools.Snapshots.Run(() => WorkspaceIdentity.ResolveDirectory(directory, _options.EffectiveWorkspaceRoots));
+        var canonical = await pools.Snapshots.Run(() => WorkspaceIdentity.ResolveDirectory(directory, _options.EffectiveWorkspaceRoots, _options.AllowBroadWorkspaces));
         if (!string.Equals(canonical, directory, StringComparison.Ordinal) || !string.Equals(WorkspaceIdentity.IdFor(canonical), Key, StringComparison.Ordinal))
         {
             throw new EngineException(EngineError.WorkspaceMismatch,
@@ -181,25 +181,7 @@ internal sealed partial class WorkspaceGrain(
             state.State.Directory = canonical;
             await state.WriteStateAsync();
         }
-        LogOpened(Key, canonical);
+        GrainLog.Opened(logger, Key, canonical);
         return _workspace;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} collected: {Dropped} snapshots dropped, {Deleted} objects ({Freed} bytes) deleted, {Bytes} bytes left")]
-    private partial void LogCollected(string workspaceId, int dropped, long deleted, long freed, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace {WorkspaceId} holds {Bytes} bytes, over Snapshots:Retention:MaxBytes ({MaxBytes}), but every snapshot left is protected (each session's latest, young safety snapshots)")]
-    private partial void LogOverMaxBytes(string workspaceId, long bytes, long maxBytes);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace {WorkspaceId}: automatic collection failed; the next one retries")]
-    private partial void LogCollectionFailed(Exception exception, string workspaceId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} released session {SessionId}: {Released} snapshots")]
-    private partial void LogReleased(string workspaceId, string sessionId, int released);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} opened for {Directory}")]
-    private partial void LogOpened(string workspaceId, string directory);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} restored to {To} (safety {Safety}): {Written} written, {Deleted} deleted")]
-    private partial void LogRestored(string workspaceId, GitObjectId to, GitObjectId safety, int written, int deleted);
 }
