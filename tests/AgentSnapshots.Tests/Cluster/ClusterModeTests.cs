@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace AgentSnapshots.Tests.Cluster;
 
@@ -27,7 +28,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
 
     private string Root => _temp.Combine("work");
 
-    private AgentSnapshotsClient Snapshots => _client!.Services.GetRequiredService<AgentSnapshotsClient>();
+    private IAgentSnapshotsClient Snapshots => _client!.Services.GetRequiredService<IAgentSnapshotsClient>();
 
     public async ValueTask InitializeAsync()
     {
@@ -35,7 +36,22 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         // Both start together: the schema is applied once under the advisory lock, the other sees it recorded.
         _silos.AddRange(await Task.WhenAll(StartSiloAsync(), StartSiloAsync()));
 
+        // The test is an application with an Orleans client of its own (for the management grain) and the SDK beside it.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = _clusterId;
+                o.ServiceId = _clusterId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = PostgresSchema.Invariant;
+                o.ConnectionString = database.ConnectionString;
+            });
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+        });
         builder.Services.AddAgentSnapshotsClient(o =>
         {
             o.PostgresConnectionString = database.ConnectionString;
@@ -59,24 +75,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in (IEnumerable<IHost?>)[_client, .. _silos])
-        {
-            if (host is null)
-            {
-                continue;
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await host.StopAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            host.Dispose();
-        }
+        await ClusterTeardown.StopAsync([_client, .. _silos]);
 
         _temp.Dispose();
     }
@@ -123,9 +122,9 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         {
             workspaces[i] = Directory.CreateDirectory(Path.Combine(Root, $"ws{i}")).FullName;
             File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\n");
-            hashes[i] = [(await Snapshots.Track($"s{i}", workspaces[i], "one", ct)).Hash];
+            hashes[i] = [(await Snapshots.TrackAsync($"s{i}", workspaces[i], "one", ct)).Hash];
             File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\nturn 2\n");
-            hashes[i].Add((await Snapshots.Track($"s{i}", label: "two", cancellationToken: ct)).Hash);
+            hashes[i].Add((await Snapshots.TrackAsync($"s{i}", label: "two", cancellationToken: ct)).Hash);
         }
 
         // The sessions and their workspace grains live on both silos.
@@ -147,7 +146,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         for (var i = 0; i < sessions; i++)
         {
             var session = $"s{i}";
-            var history = await RetryAsync(() => Snapshots.History(session, ct), ct);
+            var history = await RetryAsync(() => Snapshots.HistoryAsync(session, ct), ct);
             Assert.Equal(hashes[i], history.Snapshots.Select(s => s.Hash));
             Assert.Equal(workspaces[i], history.Workspace);
         }
@@ -158,10 +157,10 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         {
             File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\nturn 2\nturn 3\n");
             var session = $"s{i}";
-            var third = await RetryAsync(() => Snapshots.Track(session, label: "three", cancellationToken: ct), ct);
-            var diff = await Snapshots.Diff(session, hashes[i][1], third.Hash, ct);
+            var third = await RetryAsync(() => Snapshots.TrackAsync(session, label: "three", cancellationToken: ct), ct);
+            var diff = await Snapshots.DiffAsync(session, hashes[i][1], third.Hash, ct);
             Assert.Equal((1, 1, 0), (diff.FileCount, diff.Additions, diff.Deletions));
-            var history = await Snapshots.History(session, ct);
+            var history = await Snapshots.HistoryAsync(session, ct);
             Assert.Equal([.. hashes[i], third.Hash], history.Snapshots.Select(s => s.Hash));
         }
 
