@@ -28,7 +28,8 @@ internal static class AgentSnapshotsCommand
             root.Subcommands.Add(verb);
         }
 
-        var parse = root.Parse(args);
+        // 'help' and 'help VERB' read as --help, as in git and dotnet.
+        var parse = root.Parse(args is ["help", .. var rest] ? [.. rest, "--help"] : args);
         if (parse.Action is ParseErrorAction)
         {
             await stderr.WriteLineAsync($"{Name}: {Problem(parse, verbs)}");

@@ -82,42 +82,25 @@ internal static class Verbs
                 return new VerbOutput(result, CliOutput.Restore(result, "reverted"));
             });
 
-        yield return runner.Verb(
-            new Command("history", "the session's snapshots, oldest first"),
-            _ => "working",
-            async (client, _, session, ct) =>
-            {
-                var result = await client.HistoryAsync(session, ct);
-                return new VerbOutput(result, CliOutput.History(result));
-            });
-
-        yield return runner.Verb(
-            new Command("usage", "disk used by the session's workspace store, snapshots kept, sessions"),
-            _ => "measuring the store",
-            async (client, _, session, ct) =>
-            {
-                var result = await client.UsageAsync(session, ct);
-                return new VerbOutput(result, CliOutput.Usage(result));
-            });
-
-        yield return runner.Verb(
-            new Command("gc", "apply the retention policy (Snapshots:Retention) now and delete what no kept snapshot needs"),
-            _ => "collecting",
-            async (client, _, session, ct) =>
-            {
-                var result = await client.CollectAsync(session, ct);
-                return new VerbOutput(result, CliOutput.Collected(result));
-            });
-
-        yield return runner.Verb(
-            new Command("delete", "delete the session; its snapshots no other session keeps are freed by the next gc"),
-            _ => "deleting",
-            async (client, _, session, ct) =>
-            {
-                var result = await client.DeleteAsync(session, ct);
-                return new VerbOutput(result, CliOutput.Deleted(result));
-            });
+        yield return SessionVerb(runner, "history", "the session's snapshots, oldest first", "working",
+            (client, session, ct) => client.HistoryAsync(session, ct), CliOutput.History);
+        yield return SessionVerb(runner, "usage", "disk used by the session's workspace store, snapshots kept, sessions", "measuring the store",
+            (client, session, ct) => client.UsageAsync(session, ct), CliOutput.Usage);
+        yield return SessionVerb(runner, "gc", "apply the retention policy (Snapshots:Retention) now and delete what no kept snapshot needs", "collecting",
+            (client, session, ct) => client.CollectAsync(session, ct), CliOutput.Collected);
+        yield return SessionVerb(runner, "delete", "delete the session; its snapshots no other session keeps are freed by the next gc", "deleting",
+            (client, session, ct) => client.DeleteAsync(session, ct), CliOutput.Deleted);
     }
+
+    /// <summary>A verb that takes nothing but the session.</summary>
+    private static Command SessionVerb<T>(
+        VerbRunner runner, string name, string description, string progress, Func<IAgentSnapshotsClient, string, CancellationToken, Task<T>> call, Func<T, string> text)
+        where T : notnull =>
+        runner.Verb(new Command(name, description), _ => progress, async (client, _, session, ct) =>
+        {
+            var result = await call(client, session, ct);
+            return new VerbOutput(result, text(result));
+        });
 
     private static Option<string> Hash(string name, string description, bool required) => new(name)
     {

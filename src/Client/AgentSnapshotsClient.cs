@@ -53,8 +53,8 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection) : IAgen
 
     private async ValueTask<ISessionGrain> SessionAsync(string sessionId, CancellationToken cancellationToken)
     {
-        // A malformed id is the silo's to refuse (with its coded error), not an argument exception here.
-        ArgumentNullException.ThrowIfNull(sessionId);
+        // No id at all is a programming error; a malformed one is the silo's to refuse, with its coded error.
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
         var client = await connection.GetClientAsync(cancellationToken);
         return client.GetGrain<ISessionGrain>(sessionId);
     }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace AgentSnapshots.Tests.Processes;
@@ -45,14 +43,6 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A TCP port on the loopback interface that nothing listens on now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Starts the silo and returns once its host has started (its gateway then accepts clients).</summary>
     /// <param name="dataDir">Its <c>Snapshots:DataDir</c>.</param>
     /// <param name="workspaceRoot">Its only <c>Snapshots:WorkspaceRoots</c> entry.</param>
@@ -62,8 +52,8 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(
         string dataDir, string workspaceRoot, string workingDirectory, IReadOnlyDictionary<string, string>? settings = null, Action<string>? echoErrors = null)
     {
-        var gatewayPort = FreePort();
-        var siloPort = FreePort();
+        var gatewayPort = LoopbackPort.Free();
+        var siloPort = LoopbackPort.Free();
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,

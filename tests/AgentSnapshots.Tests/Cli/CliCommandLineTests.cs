@@ -27,7 +27,7 @@ public sealed class CliCommandLineTests : IDisposable
         Assert.All(["--session", "--json", "--gateway", "--postgres", "--verbose", "--version"], option => Assert.Contains(option, help.Stdout, StringComparison.Ordinal));
         Assert.Contains("Exit codes: 0 success, 2 bad input", help.Stdout, StringComparison.Ordinal);
 
-        var diff = await Run("diff", "--help");
+        var diff = await Run("help", "diff");
         Assert.True(diff.ExitCode == 0, diff.ToString());
         Assert.Contains("--from <HASH> (REQUIRED)", diff.Stdout, StringComparison.Ordinal);
         Assert.Contains("--patch", diff.Stdout, StringComparison.Ordinal);
@@ -107,7 +107,7 @@ public sealed class CliCommandLineTests : IDisposable
     [Fact]
     public async Task An_unreachable_silo_is_a_failure_that_says_how_to_start_it()
     {
-        var port = SiloProcess.FreePort();
+        var port = LoopbackPort.Free();
 
         var run = await Run("history", "--gateway", $"127.0.0.1:{port}");
 

@@ -24,7 +24,7 @@ public sealed class ClientBesideOrleansClientTests(SiloProcessFixture fixture) :
     public async Task An_application_with_its_own_orleans_client_adds_the_sdk_and_uses_both()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (siloPort, gatewayPort) = (SiloProcess.FreePort(), SiloProcess.FreePort());
+        var (siloPort, gatewayPort) = (LoopbackPort.Free(), LoopbackPort.Free());
         var appSiloBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
         appSiloBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         appSiloBuilder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "the-application", clusterId: "the-application"));

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 
 namespace AgentSnapshots.Tests.Cluster;
 
@@ -37,21 +36,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         _silos.AddRange(await Task.WhenAll(StartSiloAsync(), StartSiloAsync()));
 
         // The test is an application with an Orleans client of its own (for the management grain) and the SDK beside it.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = _clusterId;
-                o.ServiceId = _clusterId;
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = PostgresSchema.Invariant;
-                o.ConnectionString = database.ConnectionString;
-            });
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
-        });
+        var builder = PostgresClusterClient.CreateBuilder(database.ConnectionString, _clusterId, _clusterId);
         builder.Services.AddAgentSnapshotsClient(o =>
         {
             o.PostgresConnectionString = database.ConnectionString;
@@ -92,8 +77,8 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
             ["Orleans:ClusterId"] = _clusterId,
             ["Orleans:ServiceId"] = _clusterId,
             ["Orleans:AdvertisedIP"] = "127.0.0.1",
-            ["Orleans:SiloPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:SiloPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             // Declare a vanished silo dead within seconds.
             ["Orleans:ProbeTimeout"] = "00:00:01",
             ["Orleans:NumVotesForDeathDeclaration"] = "1",

@@ -37,22 +37,7 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
             _silos.Add(await StartSiloAsync());
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = _clusterId;
-                o.ServiceId = _serviceId;
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = PostgresSchema.Invariant;
-                o.ConnectionString = Db;
-            });
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
-        });
-        _client = builder.Build();
+        _client = PostgresClusterClient.CreateBuilder(Db, _clusterId, _serviceId).Build();
         await _client.StartAsync();
     }
 
@@ -71,7 +56,7 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
                 o.ClusterId = _clusterId;
                 o.ServiceId = _serviceId;
             });
-            silo.ConfigureEndpoints(IPAddress.Loopback, SiloProcess.FreePort(), SiloProcess.FreePort());
+            silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPort.Free(), LoopbackPort.Free());
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = PostgresSchema.Invariant;
@@ -167,7 +152,7 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
         var versionBefore = await TableVersionAsync(_clusterId, ct);
 
         // A row for a silo that is gone (nothing listens on its port), as a SIGKILLed silo leaves behind.
-        var ghostPort = SiloProcess.FreePort();
+        var ghostPort = LoopbackPort.Free();
         // A generation like a silo's own (seconds since 2022); a far older one counts as retired and is not probed.
         var ghostGeneration = (int)(DateTime.UtcNow - new DateTime(2022, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds - 30;
         await using (var connection = new NpgsqlConnection(Db))

@@ -22,7 +22,7 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
     {
         var ct = TestContext.Current.CancellationToken;
         using var temp = new TempDirectory("as-health");
-        var port = SiloProcess.FreePort();
+        var port = LoopbackPort.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -31,8 +31,8 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             ["Snapshots:DataDir"] = temp.Combine("data"),
             ["Snapshots:WorkspaceRoots:0"] = temp.Path,
             ["Orleans:AdvertisedIP"] = "127.0.0.1",
-            ["Orleans:SiloPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:SiloPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             ["Health:Port"] = port.ToString(CultureInfo.InvariantCulture),
         });
         builder.AddAgentSnapshotsSilo();
