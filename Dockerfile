@@ -3,7 +3,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/Silo/Silo.csproj -c Release -o /app/silo \
- && dotnet publish src/Client/Client.csproj -c Release -o /app/cli
+ && dotnet publish src/Cli/Cli.csproj -c Release -o /app/cli
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # git is not needed by the silo (it writes git objects itself); curl serves the compose health check.

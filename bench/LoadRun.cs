@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using AgentSnapshots.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Bench;
 
@@ -74,7 +72,7 @@ internal static class LoadRun
         }
     }
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, string siloDll)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         Settings settings;
         try
@@ -91,10 +89,10 @@ internal static class LoadRun
         try
         {
             var workRoot = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
-            using var silo = await SiloProcess.StartAsync(siloDll, Path.Combine(root, "data"), workRoot, maxFileBytes: 1L << 30, new Dictionary<string, string>());
-            using var host = ClientHost(silo.GatewayPort);
+            await using var silo = await BenchSilo.StartAsync(Path.Combine(root, "data"), workRoot, maxFileBytes: 1L << 30, new Dictionary<string, string>());
+            using var host = BenchSilo.ClientHost(silo.GatewayPort);
             await host.StartAsync();
-            var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
+            var client = host.Services.GetRequiredService<IAgentSnapshotsClient>();
             var recorder = new Recorder();
 
             Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {FilesPerWorkspace} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
@@ -105,7 +103,7 @@ internal static class LoadRun
             {
                 try
                 {
-                    lastHash[i] = (await recorder.Time("track", () => client.Track(SessionId(i), workspaces[i], "start"))).Hash;
+                    lastHash[i] = (await recorder.Time("track", () => client.TrackAsync(SessionId(i), workspaces[i], "start"))).Hash;
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -114,8 +112,8 @@ internal static class LoadRun
             });
             Console.WriteLine($"   bound {settings.Sessions} sessions in {bind.Elapsed.TotalSeconds:F1} s");
 
-            ProcessMemory.ResetPeak(silo.Pid);
-            var idle = ProcessMemory.ResidentBytes(silo.Pid);
+            ProcessMemory.ResetPeak(silo.ProcessId);
+            var idle = ProcessMemory.ResidentBytes(silo.ProcessId);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(settings.Seconds));
             var steps = 0L;
             var run = Stopwatch.StartNew();
@@ -135,13 +133,13 @@ internal static class LoadRun
             })).ToArray();
             await Task.WhenAll(workers);
             run.Stop();
-            var peak = ProcessMemory.PeakBytes(silo.Pid);
+            var peak = ProcessMemory.PeakBytes(silo.ProcessId);
 
             // Usage and gc of one workspace at the end, under the same error rule.
             try
             {
-                var usage = await recorder.Time("usage", () => client.Usage(SessionId(0)));
-                var gc = await recorder.Time("gc", () => client.Collect(SessionId(0)));
+                var usage = await recorder.Time("usage", () => client.UsageAsync(SessionId(0)));
+                var gc = await recorder.Time("gc", () => client.CollectAsync(SessionId(0)));
                 Console.WriteLine($"   session {SessionId(0)}: {usage.Snapshots} snapshots kept, {usage.Objects} objects, {usage.Bytes:N0} bytes; gc dropped {gc.DroppedSnapshots}, freed {gc.BytesFreed:N0} bytes");
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -160,28 +158,28 @@ internal static class LoadRun
     }
 
     /// <summary>One agent step: edit a file, track, diff the new snapshot against the previous one, and every fourth step diff against now.</summary>
-    private static async Task Step(AgentSnapshotsClient client, Recorder recorder, int i, string workspace, string[] lastHash, int turn)
+    private static async Task Step(IAgentSnapshotsClient client, Recorder recorder, int i, string workspace, string[] lastHash, int turn)
     {
         var session = SessionId(i);
         try
         {
             var file = Path.Combine(workspace, $"f{turn % FilesPerWorkspace}.txt");
             await File.AppendAllTextAsync(file, $"turn {turn} of {session}\n");
-            var tracked = await recorder.Time("track", () => client.Track(session));
+            var tracked = await recorder.Time("track", () => client.TrackAsync(session));
             var previous = lastHash[i];
             lastHash[i] = tracked.Hash;
             if (previous is null)
             {
                 return;
             }
-            var diff = await recorder.Time("diff", () => client.Diff(session, previous, tracked.Hash));
+            var diff = await recorder.Time("diff", () => client.DiffAsync(session, previous, tracked.Hash));
             if (diff.FileCount != 1 || diff.Additions != 1 || diff.Deletions != 0)
             {
                 recorder.Error($"diff of {session} turn {turn}: expected 1 file +1 -0, got {diff.FileCount} files +{diff.Additions} -{diff.Deletions}");
             }
             if (turn % 4 == 3)
             {
-                var now = await recorder.Time("diff-now", () => client.Diff(session, tracked.Hash));
+                var now = await recorder.Time("diff-now", () => client.DiffAsync(session, tracked.Hash));
                 if (now.FileCount != 0)
                 {
                     recorder.Error($"diff-now of {session} turn {turn}: expected no change, got {now.FileCount} files");
@@ -248,14 +246,5 @@ internal static class LoadRun
             i++;
         }
         return new Settings(sessions, seconds, Math.Min(concurrency, sessions));
-    }
-
-    private static IHost ClientHost(int gatewayPort)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
-        return builder.Build();
     }
 }

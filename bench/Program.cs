@@ -4,7 +4,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
 if (args.Length > 0 && args[0] == "load")
 {
-    return await LoadRun.RunAsync(args[1..], Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll"));
+    return await LoadRun.RunAsync(args[1..]);
 }
 var names = args.Length > 0 ? args : Scenario.All.Select(s => s.Name).ToArray();
 var unknown = names.Except(Scenario.All.Select(s => s.Name)).ToList();
@@ -13,11 +13,10 @@ if (unknown.Count > 0)
     Console.Error.WriteLine($"unknown scenario(s): {string.Join(", ", unknown)}; known: {string.Join(", ", Scenario.All.Select(s => s.Name))}");
     return 2;
 }
-var siloDll = Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll");
 Console.WriteLine($"AgentSnapshots benchmark, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; seed script {Scenario.SeedScript}");
 var allMet = true;
 foreach (var scenario in Scenario.All.Where(s => names.Contains(s.Name)))
 {
-    allMet &= await BenchRun.RunAsync(scenario, siloDll);
+    allMet &= await BenchRun.RunAsync(scenario);
 }
 return allMet ? 0 : 1;

@@ -1,35 +1,13 @@
-using AgentSnapshots.Tests.Support;
-using Orleans.TestingHost;
-
 namespace AgentSnapshots.Tests.Service;
 
 /// <summary>A cluster whose replies list at most 2 paths (<c>Snapshots:MaxListedPaths</c>), and skip files over 16 bytes.</summary>
-public sealed class TwoPathRepliesCluster : IAsyncLifetime
+public sealed class TwoPathRepliesCluster : ServiceClusterFixture
 {
-    private readonly TempDirectory _temp = new("as-cap");
-
-    public string Roots => _temp.Combine("work");
-
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
-        Directory.CreateDirectory(Roots);
-        Cluster = await ServiceCluster.StartAsync(_temp.Combine("data"), Roots, new Dictionary<string, string?>
-        {
-            ["Snapshots:MaxListedPaths"] = "2",
-            ["Snapshots:MaxFileBytes"] = "16",
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await ServiceCluster.StopAsync(Cluster);
-        }
-        _temp.Dispose();
-    }
+        ["Snapshots:MaxListedPaths"] = "2",
+        ["Snapshots:MaxFileBytes"] = "16",
+    };
 }
 
 /// <summary>Every list in a reply is capped by a setting and says how many it left out; changes can be paged.</summary>
@@ -38,7 +16,7 @@ public sealed class BoundedRepliesTests(TwoPathRepliesCluster fixture) : IClassF
     [Fact]
     public async Task Track_changes_and_restore_list_at_most_the_cap_and_count_the_rest()
     {
-        var dir = Directory.CreateDirectory(Path.Combine(fixture.Roots, "capped")).FullName;
+        var dir = fixture.NewWorkspace("capped");
         for (var i = 0; i < 5; i++)
         {
             File.WriteAllText(Path.Combine(dir, $"big{i}.log"), new string('x', 100));

@@ -1,7 +1,7 @@
 namespace AgentSnapshots.Tests.Service;
 
 /// <summary>A client that gives up cancels the work: a cancelled track records nothing, and the session goes on.</summary>
-public sealed class CancellationServiceTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+public sealed class CancellationServiceTests(ServiceClusterFixture fixture)
 {
     [Fact]
     public async Task A_track_the_client_cancels_stops_and_records_nothing()

@@ -7,7 +7,7 @@ using Orleans.Storage;
 namespace AgentSnapshots.Tests.Service;
 
 /// <summary>Our SQLite schema and the real Orleans ADO.NET storage provider running on it.</summary>
-public sealed class SqliteStorageTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+public sealed class SqliteStorageTests(ServiceClusterFixture fixture)
 {
     private static long Scalar(SqliteConnection connection, string sql)
     {

@@ -60,7 +60,7 @@ public sealed class StepStatsTests
         }
         finally
         {
-            await ServiceCluster.StopAsync(cluster);
+            await ClusterTeardown.StopAsync(cluster);
         }
 
         Assert.Null(before.Snapshots[0].Step);
@@ -80,7 +80,7 @@ public sealed class StepStatsTests
         }
         finally
         {
-            await ServiceCluster.StopAsync(cluster);
+            await ClusterTeardown.StopAsync(cluster);
         }
     }
 

@@ -4,10 +4,10 @@ using Microsoft.Data.Sqlite;
 namespace AgentSnapshots.Tests.Service;
 
 /// <summary>Recording a snapshot writes a bounded amount of stored state however long the history already is.</summary>
-public sealed class StoredWritesTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+public sealed class StoredWritesTests(ServiceClusterFixture fixture)
 {
-    /// <summary>Every stored record of the session's and its workspace's grains, with its version.</summary>
-    private Dictionary<string, long> Versions()
+    /// <summary>Every stored record of the session's and its workspace's grains (named by <paramref name="keys"/>), with its version.</summary>
+    private Dictionary<string, long> Versions(params string[] keys)
     {
         using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
         connection.Open();
@@ -17,7 +17,8 @@ public sealed class StoredWritesTests(ServiceClusterFixture fixture) : IClassFix
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            versions[reader.GetString(0) + "|" + reader.GetString(1)] = reader.GetInt64(2);
+            var key = reader.GetString(0) + "|" + reader.GetString(1);
+            if (keys.Any(k => key.Contains(k, StringComparison.Ordinal))) versions[key] = reader.GetInt64(2);
         }
         return versions;
     }
@@ -35,18 +36,20 @@ public sealed class StoredWritesTests(ServiceClusterFixture fixture) : IClassFix
         // Let the steps' stats land, so their page writes do not count below.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await session.History();
-        var before = Versions();
+        // Other test classes share the cluster: only this session's and its workspace's records count.
+        var workspaceId = AgentSnapshots.Engine.WorkspaceIdentity.IdFor(AgentSnapshots.Engine.WorkspaceIdentity.RealPath(dir)!);
+        var before = Versions("session/writes/", "|writes", workspaceId);
 
         File.WriteAllText(Path.Combine(dir, "a.txt"), "one more\n");
         await session.Track(null, "one more");
 
-        var after = Versions();
+        var after = Versions("session/writes/", "|writes", workspaceId);
         var changed = after.Where(kv => !before.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).ToList();
         // The session's last history page and the workspace's last catalogue page (the step's stats may rewrite
         // the history page once more); never the session's or workspace's own state, never the older pages.
         var pages = before.Keys.Where(k => k.StartsWith("page|", StringComparison.Ordinal)).ToList();
         Assert.True(pages.Count >= 8, "200 snapshots span several pages of the history and of the catalogue");
-        string[] lastPages = [LastPage(pages, "session/writes/history/"), LastPage(pages, "/catalogue/")];
+        string[] lastPages = [LastPage(pages, "session/writes/history/"), LastPage(pages, workspaceId + "/catalogue/")];
         Assert.Equal(lastPages.Order(StringComparer.Ordinal), changed.Order(StringComparer.Ordinal));
     }
 

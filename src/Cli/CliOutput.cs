@@ -10,9 +10,9 @@ namespace AgentSnapshots.Client;
 internal static class CliOutput
 {
     private static readonly string[] DiffHeader = ["STATUS", "+ADDED", "-DELETED", "OLD SIZE", "NEW SIZE", "FILE"];
-    private static readonly string[] HistoryHeader = ["#", "HASH", "TIME (UTC)", "FILES", "SKIPPED", "LABEL"];
+    private static readonly string[] HistoryHeader = ["#", "HASH", "TIME (UTC)", "FILES", "SKIPPED", "CHANGED", "+ADDED", "-DELETED", "LABEL"];
     private static readonly int[] DiffNumericColumns = [1, 2, 3, 4];
-    private static readonly int[] HistoryNumericColumns = [0, 3, 4];
+    private static readonly int[] HistoryNumericColumns = [0, 3, 4, 5, 6, 7];
 
     public static string ToJson(object result) => JsonSerializer.Serialize(result, result.GetType(), ContractJson.Indented);
 
@@ -25,12 +25,13 @@ internal static class CliOutput
             sb.Append(CultureInfo.InvariantCulture, $"  \"{label.Trim()}\"");
         }
         sb.AppendLine();
-        sb.Append(CultureInfo.InvariantCulture, $"{Count(r.Files, "file")} stored, {r.Skipped.Count} skipped");
-        sb.AppendLine(r.Skipped.Count > 0 ? " (not stored, left untouched by restore):" : "");
+        sb.Append(CultureInfo.InvariantCulture, $"{Count(r.Files, "file")} stored, {r.SkippedCount} skipped");
+        sb.AppendLine(r.SkippedCount > 0 ? " (not stored, left untouched by restore):" : "");
         foreach (var skipped in r.Skipped)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"  skipped  {skipped.Path}  ({Why(skipped.Reason)})");
         }
+        Omitted(sb, r.OmittedSkipped, "skipped path");
         return sb.ToString();
     }
 
@@ -44,13 +45,26 @@ internal static class CliOutput
         _ => "unreadable",
     };
 
+    /// <summary>The line saying how many entries of a capped list were left out.</summary>
+    private static void Omitted(StringBuilder sb, int omitted, string what)
+    {
+        if (omitted > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  ... and {Count(omitted, what)} more (Snapshots:MaxListedPaths)");
+        }
+    }
+
     public static string Changes(ChangesResult r)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{Count(r.Files.Count, "path")} changed since {Short(r.Since)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{Count(r.FileCount, "path")} changed since {Short(r.Since)}");
         foreach (var path in r.Files)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"  {path}");
+        }
+        if (r.OmittedFiles > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  ... {Count(r.OmittedFiles, "more path")}: changes --after '{r.Files[^1]}' lists the next ones");
         }
         return sb.ToString();
     }
@@ -95,15 +109,17 @@ internal static class CliOutput
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"{verb} to {Short(r.To)}: {Count(r.Written.Count, "file")} written, {r.Deleted.Count} deleted");
+            $"{verb} to {Short(r.To)}: {Count(r.WrittenCount, "file")} written, {r.DeletedCount} deleted");
         foreach (var path in r.Written)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"  written  {path}");
         }
+        Omitted(sb, r.OmittedWritten, "written file");
         foreach (var path in r.Deleted)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"  deleted  {path}");
         }
+        Omitted(sb, r.OmittedDeleted, "deleted file");
         sb.AppendLine(CultureInfo.InvariantCulture, $"safety snapshot {r.Safety} (undo: restore --to {r.Safety})");
         return sb.ToString();
     }
@@ -128,6 +144,10 @@ internal static class CliOutput
                 s.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                 s.Files.ToString("N0", CultureInfo.InvariantCulture),
                 s.Skipped.ToString("N0", CultureInfo.InvariantCulture),
+                // A step's stats: blank until computed (and for the first snapshot); ≤ marks upper bounds.
+                s.Step?.Changed.ToString("N0", CultureInfo.InvariantCulture) ?? "",
+                s.Step is { } a ? (a.Exact ? "" : "≤") + a.Additions.ToString("N0", CultureInfo.InvariantCulture) : "",
+                s.Step is { } d ? (d.Exact ? "" : "≤") + d.Deletions.ToString("N0", CultureInfo.InvariantCulture) : "",
                 s.Label ?? "",
             ]);
         }
