@@ -21,14 +21,21 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(Process process, int gatewayPort, string workingDirectory)
+    private SiloProcess(Process process, int gatewayPort, int httpPort, string workingDirectory)
     {
         _process = process;
         GatewayPort = gatewayPort;
+        HttpPort = httpPort;
         WorkingDirectory = workingDirectory;
     }
 
     public int GatewayPort { get; }
+
+    /// <summary>The HTTP API's port on 127.0.0.1 (a settings entry <c>Http__Port</c> overrides it).</summary>
+    public int HttpPort { get; }
+
+    /// <summary>The HTTP API's base address.</summary>
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
 
     /// <summary>The silo's process id (crash tests kill it with SIGKILL).</summary>
     public int ProcessId => _process.Id;
@@ -65,6 +72,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var gatewayPort = FreePort();
         var siloPort = FreePort();
+        var httpPort = settings?.TryGetValue("Http__Port", out var configured) == true ? int.Parse(configured, System.Globalization.CultureInfo.InvariantCulture) : FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -77,6 +85,7 @@ public sealed class SiloProcess : IAsyncDisposable
         psi.Environment["Snapshots__WorkspaceRoots__0"] = workspaceRoot;
         psi.Environment["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["Http__Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -84,7 +93,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, gatewayPort, workingDirectory);
+        var silo = new SiloProcess(process, gatewayPort, httpPort, workingDirectory);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
         process.Exited += (_, _) => silo._started.TrySetException(new InvalidOperationException($"The silo exited ({process.ExitCode}) before it started:\n{silo.Output}"));
