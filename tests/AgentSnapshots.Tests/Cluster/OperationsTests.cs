@@ -36,7 +36,7 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             ["Orleans:AdvertisedIP"] = "127.0.0.1",
             ["Orleans:SiloPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Health:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Http:Port"] = port.ToString(CultureInfo.InvariantCulture),
         });
         builder.AddAgentSnapshotsSilo();
         builder.AddAgentSnapshotsOperations();
