@@ -63,6 +63,10 @@ internal static class ApiDocumentation
             if (document.Components.Schemas?.TryGetValue("ProblemDetails", out var problem) == true && problem is OpenApiSchema schema)
             {
                 schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                // The API's problems always carry these, never null.
+                schema.Properties["title"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What kind of problem, for people." };
+                schema.Properties["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = "The HTTP status." };
+                schema.Properties["detail"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What was wrong and what to do." };
                 schema.Properties["code"] = new OpenApiSchema
                 {
                     Type = JsonSchemaType.String,

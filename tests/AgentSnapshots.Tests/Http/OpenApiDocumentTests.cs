@@ -36,7 +36,7 @@ public sealed class OpenApiDocumentTests(HttpSiloFixture fixture)
             var first = Enumerable.Range(0, Math.Min(servedLines.Length, committedLines.Length)).FirstOrDefault(i => servedLines[i] != committedLines[i], Math.Min(servedLines.Length, committedLines.Length));
             Assert.Fail($"The served OpenAPI document differs from src/Silo/openapi/v1.json from line {first + 1}:\n"
                 + $"  served:    {servedLines.ElementAtOrDefault(first)}\n  committed: {committedLines.ElementAtOrDefault(first)}\n"
-                + "If the API change is meant, run 'dotnet build Orleans.sln && scripts/update-openapi' and commit the document and clients/typescript/src/schema.d.ts.");
+                + "If the API change is meant, run 'dotnet build Orleans.sln && scripts/update-openapi' and commit the document and clients/typescript/src/schema.ts.");
         }
     }
 
