@@ -19,61 +19,6 @@ internal static class LoadRun
 
     private sealed record Settings(int Sessions, int Seconds, int Concurrency);
 
-    private sealed class Recorder
-    {
-        private readonly Dictionary<string, List<double>> _latencies = new(StringComparer.Ordinal);
-        private readonly List<string> _errors = [];
-
-        public int ErrorCount
-        {
-            get
-            {
-                lock (_errors) return _errors.Count;
-            }
-        }
-
-        public IReadOnlyList<string> Errors
-        {
-            get
-            {
-                lock (_errors) return [.. _errors];
-            }
-        }
-
-        public async Task<T> Time<T>(string kind, Func<Task<T>> operation)
-        {
-            var sw = Stopwatch.StartNew();
-            var result = await operation();
-            Add(kind, sw.Elapsed.TotalMilliseconds);
-            return result;
-        }
-
-        public void Add(string kind, double milliseconds)
-        {
-            lock (_latencies)
-            {
-                if (!_latencies.TryGetValue(kind, out var list))
-                {
-                    _latencies[kind] = list = [];
-                }
-                list.Add(milliseconds);
-            }
-        }
-
-        public void Error(string what)
-        {
-            lock (_errors) _errors.Add(what);
-        }
-
-        public Dictionary<string, double[]> Snapshot()
-        {
-            lock (_latencies)
-            {
-                return _latencies.ToDictionary(p => p.Key, p => p.Value.Order().ToArray(), StringComparer.Ordinal);
-            }
-        }
-    }
-
     public static async Task<int> RunAsync(IReadOnlyList<string> args, string siloDll)
     {
         Settings settings;
@@ -95,7 +40,7 @@ internal static class LoadRun
             using var host = ClientHost(silo.GatewayPort);
             await host.StartAsync();
             var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
-            var recorder = new Recorder();
+            var recorder = new LatencyRecorder();
 
             Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {FilesPerWorkspace} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
             var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => CreateWorkspace(workRoot, i)).ToArray();
@@ -160,7 +105,7 @@ internal static class LoadRun
     }
 
     /// <summary>One agent step: edit a file, track, diff the new snapshot against the previous one, and every fourth step diff against now.</summary>
-    private static async Task Step(AgentSnapshotsClient client, Recorder recorder, int i, string workspace, string[] lastHash, int turn)
+    private static async Task Step(AgentSnapshotsClient client, LatencyRecorder recorder, int i, string workspace, string[] lastHash, int turn)
     {
         var session = SessionId(i);
         try
@@ -194,28 +139,14 @@ internal static class LoadRun
         }
     }
 
-    private static void Report(Recorder recorder, TimeSpan elapsed, long steps, long idle, long peak)
+    private static void Report(LatencyRecorder recorder, TimeSpan elapsed, long steps, long idle, long peak)
     {
-        var latencies = recorder.Snapshot();
-        var operations = latencies.Values.Sum(l => l.Length);
+        var operations = recorder.Snapshot().Values.Sum(l => l.Length);
         Console.WriteLine($"   {operations:N0} operations ({steps:N0} agent steps) in {elapsed.TotalSeconds:F1} s: {operations / elapsed.TotalSeconds:F0} operations/s, {steps / elapsed.TotalSeconds:F0} steps/s");
-        Console.WriteLine($"   {"operation",-9} {"count",8} {"p50 ms",8} {"p99 ms",8} {"max ms",8}");
-        foreach (var (kind, sorted) in latencies.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            Console.WriteLine($"   {kind,-9} {sorted.Length,8:N0} {Percentile(sorted, 0.50),8:F1} {Percentile(sorted, 0.99),8:F1} {sorted[^1],8:F1}");
-        }
+        recorder.PrintLatencies();
         Console.WriteLine($"   silo RSS: {idle >> 20} MiB before the run, peak {peak >> 20} MiB during it");
-        var errors = recorder.Errors;
-        Console.WriteLine($"   errors: {errors.Count}");
-        foreach (var error in errors.Take(10))
-        {
-            Console.WriteLine("     " + error);
-        }
-        Console.WriteLine(errors.Count == 0 ? "   met  zero errors" : "   MISS zero errors");
+        recorder.PrintErrors();
     }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static string SessionId(int i) => $"load-{i:D4}";
 

@@ -38,6 +38,8 @@ internal sealed class SiloProcess : IDisposable
         psi.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["DOTNET_gcServer"] = "0";
+        // No HTTP listener unless a scenario asks for one (Http__Port in its settings).
+        psi.Environment["Http__Port"] = "0";
         foreach (var (key, value) in settings) psi.Environment[key] = value;
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };
@@ -63,7 +65,7 @@ internal sealed class SiloProcess : IDisposable
         throw new TimeoutException("The silo did not open its gateway within 60 s.");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
