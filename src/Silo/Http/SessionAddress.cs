@@ -44,6 +44,17 @@ internal sealed class SessionAddress
         return address;
     }
 
+    /// <summary>
+    /// Calls the session, unless the client has gone already, and waits for the reply until it goes. (A session call
+    /// under way finishes in the silo; ISessionGrain's methods take no cancellation token to pass it on to.)
+    /// </summary>
+    public Task<T> CallAsync<T>(Func<ISessionGrain, Task<T>> call, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ct.ThrowIfCancellationRequested();
+        return call(Grain).WaitAsync(ct);
+    }
+
     /// <summary>A message of the session grain with the grain key shown as the caller's name for the session.</summary>
     public string Shown(string message) =>
         Tenant is null ? message : message.Replace(Key, Name, StringComparison.Ordinal);
@@ -59,7 +70,7 @@ internal sealed class SessionAddress
         {
             return;
         }
-        directory ??= (await Grain.History().WaitAsync(ct)).Workspace;
+        directory ??= (await CallAsync(g => g.History(), ct)).Workspace;
         if (directory is null || !Path.IsPathFullyQualified(directory) || WorkspaceIdentity.RealPath(directory) is not { } canonical)
         {
             return;
@@ -78,7 +89,7 @@ internal sealed class SessionAddress
         {
             return files;
         }
-        var workspace = (await Grain.History().WaitAsync(ct)).Workspace;
+        var workspace = (await CallAsync(g => g.History(), ct)).Workspace;
         return workspace is null ? files : [.. files.Select(f => SessionPaths.RelativeToWorkspace(workspace, f))];
     }
 }

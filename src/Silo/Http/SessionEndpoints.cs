@@ -45,7 +45,7 @@ internal static class SessionEndpoints
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.TrackAsync(http.Request, ct);
         await address.CheckWithinRootsAsync(body.Dir, ct);
-        return Reply(await address.Grain.Track(body.Dir, body.Label).WaitAsync(ct));
+        return Reply(await address.CallAsync(g => g.Track(body.Dir, body.Label), ct));
     }
 
     [EndpointName("history"), EndpointSummary("The session's snapshots, oldest first")]
@@ -53,7 +53,7 @@ internal static class SessionEndpoints
     private static async Task<JsonHttpResult<SessionHistory>> History([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        var history = await address.Grain.History().WaitAsync(ct);
+        var history = await address.CallAsync(g => g.History(), ct);
         return Reply(history with { Session = address.Name });
     }
 
@@ -67,7 +67,7 @@ internal static class SessionEndpoints
     {
         var address = SessionAddress.For(http, session, tenants, grains);
         var sinceHash = Hash(since, "since", required: true)!;
-        return Reply(await address.Grain.Changes(sinceHash, after).WaitAsync(ct));
+        return Reply(await address.CallAsync(g => g.Changes(sinceHash, after), ct));
     }
 
     [EndpointName("diff"), EndpointSummary("Size-capped summary between two snapshots")]
@@ -81,7 +81,7 @@ internal static class SessionEndpoints
         var address = SessionAddress.For(http, session, tenants, grains);
         var fromHash = Hash(from, "from", required: true)!;
         var toHash = Hash(to, "to", required: false);
-        return Reply(await address.Grain.Diff(fromHash, toHash).WaitAsync(ct));
+        return Reply(await address.CallAsync(g => g.Diff(fromHash, toHash), ct));
     }
 
     [EndpointName("restore"), EndpointSummary("Make the workspace match a snapshot")]
@@ -92,7 +92,7 @@ internal static class SessionEndpoints
         var body = await RequestBodies.RestoreAsync(http.Request, ct);
         var to = Hash(body.To, "to", required: true)!;
         await address.CheckWithinRootsAsync(null, ct);
-        return Reply(await address.Grain.Restore(to).WaitAsync(ct));
+        return Reply(await address.CallAsync(g => g.Restore(to), ct));
     }
 
     [EndpointName("revert"), EndpointSummary("Restore the listed files only")]
@@ -115,21 +115,21 @@ internal static class SessionEndpoints
                 throw new ApiProblemException(ProblemCode.For(RequestError.InvalidPath), $"Field 'files[{index}]': {e.Message}");
             }
         }
-        return Reply(await address.Grain.Revert(to, files).WaitAsync(ct));
+        return Reply(await address.CallAsync(g => g.Revert(to, files), ct));
     }
 
     [EndpointName("usage"), EndpointSummary("Disk used by the session's workspace store")]
     private static async Task<JsonHttpResult<WorkspaceUsage>> Usage([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        return Reply(await address.Grain.Usage().WaitAsync(ct));
+        return Reply(await address.CallAsync(g => g.Usage(), ct));
     }
 
     [EndpointName("gc"), EndpointSummary("Apply retention now and delete what no kept snapshot reaches")]
     private static async Task<JsonHttpResult<CollectionReport>> Collect([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        return Reply(await address.Grain.Collect().WaitAsync(ct));
+        return Reply(await address.CallAsync(g => g.Collect(), ct));
     }
 
     [EndpointName("delete"), EndpointSummary("Delete the session")]
@@ -137,7 +137,7 @@ internal static class SessionEndpoints
     private static async Task<JsonHttpResult<DeletedSession>> Delete([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        var deleted = await address.Grain.Delete().WaitAsync(ct);
+        var deleted = await address.CallAsync(g => g.Delete(), ct);
         return Reply(deleted with { Session = address.Name });
     }
 
