@@ -15,7 +15,6 @@ namespace AgentSnapshots.Bench;
 /// </summary>
 internal static class HttpRun
 {
-    private const int FilesPerWorkspace = 4;
     private const int CliCalls = 5;
 
     private sealed record Settings(int Sessions, int Steps, int Concurrency);
@@ -53,11 +52,11 @@ internal static class HttpRun
             await WaitReadyAsync(http);
             var recorder = new LatencyRecorder();
 
-            Console.WriteLine($"== http: {settings.Sessions} sessions (own workspace, {FilesPerWorkspace} small files each), {settings.Concurrency} requests at once over keep-alive connections, {settings.Steps} steps each");
-            var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => CreateWorkspace(workRoot, i)).ToArray();
+            Console.WriteLine($"== http: {settings.Sessions} sessions (own workspace, {SmallWorkspace.Files} small files each), {settings.Concurrency} requests at once over keep-alive connections, {settings.Steps} steps each");
+            var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => SmallWorkspace.Create(workRoot, $"ws{i:D4}", i)).ToArray();
             var lastHash = new string?[settings.Sessions];
             // Warm the code paths (JIT, first activations) outside the figures.
-            var warm = CreateWorkspace(workRoot, -1);
+            var warm = SmallWorkspace.Create(workRoot, "warm", -1);
             var warmHash = (await Call<TrackResult>(http, HttpMethod.Post, "/v1/sessions/warm/snapshots", new { dir = warm })).Hash;
             await Call<DiffSummary>(http, HttpMethod.Get, $"/v1/sessions/warm/diff?from={warmHash}", null);
 
@@ -89,7 +88,7 @@ internal static class HttpRun
             Console.WriteLine($"   {requests:N0} requests ({settings.Sessions * settings.Steps:N0} agent steps: track + diff) in {run.Elapsed.TotalSeconds:F1} s: {requests / run.Elapsed.TotalSeconds:F0} requests/s");
             recorder.PrintLatencies();
 
-            var cli = await CliPerCallAsync(silo.GatewayPort, CreateWorkspace(workRoot, -2));
+            var cli = await CliPerCallAsync(silo.GatewayPort, SmallWorkspace.Create(workRoot, "cli", -2));
             Console.WriteLine($"   CLI on the same silo (a process and a cluster connection per call, median of {CliCalls}): track {cli.Track:F0} ms, diff {cli.Diff:F0} ms per call");
 
             var trackP50 = recorder.Percentile("track", 0.50);
@@ -113,7 +112,7 @@ internal static class HttpRun
         var session = SessionId(i);
         try
         {
-            await File.AppendAllTextAsync(Path.Combine(workspace, $"f{turn % FilesPerWorkspace}.txt"), $"turn {turn} of {session}\n");
+            await File.AppendAllTextAsync(Path.Combine(workspace, $"f{turn % SmallWorkspace.Files}.txt"), $"turn {turn} of {session}\n");
             var tracked = await recorder.Time("track", () => Call<TrackResult>(http, HttpMethod.Post, $"/v1/sessions/{session}/snapshots", null));
             var previous = lastHash[i];
             lastHash[i] = tracked.Hash;
@@ -235,34 +234,9 @@ internal static class HttpRun
 
     private static string SessionId(int i) => $"http-{i:D4}";
 
-    private static string CreateWorkspace(string root, int i)
-    {
-        var dir = Directory.CreateDirectory(Path.Combine(root, i < 0 ? $"extra{-i}" : $"ws{i:D4}")).FullName;
-        for (var f = 0; f < FilesPerWorkspace; f++)
-        {
-            var lines = Enumerable.Range(0, 40 + (f * 20)).Select(n => $"workspace {i} file {f} line {n}: some source text of a small project");
-            File.WriteAllLines(Path.Combine(dir, $"f{f}.txt"), lines);
-        }
-        return dir;
-    }
-
     private static Settings Parse(IReadOnlyList<string> args)
     {
-        int sessions = 1000, steps = 3, concurrency = 8;
-        for (var i = 0; i < args.Count; i++)
-        {
-            var value = i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
-                ? v
-                : throw new FormatException($"{args[i]} needs a positive whole number");
-            switch (args[i])
-            {
-                case "--sessions": sessions = value; break;
-                case "--steps": steps = value; break;
-                case "--concurrency": concurrency = value; break;
-                default: throw new FormatException($"unknown option '{args[i]}'");
-            }
-            i++;
-        }
-        return new Settings(sessions, steps, Math.Min(concurrency, sessions));
+        var o = WholeNumberOptions.Parse(args, new Dictionary<string, int> { ["--sessions"] = 1000, ["--steps"] = 3, ["--concurrency"] = 8 });
+        return new Settings(o["--sessions"], o["--steps"], Math.Min(o["--concurrency"], o["--sessions"]));
     }
 }

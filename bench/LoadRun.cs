@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using AgentSnapshots.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,8 +14,6 @@ namespace AgentSnapshots.Bench;
 /// </summary>
 internal static class LoadRun
 {
-    private const int FilesPerWorkspace = 4;
-
     private sealed record Settings(int Sessions, int Seconds, int Concurrency);
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, string siloDll)
@@ -42,8 +39,8 @@ internal static class LoadRun
             var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
             var recorder = new LatencyRecorder();
 
-            Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {FilesPerWorkspace} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
-            var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => CreateWorkspace(workRoot, i)).ToArray();
+            Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {SmallWorkspace.Files} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
+            var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => SmallWorkspace.Create(workRoot, $"ws{i:D4}", i)).ToArray();
             var lastHash = new string[settings.Sessions];
             var bind = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, settings.Sessions), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency }, async (i, _) =>
@@ -110,7 +107,7 @@ internal static class LoadRun
         var session = SessionId(i);
         try
         {
-            var file = Path.Combine(workspace, $"f{turn % FilesPerWorkspace}.txt");
+            var file = Path.Combine(workspace, $"f{turn % SmallWorkspace.Files}.txt");
             await File.AppendAllTextAsync(file, $"turn {turn} of {session}\n");
             var tracked = await recorder.Time("track", () => client.Track(session));
             var previous = lastHash[i];
@@ -150,35 +147,10 @@ internal static class LoadRun
 
     private static string SessionId(int i) => $"load-{i:D4}";
 
-    private static string CreateWorkspace(string root, int i)
-    {
-        var dir = Directory.CreateDirectory(Path.Combine(root, $"ws{i:D4}")).FullName;
-        for (var f = 0; f < FilesPerWorkspace; f++)
-        {
-            var lines = Enumerable.Range(0, 40 + (f * 20)).Select(n => $"workspace {i} file {f} line {n}: some source text of a small project");
-            File.WriteAllLines(Path.Combine(dir, $"f{f}.txt"), lines);
-        }
-        return dir;
-    }
-
     private static Settings Parse(IReadOnlyList<string> args)
     {
-        int sessions = 300, seconds = 60, concurrency = 32;
-        for (var i = 0; i < args.Count; i++)
-        {
-            var value = i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
-                ? v
-                : throw new FormatException($"{args[i]} needs a positive whole number");
-            switch (args[i])
-            {
-                case "--sessions": sessions = value; break;
-                case "--seconds": seconds = value; break;
-                case "--concurrency": concurrency = value; break;
-                default: throw new FormatException($"unknown option '{args[i]}'");
-            }
-            i++;
-        }
-        return new Settings(sessions, seconds, Math.Min(concurrency, sessions));
+        var o = WholeNumberOptions.Parse(args, new Dictionary<string, int> { ["--sessions"] = 300, ["--seconds"] = 60, ["--concurrency"] = 32 });
+        return new Settings(o["--sessions"], o["--seconds"], Math.Min(o["--concurrency"], o["--sessions"]));
     }
 
     private static IHost ClientHost(int gatewayPort)
