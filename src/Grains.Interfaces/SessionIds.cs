@@ -4,8 +4,9 @@ namespace AgentSnapshots;
 
 /// <summary>
 /// The accepted form of client-chosen session ids, so a client can check one before it calls, and of the grain keys
-/// the service makes of them: the id itself, or <c>&lt;tenant&gt;/&lt;id&gt;</c> for a session of an HTTP API tenant.
-/// A client id cannot contain '/', so no id one client chooses can name another tenant's session.
+/// the service makes of them: the id itself, or <c>&lt;tenant&gt;@&lt;id&gt;</c> for a session of an HTTP API tenant.
+/// A client id cannot contain '@', so no id one client chooses can name another tenant's session (and no key is
+/// path-like: '/' stays refused).
 /// </summary>
 public static partial class SessionIds
 {
@@ -15,17 +16,17 @@ public static partial class SessionIds
     public const int MaxTenantLength = 64;
 
     /// <summary>Separates the tenant from the session id in a tenant's grain keys.</summary>
-    public const char TenantSeparator = '/';
+    public const char TenantSeparator = '@';
 
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
     private static partial Regex SessionIdPattern();
 
-    [GeneratedRegex("^[a-z0-9._-]{1,64}$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
     private static partial Regex TenantPattern();
 
     public static bool IsValidSessionId(string? id) => id is not null && SessionIdPattern().IsMatch(id);
 
-    /// <summary>A tenant name as grain keys hold it: 1 to 64 lowercase letters, digits and . _ -</summary>
+    /// <summary>A tenant name as grain keys hold it: 1 to 64 lowercase letters, digits, _ and -, starting with a letter or digit.</summary>
     public static bool IsValidTenant(string? tenant) => tenant is not null && TenantPattern().IsMatch(tenant);
 
     /// <summary>The grain key of session <paramref name="id"/> of <paramref name="tenant"/> (both already checked).</summary>

@@ -10,7 +10,7 @@ internal static partial class RequestChecks
 
     public static void CheckSessionId(string? id)
     {
-        // Tenant-scoped keys (tenant/id) are made by the silo's HTTP API; clients choose the id part only.
+        // Tenant-scoped keys (tenant@id) are made by the silo's HTTP API; clients choose the id part only.
         if (!SessionIds.IsValidSessionKey(id))
         {
             throw new SnapshotRequestException(RequestError.MalformedId,

@@ -22,7 +22,7 @@ internal sealed class AuthSettingsValidator(IOptions<HttpSettings> http, IOption
             var key = $"Auth:Tenants:{tenant}";
             if (!SessionIds.IsValidTenant(tenant.ToLowerInvariant()))
             {
-                failures.Add($"{key}: the tenant name must be 1 to {SessionIds.MaxTenantLength} characters from letters, digits and . _ -");
+                failures.Add($"{key}: the tenant name must be 1 to {SessionIds.MaxTenantLength} characters from letters, digits, _ and -, starting with a letter or digit");
             }
             if (settings.KeySha256 is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigitLower))
             {

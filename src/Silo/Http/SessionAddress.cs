@@ -6,7 +6,7 @@ namespace AgentSnapshots.Silo.Http;
 
 /// <summary>
 /// A session as one API request names it: the caller's name for it, and the grain it is. With tenants, the grain key
-/// is <c>&lt;tenant&gt;/&lt;name&gt;</c>, so the same name in two tenants is two sessions and no name reaches another
+/// is <c>&lt;tenant&gt;@&lt;name&gt;</c>, so the same name in two tenants is two sessions and no name reaches another
 /// tenant's session (it answers 404 like any session never tracked); without tenants it is the name itself, the
 /// session the CLI and SDK see under that name.
 /// </summary>

@@ -100,7 +100,7 @@ public sealed class HttpBadInputTests(HttpSiloFixture fixture)
         Assert.Contains("Session name", (await Api.GetAsync("/v1/sessions/bad%20name/snapshots")).Problem(HttpStatusCode.BadRequest, "malformedId"), StringComparison.Ordinal);
         (await Api.GetAsync($"/v1/sessions/{new string('s', 129)}/snapshots")).Problem(HttpStatusCode.BadRequest, "malformedId");
         // A tenant-scoped grain key is the service's own form, never a name a client can give.
-        (await Api.GetAsync("/v1/sessions/other%2Fhttp-bad-query/snapshots")).Problem(HttpStatusCode.BadRequest, "malformedId");
+        (await Api.GetAsync("/v1/sessions/other@http-bad-query/snapshots")).Problem(HttpStatusCode.BadRequest, "malformedId");
 
         (await Api.GetAsync("/v1/session/demo/snapshots")).Problem(HttpStatusCode.NotFound, "noSuchRoute");
         using var put = new HttpRequestMessage(HttpMethod.Put, $"{s}/snapshots");

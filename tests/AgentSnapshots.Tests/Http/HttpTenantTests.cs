@@ -135,6 +135,6 @@ public sealed class HttpTenantTests(TenantSiloFixture fixture) : IClassFixture<T
     {
         var detail = (await _a.GetAsync($"/v1/sessions/ghost/diff?from={new string('1', 40)}")).Problem(HttpStatusCode.NotFound, "unknownSession");
         Assert.Contains("'ghost'", detail, StringComparison.Ordinal);
-        Assert.DoesNotContain(TenantSiloFixture.A + "/", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(TenantSiloFixture.A + "@", detail, StringComparison.Ordinal);
     }
 }
