@@ -16,6 +16,8 @@ internal static class BenchSilo
             ["Snapshots__MaxFileBytes"] = maxFileBytes.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
             ["DOTNET_gcServer"] = "0",
+            // No HTTP listener unless a scenario asks for one (Http__Port in its settings).
+            ["Http__Port"] = "0",
         };
         // The scenario's own settings win.
         foreach (var (key, value) in settings)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using AgentSnapshots.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,64 +12,7 @@ namespace AgentSnapshots.Bench;
 /// </summary>
 internal static class LoadRun
 {
-    private const int FilesPerWorkspace = 4;
-
     private sealed record Settings(int Sessions, int Seconds, int Concurrency);
-
-    private sealed class Recorder
-    {
-        private readonly Dictionary<string, List<double>> _latencies = new(StringComparer.Ordinal);
-        private readonly List<string> _errors = [];
-
-        public int ErrorCount
-        {
-            get
-            {
-                lock (_errors) return _errors.Count;
-            }
-        }
-
-        public IReadOnlyList<string> Errors
-        {
-            get
-            {
-                lock (_errors) return [.. _errors];
-            }
-        }
-
-        public async Task<T> Time<T>(string kind, Func<Task<T>> operation)
-        {
-            var sw = Stopwatch.StartNew();
-            var result = await operation();
-            Add(kind, sw.Elapsed.TotalMilliseconds);
-            return result;
-        }
-
-        public void Add(string kind, double milliseconds)
-        {
-            lock (_latencies)
-            {
-                if (!_latencies.TryGetValue(kind, out var list))
-                {
-                    _latencies[kind] = list = [];
-                }
-                list.Add(milliseconds);
-            }
-        }
-
-        public void Error(string what)
-        {
-            lock (_errors) _errors.Add(what);
-        }
-
-        public Dictionary<string, double[]> Snapshot()
-        {
-            lock (_latencies)
-            {
-                return _latencies.ToDictionary(p => p.Key, p => p.Value.Order().ToArray(), StringComparer.Ordinal);
-            }
-        }
-    }
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -93,10 +35,10 @@ internal static class LoadRun
             using var host = BenchSilo.ClientHost(silo.GatewayPort);
             await host.StartAsync();
             var client = host.Services.GetRequiredService<IAgentSnapshotsClient>();
-            var recorder = new Recorder();
+            var recorder = new LatencyRecorder();
 
-            Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {FilesPerWorkspace} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
-            var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => CreateWorkspace(workRoot, i)).ToArray();
+            Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {SmallWorkspace.Files} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
+            var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => SmallWorkspace.Create(workRoot, $"ws{i:D4}", i)).ToArray();
             var lastHash = new string[settings.Sessions];
             var bind = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, settings.Sessions), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency }, async (i, _) =>
@@ -158,12 +100,12 @@ internal static class LoadRun
     }
 
     /// <summary>One agent step: edit a file, track, diff the new snapshot against the previous one, and every fourth step diff against now.</summary>
-    private static async Task Step(IAgentSnapshotsClient client, Recorder recorder, int i, string workspace, string[] lastHash, int turn)
+    private static async Task Step(IAgentSnapshotsClient client, LatencyRecorder recorder, int i, string workspace, string[] lastHash, int turn)
     {
         var session = SessionId(i);
         try
         {
-            var file = Path.Combine(workspace, $"f{turn % FilesPerWorkspace}.txt");
+            var file = Path.Combine(workspace, $"f{turn % SmallWorkspace.Files}.txt");
             await File.AppendAllTextAsync(file, $"turn {turn} of {session}\n");
             var tracked = await recorder.Time("track", () => client.TrackAsync(session));
             var previous = lastHash[i];
@@ -192,59 +134,20 @@ internal static class LoadRun
         }
     }
 
-    private static void Report(Recorder recorder, TimeSpan elapsed, long steps, long idle, long peak)
+    private static void Report(LatencyRecorder recorder, TimeSpan elapsed, long steps, long idle, long peak)
     {
-        var latencies = recorder.Snapshot();
-        var operations = latencies.Values.Sum(l => l.Length);
+        var operations = recorder.Snapshot().Values.Sum(l => l.Length);
         Console.WriteLine($"   {operations:N0} operations ({steps:N0} agent steps) in {elapsed.TotalSeconds:F1} s: {operations / elapsed.TotalSeconds:F0} operations/s, {steps / elapsed.TotalSeconds:F0} steps/s");
-        Console.WriteLine($"   {"operation",-9} {"count",8} {"p50 ms",8} {"p99 ms",8} {"max ms",8}");
-        foreach (var (kind, sorted) in latencies.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            Console.WriteLine($"   {kind,-9} {sorted.Length,8:N0} {Percentile(sorted, 0.50),8:F1} {Percentile(sorted, 0.99),8:F1} {sorted[^1],8:F1}");
-        }
+        recorder.PrintLatencies();
         Console.WriteLine($"   silo RSS: {idle >> 20} MiB before the run, peak {peak >> 20} MiB during it");
-        var errors = recorder.Errors;
-        Console.WriteLine($"   errors: {errors.Count}");
-        foreach (var error in errors.Take(10))
-        {
-            Console.WriteLine("     " + error);
-        }
-        Console.WriteLine(errors.Count == 0 ? "   met  zero errors" : "   MISS zero errors");
+        recorder.PrintErrors();
     }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static string SessionId(int i) => $"load-{i:D4}";
 
-    private static string CreateWorkspace(string root, int i)
-    {
-        var dir = Directory.CreateDirectory(Path.Combine(root, $"ws{i:D4}")).FullName;
-        for (var f = 0; f < FilesPerWorkspace; f++)
-        {
-            var lines = Enumerable.Range(0, 40 + (f * 20)).Select(n => $"workspace {i} file {f} line {n}: some source text of a small project");
-            File.WriteAllLines(Path.Combine(dir, $"f{f}.txt"), lines);
-        }
-        return dir;
-    }
-
     private static Settings Parse(IReadOnlyList<string> args)
     {
-        int sessions = 300, seconds = 60, concurrency = 32;
-        for (var i = 0; i < args.Count; i++)
-        {
-            var value = i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
-                ? v
-                : throw new FormatException($"{args[i]} needs a positive whole number");
-            switch (args[i])
-            {
-                case "--sessions": sessions = value; break;
-                case "--seconds": seconds = value; break;
-                case "--concurrency": concurrency = value; break;
-                default: throw new FormatException($"unknown option '{args[i]}'");
-            }
-            i++;
-        }
-        return new Settings(sessions, seconds, Math.Min(concurrency, sessions));
+        var o = WholeNumberOptions.Parse(args, new Dictionary<string, int> { ["--sessions"] = 300, ["--seconds"] = 60, ["--concurrency"] = 32 });
+        return new Settings(o["--sessions"], o["--seconds"], Math.Min(o["--concurrency"], o["--sessions"]));
     }
 }

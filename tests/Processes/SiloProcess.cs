@@ -16,15 +16,22 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string>? _echoErrors;
 
-    private SiloProcess(Process process, int gatewayPort, string workingDirectory, Action<string>? echoErrors)
+    private SiloProcess(Process process, int gatewayPort, int httpPort, string workingDirectory, Action<string>? echoErrors)
     {
         _process = process;
         GatewayPort = gatewayPort;
+        HttpPort = httpPort;
         WorkingDirectory = workingDirectory;
         _echoErrors = echoErrors;
     }
 
     public int GatewayPort { get; }
+
+    /// <summary>The HTTP API's port on 127.0.0.1 (a settings entry <c>Http__Port</c> overrides it).</summary>
+    public int HttpPort { get; }
+
+    /// <summary>The HTTP API's base address.</summary>
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
 
     /// <summary>The silo's process id (crash tests kill it, the benchmark reads its memory).</summary>
     public int ProcessId => _process.Id;
@@ -54,6 +61,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var gatewayPort = LoopbackPort.Free();
         var siloPort = LoopbackPort.Free();
+        var httpPort = settings?.TryGetValue("Http__Port", out var configured) == true ? int.Parse(configured, CultureInfo.InvariantCulture) : LoopbackPort.Free();
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -68,6 +76,7 @@ public sealed class SiloProcess : IAsyncDisposable
         psi.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);
         // Its "Application started" line is how we know it is up, whatever log level the settings give.
         psi.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        psi.Environment["Http__Port"] = httpPort.ToString(CultureInfo.InvariantCulture);
         psi.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -75,7 +84,7 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, gatewayPort, workingDirectory, echoErrors);
+        var silo = new SiloProcess(process, gatewayPort, httpPort, workingDirectory, echoErrors);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data, error: false);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data, error: true);
         process.Exited += (_, _) => silo._started.TrySetException(new InvalidOperationException($"The silo exited ({process.ExitCode}) before it started:\n{silo.Output}"));

@@ -33,7 +33,7 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             ["Orleans:AdvertisedIP"] = "127.0.0.1",
             ["Orleans:SiloPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
-            ["Health:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Http:Port"] = port.ToString(CultureInfo.InvariantCulture),
         });
         builder.AddAgentSnapshotsSilo();
         builder.AddAgentSnapshotsOperations();
