@@ -5,18 +5,20 @@ namespace AgentSnapshots.Engine;
 
 /// <summary>
 /// One workspace directory and its shadow object store: snapshots, changes and restores.
-/// Not thread-safe: one writer per workspace (the WorkspaceGrain) calls it.
+/// Not thread-safe: one writer per workspace (the WorkspaceGrain) calls it. Disposing it releases its file watches.
 /// </summary>
-public sealed class Workspace
+public sealed class Workspace : IDisposable
 {
     private readonly ILogger _logger;
+    private readonly WorkingTreeSnapshotter _snapshotter;
 
-    private Workspace(string directory, ObjectStore store, SnapshotsOptions options, ILogger logger)
+    private Workspace(string directory, ObjectStore store, SnapshotsOptions options, ILogger logger, WatchRegistry? watches, bool portableReading)
     {
         Directory = directory;
         Store = store;
         Options = options;
         _logger = logger;
+        _snapshotter = new WorkingTreeSnapshotter(directory, store, options, logger, watches, portableReading);
     }
 
     /// <summary>The canonical working-tree directory.</summary>
@@ -29,11 +31,21 @@ public sealed class Workspace
     /// <summary>The most recent snapshot this object took (a restore's safety snapshot included), with its counts.</summary>
     public SnapshotTaken? LastSnapshot { get; private set; }
 
-    /// <summary>Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.</summary>
-    public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null)
+    /// <summary>Directories of this workspace the file watcher watches now (0 while it walks in full).</summary>
+    public int WatchedDirectories => _snapshotter.WatchedDirectories;
+
+    /// <summary>
+    /// Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.
+    /// With <paramref name="watches"/> (the silo's watcher), tracks read only what changed since the last snapshot.
+    /// </summary>
+    public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null, WatchRegistry? watches = null) =>
+        Open(directory, options, logger, watches, portableReading: false);
+
+    /// <summary>As <see cref="Open(string, SnapshotsOptions, ILogger?, WatchRegistry?)"/>; <paramref name="portableReading"/> reads directories the portable way (tests run both readers).</summary>
+    internal static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger, WatchRegistry? watches, bool portableReading)
     {
         var store = ObjectStore.Open(Path.Combine(options.WorkspacesDirectory, WorkspaceIdentity.IdFor(directory)));
-        return new Workspace(directory, store, options, logger ?? NullLogger.Instance);
+        return new Workspace(directory, store, options, logger ?? NullLogger.Instance, watches, portableReading);
     }
 
     /// <summary>Writes a snapshot of the working tree now and returns its tree hash, file count and skipped paths.</summary>
@@ -44,9 +56,11 @@ public sealed class Workspace
             throw new EngineException(EngineError.MissingDirectory,
                 $"Workspace directory '{Directory}' no longer exists; recreate it, or track another directory with a new session.");
         }
-        LastSnapshot = new WorkingTreeSnapshotter(Directory, Store, Options, _logger).Snapshot(cancellationToken);
+        LastSnapshot = _snapshotter.Snapshot(cancellationToken);
         return LastSnapshot;
     }
+
+    public void Dispose() => _snapshotter.Dispose();
 
     /// <summary>Paths (workspace-relative, '/'-separated) that differ between <paramref name="since"/> and the working tree now.</summary>
     public ChangedPaths Changes(GitObjectId since, CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using AgentSnapshots.Engine;
 using AgentSnapshots.Engine.Diff;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AgentSnapshots;
@@ -9,12 +10,14 @@ public static class GrainServiceCollectionExtensions
 {
     /// <summary>
     /// The per-silo services the grains share: the summary cache and the diff concurrency gate, sized from
-    /// <see cref="SummaryOptions"/>, and the filter that gives engine errors their wire codes.
+    /// <see cref="SummaryOptions"/>, the file watcher that tells tracks what changed (<see cref="WatchOptions"/>),
+    /// and the filter that gives engine errors their wire codes.
     /// </summary>
     public static IServiceCollection AddAgentSnapshotsGrainServices(this IServiceCollection services)
     {
         services.AddSingleton(sp => new SummaryCache(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.CacheBytes));
         services.AddSingleton(sp => new DiffGate(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.MaxConcurrentDiffs));
+        services.AddSingleton(sp => new WatchRegistry(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Watch, sp.GetRequiredService<ILogger<WatchRegistry>>()));
         services.AddSingleton<IIncomingGrainCallFilter, EngineErrorFilter>();
         return services;
     }

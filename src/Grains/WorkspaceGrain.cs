@@ -16,6 +16,7 @@ namespace AgentSnapshots;
 public sealed partial class WorkspaceGrain(
     [PersistentState("workspace", SessionGrain.StorageName)] IPersistentState<WorkspaceState> state,
     IOptions<SnapshotsOptions> options,
+    WatchRegistry watches,
     ILogger<WorkspaceGrain> logger) : Grain, IWorkspaceGrain
 {
     private const int RecentCountsKept = 64;
@@ -48,6 +49,7 @@ public sealed partial class WorkspaceGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _workspace?.Dispose();
         _lock?.Dispose();
         _lock = null;
         return Task.CompletedTask;
@@ -394,7 +396,7 @@ public sealed partial class WorkspaceGrain(
             return _workspace;
         }
 
-        _workspace = await Task.Run(() => Workspace.Open(canonical, options.Value, logger));
+        _workspace = await Task.Run(() => Workspace.Open(canonical, options.Value, logger, watches));
         if (state.State.Directory is null)
         {
             state.State.Directory = canonical;

@@ -3,11 +3,28 @@ using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.Engine;
 
-public sealed class SnapshotTests : IDisposable
-{
-    private readonly WorkspaceFixture _ws = new();
+/// <summary>Snapshots through the Linux directory-handle reader (the default here).</summary>
+public sealed class SnapshotTestsWithDirectoryHandles() : SnapshotTests(portable: false);
 
-    public void Dispose() => _ws.Dispose();
+/// <summary>The same snapshot tests through the portable reader other systems use.</summary>
+public sealed class SnapshotTestsWithPortableReader() : SnapshotTests(portable: true);
+
+public abstract class SnapshotTests : IDisposable
+{
+    private readonly bool _portable;
+    private readonly WorkspaceFixture _ws;
+
+    protected SnapshotTests(bool portable)
+    {
+        _portable = portable;
+        _ws = new WorkspaceFixture(portable: portable);
+    }
+
+    public void Dispose()
+    {
+        _ws.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public void Tree_hash_equals_gits_for_the_same_files()
@@ -72,7 +89,7 @@ public sealed class SnapshotTests : IDisposable
         _ws.Write("proj/secret", "x");
         _ws.Write("proj/local", "x");
         _ws.Write("proj/kept.txt", "x");
-        var inner = Workspace.Open(WorkspaceIdentity.RealPath(_ws.Path("proj"))!, _ws.Options);
+        using var inner = _ws.Open(_ws.Path("proj"));
         var tree = inner.Snapshot();
         var listing = Git.Run(top, "--git-dir", inner.Store.GitDir, "ls-tree", "-r", "--name-only", tree.Hash);
         Assert.Equal("kept.txt\n", listing);
@@ -95,7 +112,7 @@ public sealed class SnapshotTests : IDisposable
     [Fact]
     public void Configured_excludes_and_the_data_directory_are_left_out()
     {
-        using var inside = new WorkspaceFixture(o => o.Excludes = ["*.secret", "node_modules/"]);
+        using var inside = new WorkspaceFixture(o => o.Excludes = ["*.secret", "node_modules/"], _portable);
         inside.Write("a.secret", "s");
         inside.Write("node_modules/x/index.js", "x");
         inside.Write("kept.txt", "k");
@@ -105,7 +122,7 @@ public sealed class SnapshotTests : IDisposable
         using var temp = new TempDirectory();
         var options = new SnapshotsOptions { DataDir = temp.Combine("data"), WorkspaceRoots = [temp.Path] };
         temp.Write("file.txt", "f");
-        var ws = Workspace.Open(WorkspaceIdentity.RealPath(temp.Path)!, options);
+        using var ws = Workspace.Open(WorkspaceIdentity.RealPath(temp.Path)!, options, null, null, _portable);
         var first = ws.Snapshot();
         var second = ws.Snapshot();
         Assert.Equal(first.Hash, second.Hash);
@@ -115,7 +132,7 @@ public sealed class SnapshotTests : IDisposable
     [Fact]
     public void Files_over_the_size_limit_are_skipped_and_reported()
     {
-        using var ws = new WorkspaceFixture(o => o.MaxFileBytes = 1000);
+        using var ws = new WorkspaceFixture(o => o.MaxFileBytes = 1000, _portable);
         ws.Write("small.txt", "small\n");
         ws.Write("logs/huge.log", new string('x', 1001));
         var result = ws.Workspace.Snapshot();

@@ -4,12 +4,29 @@ using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.Safety;
 
-/// <summary>Working trees built to break a walker: every one is handled or reported per file, never a crashed snapshot.</summary>
-public sealed class HostileTreeTests : IDisposable
-{
-    private readonly WorkspaceFixture _ws = new();
+/// <summary>Hostile trees through the Linux directory-handle reader (the default here).</summary>
+public sealed class HostileTreeTestsWithDirectoryHandles() : HostileTreeTests(portable: false);
 
-    public void Dispose() => _ws.Dispose();
+/// <summary>The same hostile trees through the portable reader other systems use.</summary>
+public sealed class HostileTreeTestsWithPortableReader() : HostileTreeTests(portable: true);
+
+/// <summary>Working trees built to break a walker: every one is handled or reported per file, never a crashed snapshot.</summary>
+public abstract class HostileTreeTests : IDisposable
+{
+    private readonly bool _portable;
+    private readonly WorkspaceFixture _ws;
+
+    protected HostileTreeTests(bool portable)
+    {
+        _portable = portable;
+        _ws = new WorkspaceFixture(portable: portable);
+    }
+
+    public void Dispose()
+    {
+        _ws.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private string GitWriteTree()
     {
@@ -31,7 +48,11 @@ public sealed class HostileTreeTests : IDisposable
 
         var result = _ws.Workspace.Snapshot();
 
-        Assert.Equal(["bad-\\xff\\xfe.txt", "dir-\\xe9/", "sub/caf\\xe9.txt"], result.Skipped.Select(s => s.Path));
+        // The handle reader sees the bytes; the portable one sees what .NET spells (U+FFFD for each bad byte).
+        string[] expected = _portable
+            ? ["bad-\uFFFD\uFFFD.txt", "dir-\uFFFD/", "sub/caf\uFFFD.txt"]
+            : ["bad-\\xff\\xfe.txt", "dir-\\xe9/", "sub/caf\\xe9.txt"];
+        Assert.Equal(expected, result.Skipped.Select(s => s.Path));
         Assert.All(result.Skipped, s => Assert.Equal(SkipCause.NotUtf8, s.Cause));
         Assert.Equal(["ok.txt", "sub/fine.txt"], _ws.ListPaths(result.Hash));
     }
@@ -204,7 +225,7 @@ public sealed class HostileTreeTests : IDisposable
     public void A_sparse_file_under_a_raised_limit_is_streamed_in_bounded_memory()
     {
         const long size = 1L << 30;
-        using var ws = new WorkspaceFixture(o => o.MaxFileBytes = 2L << 30);
+        using var ws = new WorkspaceFixture(o => o.MaxFileBytes = 2L << 30, _portable);
         using (var f = new FileStream(ws.Path("sparse.img"), FileMode.CreateNew))
         {
             f.SetLength(size);

@@ -1,0 +1,9 @@
+namespace AgentSnapshots.Engine;
+
+/// <summary>Which directory reader a workspace uses: the handle-based one on Linux, the portable one elsewhere (or when asked for).</summary>
+internal static class WorkingDirectory
+{
+    /// <summary>Opens the workspace root for a snapshot; <paramref name="portable"/> forces the portable reader (tests run both).</summary>
+    public static IWorkingDirectory OpenRoot(string root, bool portable) =>
+        !portable && OperatingSystem.IsLinux() ? LinuxDirectory.OpenRoot(root) : PortableDirectory.OpenRoot(root);
+}
