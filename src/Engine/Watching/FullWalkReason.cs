@@ -15,6 +15,8 @@ public enum FullWalkReason
     TooManyChanges,
     /// <summary>The system's watch limit (<c>fs.inotify.max_user_watches</c> or <c>max_user_instances</c>) was reached.</summary>
     WatchLimit,
+    /// <summary>The system refused to watch a directory for another reason than its limit (the error is logged).</summary>
+    WatchFailed,
     /// <summary>A network or user-space file system, where changes made elsewhere raise no events.</summary>
     UnsupportedFileSystem,
     /// <summary>The workspace directory itself was replaced or moved.</summary>

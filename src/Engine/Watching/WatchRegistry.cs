@@ -122,13 +122,14 @@ public sealed partial class WatchRegistry : IDisposable
         }
     }
 
-    /// <summary>Watches the directory at <paramref name="path"/> for <paramref name="owner"/>: its descriptor, or -1 if it cannot be watched.</summary>
+    /// <summary>Watches the directory at <paramref name="path"/> for <paramref name="owner"/>; returns its descriptor.</summary>
     /// <exception cref="WatchLimitException">The system's watch limit or this registry's budget is reached.</exception>
+    /// <exception cref="IOException">The system refused the watch otherwise (or the watcher was stopped).</exception>
     internal unsafe int AddWatch(WorkspaceWatch owner, string path)
     {
         lock (_gate)
         {
-            if (_inotify < 0) return -1;
+            if (_inotify < 0) throw new IOException("The file watcher is stopped.");
             if (_owners.Count >= _watchBudget) throw LimitReached(owner, "the watch budget");
             var bytes = Encoding.UTF8.GetBytes(path + "\0");
             int wd;
@@ -140,8 +141,7 @@ public sealed partial class WatchRegistry : IDisposable
             {
                 var errno = Marshal.GetLastPInvokeError();
                 if (errno == LinuxCalls.ENOSPC) throw LimitReached(owner, "fs.inotify.max_user_watches");
-                // Gone already, or not watchable: the walk reports what it cannot read.
-                return -1;
+                throw LinuxCalls.Error(errno, $"Cannot watch a directory of {owner.Root}");
             }
             if (!_owners.TryGetValue(wd, out var owners))
             {
@@ -367,6 +367,10 @@ public sealed partial class WatchRegistry : IDisposable
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning,
         Message = "File watcher limit reached ({Limit}, at {Watches} watches) while watching {Workspace}: it is walked in full on every track until watches free up. Raise the limit (sysctl fs.inotify.max_user_watches) or lower Snapshots:Watch:MaxWorkspaces")]
     private partial void LogLimit(string limit, int watches, string workspace);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning,
+        Message = "The file watcher could not watch a directory of {Workspace} ({Reason}): it is walked in full until it can")]
+    internal partial void LogWatchFailed(string workspace, string reason);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
         Message = "The file watcher cannot start ({Reason}; see fs.inotify.max_user_instances): tracks walk in full, and it retries in a minute")]

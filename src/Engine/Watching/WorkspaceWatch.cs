@@ -172,15 +172,21 @@ internal sealed class WorkspaceWatch : IDisposable
         }
         catch (WatchLimitException)
         {
-            lock (_sync) _walkFailure = FullWalkReason.WatchLimit;
+            lock (_sync) _walkFailure ??= FullWalkReason.WatchLimit;
             return -1;
         }
-        if (wd < 0) return -1;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unwatched directory would hide its changes: the watches as a whole cannot vouch for the tree.
+            lock (_sync) _walkFailure ??= FullWalkReason.WatchFailed;
+            _registry.LogWatchFailed(Root, e.Message);
+            return -1;
+        }
         lock (_sync) _nodes[wd] = node;
         return wd;
     }
 
-    /// <summary>After a full walk that watched: true if every directory is watched; otherwise its watches are released and it retries later.</summary>
+    /// <summary>After a walk that watched (a full one, or a track that walked new directories): true if every directory is watched; otherwise its watches are released and it retries later.</summary>
     public bool FinishWalk(out FullWalkReason? failure)
     {
         lock (_sync) failure = _walkFailure;

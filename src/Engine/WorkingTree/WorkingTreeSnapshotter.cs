@@ -75,10 +75,12 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
                 var walk = new TreeWalk(_store, _options, _logger, _root, _dataDirectory, verify: false, _watch, startUtc, cancellationToken);
                 var builder = new TreeBuilder(_store, _watch, rewriteAll: false);
                 reason = new TreeUpdate(walk, builder, _watch!, _dataDirectory).Apply(rootDirectory, _state!, pending);
+                if (reason is null) _lastLogged = null;
+                // New directories were watched as they were walked: if one could not be, the next track walks in full.
+                if (!_watch!.FinishWalk(out var failure) && failure is { } failed) LogWhy(failed);
                 // Recorded even when a full walk must follow: what it applied is true, and the walk's changes build on it.
                 _index.Record(_state!, builder.Changes, marker, markerChanged: false);
                 read = walk.Read;
-                if (reason is null) _lastLogged = null;
             }
             if (reason is { } why)
             {
@@ -140,6 +142,7 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
             FullWalkReason.WatchesReleased => "its file watches were released (idle, or other workspaces were tracked more recently); this walk takes them back",
             FullWalkReason.QueueOverflow => "the file watcher's event queue overflowed, so events may be lost",
             FullWalkReason.TooManyChanges => $"more than {WorkspaceWatch.MaxPendingNames:N0} changed paths were waiting",
+            FullWalkReason.WatchFailed => "the system refused to watch one of its directories; tracks walk in full until it can",
             FullWalkReason.WatchLimit => "the system's file watch limit is reached (fs.inotify.max_user_watches or max_user_instances); tracks walk in full until watches free up",
             FullWalkReason.UnsupportedFileSystem => "it is on a network or user-space file system, where changes made elsewhere raise no events; every track walks in full",
             FullWalkReason.RootReplaced => "the workspace directory itself was replaced or moved",
