@@ -90,34 +90,19 @@ internal sealed class TreeWalk
     private void Process(Item item, ParallelWork<Item> work)
     {
         var node = item.Node;
-        IWorkingDirectory directory;
-        if (item.Opened is not null)
-        {
-            directory = item.Opened;
-        }
-        else
+        var directory = item.Opened;
+        if (directory is null)
         {
             try
             {
-                directory = item.Parent!.Directory.OpenDirectory(node.Name);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                // Gone, or no longer a directory, since its parent was listed: not part of this snapshot.
-                node.Gone = true;
-                return;
-            }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                Skip(node, node.Path + "/", e);
-                return;
+                if (!TryAccess(node, () => directory = item.Parent!.Directory.OpenDirectory(node.Name))) return;
             }
             finally
             {
                 item.Parent!.Release();
             }
         }
-        var shared = new SharedDirectory(directory);
+        var shared = new SharedDirectory(directory!);
         if (item.Opened is not null) shared.AddReference();
         try
         {
@@ -139,20 +124,7 @@ internal sealed class TreeWalk
 
         var entries = new List<DirectoryEntry>();
         var unrepresentable = new List<UnrepresentableEntry>();
-        try
-        {
-            directory.ReadEntries(entries, unrepresentable);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            node.Gone = true;
-            return;
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            Skip(node, node.Path + "/", e);
-            return;
-        }
+        if (!TryAccess(node, () => directory.ReadEntries(entries, unrepresentable))) return;
         entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
 
         var rules = parentRules;
@@ -322,6 +294,26 @@ internal sealed class TreeWalk
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Opens or lists a directory; false if that failed: it is gone (or no longer a directory) since its parent was listed, or it is skipped as unreadable.</summary>
+    private bool TryAccess(DirectoryState node, Action access)
+    {
+        try
+        {
+            access();
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            node.Gone = true;
+            return false;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            Skip(node, node.Path + "/", e);
+            return false;
         }
     }
 

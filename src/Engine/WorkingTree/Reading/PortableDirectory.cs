@@ -42,7 +42,8 @@ internal sealed class PortableDirectory : IWorkingDirectory
 
     public bool TryStat(string name, out EntryStat stat)
     {
-        FileSystemInfo info = _listed is not null && _listed.TryGetValue(name, out var listed) ? listed : Fresh(Path.Join(_path, name));
+        // The listing's stat serves the first look at a name; a second look (a file that changed while read) stats afresh.
+        FileSystemInfo info = _listed is not null && _listed.Remove(name, out var listed) ? listed : Fresh(Path.Join(_path, name));
         if (!info.Exists && info.LinkTarget is null)
         {
             stat = default;
@@ -58,9 +59,9 @@ internal sealed class PortableDirectory : IWorkingDirectory
 
     public IWorkingDirectory OpenDirectory(string name)
     {
+        // Not checked for existence here: a path too long to stat is reported by the listing that fails on it.
         var path = Path.Join(_path, name);
-        var info = new DirectoryInfo(path);
-        if (!info.Exists || info.LinkTarget is not null)
+        if (new FileInfo(path).LinkTarget is not null)
         {
             throw new DirectoryNotFoundException($"'{path}' is no longer a directory.");
         }
