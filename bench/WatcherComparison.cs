@@ -35,14 +35,14 @@ internal static class WatcherComparison
             // Workspace over that store (as after a silo restart) only stat, with or without placing watches.
             var options = new SnapshotsOptions { DataDir = Path.Combine(root, "data"), WorkspaceRoots = [root] };
             using (var first = Workspace.Open(work, options)) first.Snapshot();
-            var before = Memory();
+            var before = ProcessMemory.ManagedBytesAfterCollection();
             var walked = Walk(work, options, null, out var unwatched, out _);
-            var walkMemory = Memory() - before;
+            var walkMemory = ProcessMemory.ManagedBytesAfterCollection() - before;
             unwatched.Dispose();
             using var registry = new WatchRegistry(new WatchOptions(), NullLogger<WatchRegistry>.Instance);
-            before = Memory();
+            before = ProcessMemory.ManagedBytesAfterCollection();
             var watched = Walk(work, options, registry, out var workspace, out var watches);
-            var watchMemory = Memory() - before;
+            var watchMemory = ProcessMemory.ManagedBytesAfterCollection() - before;
             File.WriteAllText(Path.Combine(deepest, "f.txt"), "changed");
             var seen = Stopwatch.StartNew();
             var next = workspace.Snapshot();
@@ -51,7 +51,7 @@ internal static class WatcherComparison
             Console.WriteLine($"   direct inotify (engine): a full walk that places the watches {Secs(watched)}, the same walk without {Secs(walked)} (watching adds {Secs(watched - walked)}); {watches:N0} watches in the silo's one instance; state +{walkMemory / (1 << 20):F1} MiB managed without watches, +{watchMemory / (1 << 20):F1} MiB with; a write is in the next track, which took {Secs(seen.Elapsed)} ({(next.FullWalk is null ? "watched" : "walked: " + next.FullWalk)})");
 
             // FileSystemWatcher: it enumerates the tree itself and watches every directory, ignored ones included.
-            before = Memory();
+            before = ProcessMemory.ManagedBytesAfterCollection();
             var start = Stopwatch.StartNew();
             using var fsw = new FileSystemWatcher(work) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.Attributes };
             using var changed = new ManualResetEventSlim();
@@ -60,7 +60,7 @@ internal static class WatcherComparison
             fsw.Error += (_, _) => Interlocked.Increment(ref errors);
             fsw.EnableRaisingEvents = true;
             start.Stop();
-            var fswMemory = Memory() - before;
+            var fswMemory = ProcessMemory.ManagedBytesAfterCollection() - before;
             var fswWatches = InotifyWatches.Count(Environment.ProcessId);
             var latency = Stopwatch.StartNew();
             File.WriteAllText(Path.Combine(deepest, "f.txt"), "changed again");
@@ -83,14 +83,6 @@ internal static class WatcherComparison
         sw.Stop();
         watches = workspace.WatchedDirectories;
         return sw.Elapsed;
-    }
-
-    private static long Memory()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     private static string Secs(TimeSpan t) => t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:F1} ms" : $"{t.TotalSeconds:F2} s";

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AgentSnapshots.Engine.Ignore;
 
 namespace AgentSnapshots.Engine;
@@ -7,6 +8,8 @@ namespace AgentSnapshots.Engine;
 /// An entry stat'ed too close to the snapshot's start is <see cref="Racy"/>: a write in the same timestamp tick
 /// would leave its stat unchanged, so a walk never trusts it (the watcher's events name such writes).
 /// </summary>
+/// <remarks>Auto layout: a million of these are held per big workspace, so padding matters.</remarks>
+[StructLayout(LayoutKind.Auto)]
 internal readonly record struct FileState(string Name, EntryMode Mode, long Size, long MtimeNs, GitObjectId Id, bool Racy)
 {
     /// <summary>Whether <paramref name="stat"/> (with <paramref name="mode"/>) still describes this entry, so its blob can be reused.</summary>

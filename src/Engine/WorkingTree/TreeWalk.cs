@@ -144,6 +144,7 @@ internal sealed class TreeWalk
             node.AddSkipped(new SkippedPath(shown, SkipCause.NotUtf8));
         }
 
+        node.Files.Capacity = entries.Count;
         foreach (var entry in entries)
         {
             if (entry.Name == ".git") continue;
@@ -157,6 +158,9 @@ internal sealed class TreeWalk
                 Skip(node, path, e);
             }
         }
+        // Kept for as long as the workspace is tracked: no slack per directory.
+        node.Files.TrimExcess();
+        node.Directories.TrimExcess();
     }
 
     private void AddEntry(SharedDirectory shared, DirectoryState node, DirectoryEntry entry, string path, IgnoreRules rules, ParallelWork<Item> work)
