@@ -25,7 +25,7 @@ internal static class BenchRun
             var workspace = Directory.CreateDirectory(Path.Combine(root, "workspace")).FullName;
             var dataDir = Path.Combine(root, "data");
             using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 2L << 30, scenario.SiloSettings);
-            using var host = silo.ClientHost();
+            using var host = ClientHost(silo.GatewayPort);
             await host.StartAsync();
             var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
             var session = "bench-" + scenario.Name;
@@ -124,6 +124,14 @@ internal static class BenchRun
         }
     }
 
+    private static IHost ClientHost(int gatewayPort)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
+        return builder.Build();
+    }
 
     private static long StoredStateBytes(string database)
     {

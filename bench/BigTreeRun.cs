@@ -3,6 +3,8 @@ using System.Globalization;
 using AgentSnapshots.Client;
 using AgentSnapshots.Engine;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Bench;
 
@@ -89,7 +91,7 @@ internal static class BigTreeRun
         var dataDir = Path.Combine(root, "data-" + mode);
         var siloSettings = new Dictionary<string, string> { ["Snapshots__Watch"] = watch ? "true" : "false" };
         using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 1L << 30, siloSettings);
-        using var host = silo.ClientHost();
+        using var host = ClientHost(silo.GatewayPort);
         await host.StartAsync();
         var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
 
@@ -266,6 +268,16 @@ internal static class BigTreeRun
         text = text.Trim().ToLowerInvariant();
         var multiplier = text.EndsWith('k') ? 1_000 : text.EndsWith('m') ? 1_000_000 : 1;
         return int.Parse(multiplier == 1 ? text : text[..^1], CultureInfo.InvariantCulture) * multiplier;
+    }
+
+    /// <summary>The SDK's host that reaches the silo (main has this once, as BenchSilo.ClientHost: use that on merge).</summary>
+    private static IHost ClientHost(int gatewayPort)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
+        return builder.Build();
     }
 
     private static string Git(string cwd, params string[] args) => Measured.Run(cwd, null, "git", args).Output;

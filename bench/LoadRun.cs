@@ -92,7 +92,7 @@ internal static class LoadRun
         {
             var workRoot = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
             using var silo = await SiloProcess.StartAsync(siloDll, Path.Combine(root, "data"), workRoot, maxFileBytes: 1L << 30, new Dictionary<string, string>());
-            using var host = silo.ClientHost();
+            using var host = ClientHost(silo.GatewayPort);
             await host.StartAsync();
             var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
             var recorder = new Recorder();
@@ -250,4 +250,12 @@ internal static class LoadRun
         return new Settings(sessions, seconds, Math.Min(concurrency, sessions));
     }
 
+    private static IHost ClientHost(int gatewayPort)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
+        return builder.Build();
+    }
 }

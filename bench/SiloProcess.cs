@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using AgentSnapshots.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Bench;
 
@@ -65,16 +61,6 @@ internal sealed class SiloProcess : IDisposable
         }
         process.Kill(entireProcessTree: true);
         throw new TimeoutException("The silo did not open its gateway within 60 s.");
-    }
-
-    /// <summary>A client host (the SDK over an Orleans client) that reaches this silo's gateway; start it before use.</summary>
-    public IHost ClientHost()
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{GatewayPort}"));
-        return builder.Build();
     }
 
     private static int FreePort()

@@ -171,7 +171,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         FileState? now;
         try
         {
-            now = walk.ReadEntry(directory, node, name, path, stat, before, force: (mask & InotifyMask.Content) != 0);
+            now = walk.ReadEntry(directory, node, name, stat, before, force: (mask & InotifyMask.Content) != 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -62,14 +62,20 @@ internal sealed class TreeWalk
         }
     }
 
-    /// <summary>A directory to scan: opened already (a root), or to be opened by name from its parent's shared handle.</summary>
-    private readonly record struct Item(SharedDirectory? Parent, IWorkingDirectory? Opened, DirectoryState Node, IgnoreRules Rules);
+    /// <summary>
+    /// A directory to scan: opened already (a root), or to be opened by name from its parent's shared handle.
+    /// <see cref="RulesSame"/>: the ignore rules reaching it are the ones the previous state was walked with.
+    /// </summary>
+    private readonly record struct Item(SharedDirectory? Parent, IWorkingDirectory? Opened, DirectoryState Node, IgnoreRules Rules, bool RulesSame);
 
-    /// <summary>Walks the whole tree under <paramref name="rootDirectory"/> (which stays the caller's to dispose).</summary>
-    public DirectoryState WalkRoot(IWorkingDirectory rootDirectory, DirectoryState? previous, IgnoreRules aboveRoot)
+    /// <summary>
+    /// Walks the whole tree under <paramref name="rootDirectory"/> (which stays the caller's to dispose);
+    /// <paramref name="aboveRootUnchanged"/>: <paramref name="aboveRoot"/> are the rules the previous state was walked with.
+    /// </summary>
+    public DirectoryState WalkRoot(IWorkingDirectory rootDirectory, DirectoryState? previous, IgnoreRules aboveRoot, bool aboveRootUnchanged)
     {
         var node = new DirectoryState("", null) { Previous = previous };
-        Run(new Item(null, rootDirectory, node, aboveRoot));
+        Run(new Item(null, rootDirectory, node, aboveRoot, aboveRootUnchanged));
         return node;
     }
 
@@ -80,7 +86,8 @@ internal sealed class TreeWalk
         var shared = new SharedDirectory(parentDirectory);
         // The caller keeps its handle: this walk holds one more reference and never drops the last.
         shared.AddReference();
-        Run(new Item(shared, null, node, parent.Rules!));
+        // Ignore decisions are all made afresh (a subtree is walked again when its rules change).
+        Run(new Item(shared, null, node, parent.Rules!, RulesSame: false));
         return node;
     }
 
@@ -106,7 +113,7 @@ internal sealed class TreeWalk
         if (item.Opened is not null) shared.AddReference();
         try
         {
-            Scan(shared, node, item.Rules, work);
+            Scan(shared, node, item, work);
         }
         finally
         {
@@ -114,7 +121,7 @@ internal sealed class TreeWalk
         }
     }
 
-    private void Scan(SharedDirectory shared, DirectoryState node, IgnoreRules parentRules, ParallelWork<Item> work)
+    private void Scan(SharedDirectory shared, DirectoryState node, Item item, ParallelWork<Item> work)
     {
         _cancellationToken.ThrowIfCancellationRequested();
         var directory = shared.Directory;
@@ -127,13 +134,15 @@ internal sealed class TreeWalk
         if (!TryAccess(node, () => directory.ReadEntries(entries, unrepresentable))) return;
         entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
 
-        var rules = parentRules;
+        var rules = item.Rules;
         if (entries.Exists(static e => e.Name == ".gitignore"))
         {
             node.IgnoreFile = ReadIgnoreFile(directory, node, previous?.IgnoreFile);
             if (node.IgnoreFile is not null) rules = rules.Push(node.IgnoreFile.Patterns);
         }
         node.Rules = rules;
+        // The same rules as last time (its own .gitignore unchanged, the very parse reused): what was included still is.
+        var rulesSame = item.RulesSame && previous is not null && node.IgnoreFile == previous.IgnoreFile;
 
         foreach (var entry in unrepresentable)
         {
@@ -145,17 +154,21 @@ internal sealed class TreeWalk
         }
 
         node.Files.Capacity = entries.Count;
+        var previousFiles = previous?.Files;
+        var cursor = 0;
         foreach (var entry in entries)
         {
             if (entry.Name == ".git") continue;
-            var path = node.ChildPath(entry.Name);
+            // Both sorted by name: the previous entry of the same name, if any, is found by moving forward.
+            while (previousFiles is not null && cursor < previousFiles.Count && string.CompareOrdinal(previousFiles[cursor].Name, entry.Name) < 0) cursor++;
+            FileState? known = previousFiles is not null && cursor < previousFiles.Count && previousFiles[cursor].Name == entry.Name ? previousFiles[cursor] : null;
             try
             {
-                AddEntry(shared, node, entry, path, rules, work);
+                AddEntry(shared, node, entry, known, rules, rulesSame, work);
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
-                Skip(node, path, e);
+                Skip(node, node.ChildPath(entry.Name), e);
             }
         }
         // Kept for as long as the workspace is tracked: no slack per directory.
@@ -163,41 +176,46 @@ internal sealed class TreeWalk
         node.Directories.TrimExcess();
     }
 
-    private void AddEntry(SharedDirectory shared, DirectoryState node, DirectoryEntry entry, string path, IgnoreRules rules, ParallelWork<Item> work)
+    private void AddEntry(SharedDirectory shared, DirectoryState node, DirectoryEntry entry, FileState? known, IgnoreRules rules, bool rulesSame, ParallelWork<Item> work)
     {
         var directory = shared.Directory;
+        var name = entry.Name;
         var kind = entry.Kind;
         EntryStat stat = default;
         var statted = false;
         if (kind == EntryKind.Unknown)
         {
-            if (!directory.TryStat(entry.Name, out stat)) return;
+            if (!directory.TryStat(name, out stat)) return;
             kind = stat.Kind;
             statted = true;
         }
         if (kind == EntryKind.Other) return;
-        if (rules.IsIgnored(path, kind == EntryKind.Directory)) return;
+        var previousDirectory = kind == EntryKind.Directory ? node.Previous?.DirectoryNamed(name) : null;
+        // Included last time, under the same rules, as the same kind of entry: the same decision, without matching.
+        var included = rulesSame && (kind == EntryKind.Directory ? previousDirectory is not null : known is not null);
+        if (!included && rules.IsIgnored(node.ChildPath(name), kind == EntryKind.Directory)) return;
         if (kind != EntryKind.Directory)
         {
-            if (!statted && !directory.TryStat(entry.Name, out stat)) return;
+            if (!statted && !directory.TryStat(name, out stat)) return;
             if (stat.Kind == EntryKind.Other) return;
             if (stat.Kind == EntryKind.Directory)
             {
                 // Replaced by a directory since it was listed: decide for the directory.
-                if (rules.IsIgnored(path, isDirectory: true)) return;
+                if (rules.IsIgnored(node.ChildPath(name), isDirectory: true)) return;
                 kind = EntryKind.Directory;
+                previousDirectory = node.Previous?.DirectoryNamed(name);
             }
         }
         if (kind == EntryKind.Directory)
         {
-            if (path == _dataDir) return;
-            var child = new DirectoryState(entry.Name, node) { Previous = node.Previous?.DirectoryNamed(entry.Name) };
+            if (_dataDir is not null && node.ChildPath(name) == _dataDir) return;
+            var child = new DirectoryState(name, node) { Previous = previousDirectory };
             node.Directories.Add(child);
             shared.AddReference();
-            work.Push(new Item(shared, null, child, rules));
+            work.Push(new Item(shared, null, child, rules, rulesSame));
             return;
         }
-        if (ReadEntry(directory, node, entry.Name, path, stat, node.Previous?.FileNamed(entry.Name), force: false) is { } file)
+        if (ReadEntry(directory, node, name, stat, known, force: false) is { } file)
         {
             node.Files.Add(file);
         }
@@ -208,11 +226,11 @@ internal sealed class TreeWalk
     /// the stat matches (and <paramref name="force"/> is off), otherwise its content read into the store. Null when
     /// it vanished, or it was skipped (recorded in <paramref name="node"/>).
     /// </summary>
-    public FileState? ReadEntry(IWorkingDirectory directory, DirectoryState node, string name, string path, EntryStat stat, FileState? previous, bool force)
+    public FileState? ReadEntry(IWorkingDirectory directory, DirectoryState node, string name, EntryStat stat, FileState? previous, bool force)
     {
         if (stat.Kind == EntryKind.File && stat.Size > _options.MaxFileBytes)
         {
-            node.AddSkipped(new SkippedPath(path, SkipCause.TooLarge));
+            node.AddSkipped(new SkippedPath(node.ChildPath(name), SkipCause.TooLarge));
             return null;
         }
         var mode = stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
@@ -230,7 +248,7 @@ internal sealed class TreeWalk
         {
             id = _emptyBlob ??= _store.WriteObject(GitObjectType.Blob, []);
         }
-        else if (StoreFile(directory, node, name, path, ref stat) is { } stored)
+        else if (StoreFile(directory, node, name, ref stat) is { } stored)
         {
             id = stored;
         }
@@ -242,7 +260,7 @@ internal sealed class TreeWalk
     }
 
     /// <summary>Streams a file into the store, reading it again (up to a few times) if it changes while it is read.</summary>
-    private GitObjectId? StoreFile(IWorkingDirectory directory, DirectoryState node, string name, string path, ref EntryStat stat)
+    private GitObjectId? StoreFile(IWorkingDirectory directory, DirectoryState node, string name, ref EntryStat stat)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -260,8 +278,8 @@ internal sealed class TreeWalk
             }
             catch (ContentLengthChangedException)
             {
-                EngineLog.Skipped(_logger, path, _root, "it kept changing while it was read");
-                node.AddSkipped(new SkippedPath(path, SkipCause.KeptChanging));
+                EngineLog.Skipped(_logger, node.ChildPath(name), _root, "it kept changing while it was read");
+                node.AddSkipped(new SkippedPath(node.ChildPath(name), SkipCause.KeptChanging));
                 return null;
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -273,8 +291,8 @@ internal sealed class TreeWalk
             if (!directory.TryStat(name, out stat) || stat.Kind != EntryKind.File) return null;
             if (stat.Size > _options.MaxFileBytes)
             {
-                EngineLog.Skipped(_logger, path, _root, "it grew over MaxFileBytes while it was read");
-                node.AddSkipped(new SkippedPath(path, SkipCause.TooLarge));
+                EngineLog.Skipped(_logger, node.ChildPath(name), _root, "it grew over MaxFileBytes while it was read");
+                node.AddSkipped(new SkippedPath(node.ChildPath(name), SkipCause.TooLarge));
                 return null;
             }
             if (stat.Size == 0) return _emptyBlob ??= _store.WriteObject(GitObjectType.Blob, []);

@@ -114,13 +114,14 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
             if (refusal is { } refused && reason != FullWalkReason.WatcherOff) reason = refused;
         }
         LogWhy(reason);
-        if (_aboveRules is null || aboveStamp != _aboveStamp)
+        var aboveUnchanged = _aboveRules is not null && aboveStamp == _aboveStamp;
+        if (!aboveUnchanged)
         {
             _aboveRules = WorkspaceIgnoreRules.AboveRoot(_root, _options.Excludes);
             _aboveStamp = aboveStamp;
         }
         var walk = new TreeWalk(_store, _options, _logger, _root, _dataDirectory, verify, watching ? _watch : null, startUtc, cancellationToken);
-        var walked = walk.WalkRoot(rootDirectory, _state, _aboveRules);
+        var walked = walk.WalkRoot(rootDirectory, _state, _aboveRules!, aboveUnchanged);
         var builder = new TreeBuilder(_store, _watch, rewriteAll: verify);
         builder.FinishWalked(walked);
         if (watching && !_watch!.FinishWalk(out var failure) && failure is { } failed) LogWhy(failed);
