@@ -11,6 +11,7 @@ public sealed class Workspace : IDisposable
 {
     private readonly ILogger _logger;
     private readonly WorkingTreeSnapshotter _snapshotter;
+    private readonly bool _portable;
 
     private Workspace(string directory, ObjectStore store, SnapshotsOptions options, ILogger logger, WatchRegistry? watches, bool portableReading)
     {
@@ -18,6 +19,7 @@ public sealed class Workspace : IDisposable
         Store = store;
         Options = options;
         _logger = logger;
+        _portable = portableReading;
         _snapshotter = new WorkingTreeSnapshotter(directory, store, options, logger, watches, portableReading);
     }
 
@@ -80,7 +82,7 @@ public sealed class Workspace : IDisposable
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         RequireTree(to);
         var safety = Snapshot(cancellationToken);
-        return new WorkspaceRestorer(Directory, Store, _logger, Options.Excludes).Restore(to, safety, scope, cancellationToken);
+        return new WorkspaceRestorer(Directory, Store, _logger, Options.Excludes, _portable).Restore(to, safety, scope, cancellationToken);
     }
 
     /// <summary>Restores only <paramref name="files"/> (files or directories, workspace-relative); a file absent from <paramref name="to"/> is deleted.</summary>

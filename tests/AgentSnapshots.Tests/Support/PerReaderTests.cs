@@ -19,7 +19,12 @@ public abstract class PerReaderTests : IDisposable
 
     public void Dispose()
     {
-        Ws.Dispose();
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) Ws.Dispose();
     }
 }

@@ -12,7 +12,7 @@ namespace AgentSnapshots.Engine;
 /// UTF-8 are seen and reported), its entries stat'ed, opened and read relative to it. Nothing here resolves a path
 /// from the root again, so a directory swapped for a symlink mid-snapshot cannot lead a read outside the workspace.
 /// </summary>
-internal sealed unsafe class LinuxDirectory : IWorkingDirectory
+internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
 {
     private const int ListBufferBytes = 32 * 1024;
     private const int StackNameBytes = 512;

@@ -8,7 +8,7 @@ namespace AgentSnapshots.Engine;
 /// reported as unrepresentable (shown as .NET spells them), never stored. Paths are resolved from the root on every
 /// access, so this reader does not confine reads by construction the way <see cref="LinuxDirectory"/> does.
 /// </summary>
-internal sealed class PortableDirectory : IWorkingDirectory
+internal sealed partial class PortableDirectory : IWorkingDirectory
 {
     private static readonly EnumerationOptions ListOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false, MatchType = MatchType.Simple };
 
