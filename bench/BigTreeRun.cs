@@ -3,8 +3,6 @@ using System.Globalization;
 using AgentSnapshots.Client;
 using AgentSnapshots.Engine;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Bench;
 
@@ -28,7 +26,7 @@ internal static class BigTreeRun
 
     private sealed record SizeResult(int Files, TimeSpan GitAddBeforeWatched, TimeSpan GitAddBeforeWalked, ModeResult Watched, ModeResult Walked, long StateBytes);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, string siloDll)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var settings = Parse(args);
         Console.WriteLine($"AgentSnapshots bigtree benchmark, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {settings.Edits} edits, medians of {settings.Repeats}");
@@ -36,7 +34,7 @@ internal static class BigTreeRun
         var allMet = true;
         foreach (var size in settings.Sizes)
         {
-            var result = await RunSizeAsync(size, settings, siloDll);
+            var result = await RunSizeAsync(size, settings);
             results.Add(result);
             allMet &= Report(result, settings);
         }
@@ -49,7 +47,7 @@ internal static class BigTreeRun
         return allMet ? 0 : 1;
     }
 
-    private static async Task<SizeResult> RunSizeAsync(int files, Settings settings, string siloDll)
+    private static async Task<SizeResult> RunSizeAsync(int files, Settings settings)
     {
         var root = Directory.CreateTempSubdirectory("agentsnapshots-bigtree-").FullName;
         try
@@ -66,12 +64,12 @@ internal static class BigTreeRun
             var commit = Git(root, "--git-dir", gitDir, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit-tree", gitTree, "-m", "bench").Trim();
             Git(root, "--git-dir", gitDir, "update-ref", "HEAD", commit);
             Console.WriteLine($"   git add -A && git write-tree (fresh repository) {Secs(beforeWatched)}");
-            var watched = await RunModeAsync(watch: true, work, tracked, gitTree, null, settings, random, siloDll, root);
+            var watched = await RunModeAsync(watch: true, work, tracked, gitTree, null, settings, random, root);
 
             Status(root, gitDir, work);
             var (_, beforeWalked, _) = GitAddWriteTree(root, work, "git-2");
             Console.WriteLine($"   git add -A && git write-tree (fresh repository) {Secs(beforeWalked)}");
-            var walked = await RunModeAsync(watch: false, work, tracked, "", gitDir, settings, random, siloDll, root);
+            var walked = await RunModeAsync(watch: false, work, tracked, "", gitDir, settings, random, root);
             return new SizeResult(files, beforeWatched, beforeWalked, watched, walked, StateBytes(work, Path.Combine(root, "data-walked"), root));
         }
         finally
@@ -85,50 +83,50 @@ internal static class BigTreeRun
     /// each track is paired with a git status right after it (the same edits pending), so both see the machine alike.
     /// </summary>
     private static async Task<ModeResult> RunModeAsync(bool watch, string work, List<string> tracked, string gitTree, string? statusGitDir,
-        Settings settings, Random random, string siloDll, string root)
+        Settings settings, Random random, string root)
     {
         var mode = watch ? "watched" : "walked";
         var dataDir = Path.Combine(root, "data-" + mode);
         var siloSettings = new Dictionary<string, string> { ["Snapshots__Watch"] = watch ? "true" : "false" };
-        using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 1L << 30, siloSettings);
-        using var host = ClientHost(silo.GatewayPort);
+        await using var silo = await BenchSilo.StartAsync(dataDir, root, maxFileBytes: 1L << 30, siloSettings);
+        using var host = BenchSilo.ClientHost(silo.GatewayPort);
         await host.StartAsync();
-        var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
+        var client = host.Services.GetRequiredService<IAgentSnapshotsClient>();
 
         // Warm the code paths on a tiny workspace so the idle figure is a steady state.
         var warm = Directory.CreateDirectory(Path.Combine(root, "warm-" + mode)).FullName;
         await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "a\n");
-        await client.Track("warm-" + mode, warm);
+        await client.TrackAsync("warm-" + mode, warm);
         await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "b\n");
-        await client.Track("warm-" + mode, warm);
+        await client.TrackAsync("warm-" + mode, warm);
         await Task.Delay(500);
-        var idle = ProcessMemory.ResidentBytes(silo.Pid);
+        var idle = ProcessMemory.ResidentBytes(silo.ProcessId);
         // The host watches its own configuration files too: count only the watches the workspace adds.
-        var idleWatches = InotifyWatches.Count(silo.Pid);
+        var idleWatches = InotifyWatches.Count(silo.ProcessId);
 
         var session = "bigtree-" + mode;
-        var first = await Time(() => client.Track(session, work, "first"));
+        var first = await Time(() => client.TrackAsync(session, work, "first"));
         var sameAsGit = gitTree.Length == 0 || first.Result.Hash == gitTree;
         // One more track lets files written in the last two seconds before the first one (racy then) be trusted.
-        await client.Track(session);
+        await client.TrackAsync(session);
         var noChange = new List<TimeSpan>();
         var edited = new List<TimeSpan>();
         var status = new List<TimeSpan>();
         var statusEdited = new List<TimeSpan>();
         for (var i = 0; i < settings.Repeats; i++)
         {
-            noChange.Add((await Time(() => client.Track(session))).Wall);
+            noChange.Add((await Time(() => client.TrackAsync(session))).Wall);
             if (statusGitDir is not null) status.Add(Status(root, statusGitDir, work));
         }
         for (var i = 0; i < settings.Repeats; i++)
         {
             Edit(work, tracked, settings.Edits, random);
-            edited.Add((await Time(() => client.Track(session))).Wall);
+            edited.Add((await Time(() => client.TrackAsync(session))).Wall);
             if (statusGitDir is not null) statusEdited.Add(Status(root, statusGitDir, work));
         }
         await Task.Delay(1000);
-        var memory = ProcessMemory.ResidentBytes(silo.Pid) - idle;
-        var watches = InotifyWatches.Count(silo.Pid) - idleWatches;
+        var memory = ProcessMemory.ResidentBytes(silo.ProcessId) - idle;
+        var watches = InotifyWatches.Count(silo.ProcessId) - idleWatches;
         var store = Path.Combine(dataDir, "workspaces", WorkspaceIdentity.IdFor(WorkspaceIdentity.RealPath(work)!));
         var indexBytes = Directory.EnumerateFiles(store, "agentsnapshots.index*").Sum(f => new FileInfo(f).Length);
         var result = new ModeResult(first.Wall, Median(noChange), Median(edited), Median(status), Median(statusEdited), memory, watches, indexBytes, sameAsGit);
@@ -268,16 +266,6 @@ internal static class BigTreeRun
         text = text.Trim().ToLowerInvariant();
         var multiplier = text.EndsWith('k') ? 1_000 : text.EndsWith('m') ? 1_000_000 : 1;
         return int.Parse(multiplier == 1 ? text : text[..^1], CultureInfo.InvariantCulture) * multiplier;
-    }
-
-    /// <summary>The SDK's host that reaches the silo (main has this once, as BenchSilo.ClientHost: use that on merge).</summary>
-    private static IHost ClientHost(int gatewayPort)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
-        return builder.Build();
     }
 
     private static string Git(string cwd, params string[] args) => Measured.Run(cwd, null, "git", args).Output;

@@ -13,6 +13,12 @@ public sealed class Workspace : IDisposable
     private readonly WorkingTreeSnapshotter _snapshotter;
     private readonly bool _portable;
 
+    /// <summary>
+    /// Transient trees handed out recently, with when. Collection keeps them for its grace period though no session
+    /// recorded them: an identical old tree has an old file time that the grace period alone would not protect.
+    /// </summary>
+    private readonly Dictionary<GitObjectId, DateTime> _recentTrees = [];
+
     private Workspace(string directory, ObjectStore store, SnapshotsOptions options, ILogger logger, WatchRegistry? watches, bool portableReading)
     {
         Directory = directory;
@@ -36,6 +42,20 @@ public sealed class Workspace : IDisposable
     /// <summary>Directories of this workspace the file watcher watches now (0 while it walks in full).</summary>
     public int WatchedDirectories => _snapshotter.WatchedDirectories;
 
+    /// <summary>The transient trees handed out less than <paramref name="grace"/> (plus a minute) ago.</summary>
+    public IReadOnlyCollection<GitObjectId> RecentTrees(TimeSpan grace)
+    {
+        var cutoff = DateTime.UtcNow - grace - TimeSpan.FromMinutes(1);
+        lock (_recentTrees)
+        {
+            foreach (var stale in _recentTrees.Where(t => t.Value < cutoff).Select(t => t.Key).ToList())
+            {
+                _recentTrees.Remove(stale);
+            }
+            return [.. _recentTrees.Keys];
+        }
+    }
+
     /// <summary>
     /// Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.
     /// With <paramref name="watches"/> (the silo's watcher), tracks read only what changed since the last snapshot.
@@ -58,8 +78,25 @@ public sealed class Workspace : IDisposable
             throw new EngineException(EngineError.MissingDirectory,
                 $"Workspace directory '{Directory}' no longer exists; recreate it, or track another directory with a new session.");
         }
+        using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.snapshot");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         LastSnapshot = _snapshotter.Snapshot(cancellationToken);
+        SnapshotMetrics.SnapshotDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         return LastSnapshot;
+    }
+
+    /// <summary>
+    /// A snapshot handed to a caller without being recorded for any session (a diff against "now"): collection keeps
+    /// its tree for the grace period (see <see cref="RecentTrees"/>).
+    /// </summary>
+    public SnapshotTaken TransientSnapshot(CancellationToken cancellationToken = default)
+    {
+        var taken = Snapshot(cancellationToken);
+        lock (_recentTrees)
+        {
+            _recentTrees[taken.Tree] = DateTime.UtcNow;
+        }
+        return taken;
     }
 
     public void Dispose() => _snapshotter.Dispose();

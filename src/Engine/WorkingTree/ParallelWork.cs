@@ -4,7 +4,10 @@ namespace AgentSnapshots.Engine;
 
 /// <summary>
 /// Runs work items that create more work items (directories that hold directories) on up to a set number of
-/// threads: the calling one, plus helpers started only once there is work to share. Items are taken last in,
+/// threads: the calling one, plus helpers started only once there is work to share. Helpers are queued on the
+/// caller's task scheduler, so a walk running on the silo's <see cref="FileWorkScheduler"/> shares its threads
+/// (helpers that find no free thread are run, finding nothing left, by the caller when it waits for them) and the
+/// silo's file work never takes more threads than Snapshots:MaxConcurrentSnapshots. Items are taken last in,
 /// first out, so a walk goes deep first and holds few directory handles open. The first failure stops the rest
 /// and is rethrown; items never started are handed to <c>discard</c> so they can release what they hold.
 /// </summary>
@@ -15,6 +18,7 @@ internal sealed class ParallelWork<T>
     private readonly Action<T, ParallelWork<T>> _process;
     private readonly int _maxWorkers;
     private readonly CancellationToken _cancellationToken;
+    private readonly TaskScheduler _scheduler;
     private readonly List<Task> _helpers = [];
     private int _active;
     private ExceptionDispatchInfo? _failure;
@@ -22,7 +26,8 @@ internal sealed class ParallelWork<T>
     private ParallelWork(Action<T, ParallelWork<T>> process, int maxWorkers, CancellationToken cancellationToken)
     {
         _process = process;
-        _maxWorkers = Math.Max(1, maxWorkers);
+        _scheduler = TaskScheduler.Current;
+        _maxWorkers = Math.Max(1, Math.Min(maxWorkers, _scheduler.MaximumConcurrencyLevel));
         _cancellationToken = cancellationToken;
     }
 
@@ -49,7 +54,9 @@ internal sealed class ParallelWork<T>
             _items.Push(item);
             if (_items.Count > 1 && _helpers.Count < _maxWorkers - 1 && _failure is null)
             {
-                _helpers.Add(Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                // Outside a dedicated scheduler (the engine used directly) a helper gets its own thread, not a pool thread.
+                var options = _scheduler == TaskScheduler.Default ? TaskCreationOptions.LongRunning : TaskCreationOptions.None;
+                _helpers.Add(Task.Factory.StartNew(Work, CancellationToken.None, options, _scheduler));
             }
             Monitor.Pulse(_gate);
         }

@@ -23,7 +23,7 @@ public sealed class CrashRecoveryTests : IDisposable
             try
             {
                 var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains("AgentSnapshots.Client.dll", StringComparison.Ordinal) && cmdline.Contains(marker, StringComparison.Ordinal))
+                if (cmdline.Contains(CliProcess.DllName, StringComparison.Ordinal) && cmdline.Contains(marker, StringComparison.Ordinal))
                 {
                     using var process = Process.GetProcessById(pid);
                     process.Kill();
