@@ -8,8 +8,9 @@ namespace AgentSnapshots.Engine;
 /// Makes a working tree match a snapshot for the paths in scope, given the safety snapshot just taken of it.
 /// Only paths one of the two snapshots covers are touched: files the target lacks are deleted, files that differ
 /// are replaced (written beside, then renamed over), and a path absent from the safety snapshot but present on
-/// disk (ignored, skipped, unreadable) is left alone. Every change goes through directory handles opened from the root down (see
-/// <see cref="IWritableDirectory"/>), so nothing is ever written or deleted through a symlink, even one swapped in mid-restore.
+/// disk (ignored, skipped, unreadable) is left alone. Every change goes through directory handles opened from the
+/// root down (see <see cref="IWritableDirectory"/>), so nothing is ever written or deleted through a symlink, even
+/// one swapped in mid-restore.
 /// </summary>
 internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger, IReadOnlyList<string>? excludes = null, bool portable = false)
 {
