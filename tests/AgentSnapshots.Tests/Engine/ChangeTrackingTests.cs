@@ -162,7 +162,9 @@ public sealed class ChangeTrackingTests : IDisposable
     [Fact]
     public async Task Watches_of_an_idle_workspace_are_released_and_taken_back()
     {
-        using var watches = new WatchRegistry(new WatchOptions { IdleAfter = TimeSpan.FromMilliseconds(200) }, NullLogger<WatchRegistry>.Instance);
+        // Idle after 2 s: long enough that the watches taken back by the last snapshot are still held when checked,
+        // however loaded the machine (at 200 ms a busy CI machine released them again in between).
+        using var watches = new WatchRegistry(new WatchOptions { IdleAfter = TimeSpan.FromSeconds(2) }, NullLogger<WatchRegistry>.Instance);
         var workspace = Open("idle", watches);
         Write("dir/a.txt", "a");
         workspace.Snapshot();
