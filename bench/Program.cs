@@ -3,6 +3,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
+// dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
 if (args.Length > 0 && args[0] == "load")
 {
     return await LoadRun.RunAsync(args[1..]);
@@ -10,6 +11,10 @@ if (args.Length > 0 && args[0] == "load")
 if (args.Length > 0 && args[0] == "http")
 {
     return await HttpRun.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "chaos")
+{
+    return await ChaosRun.RunAsync(args[1..]);
 }
 var names = args.Length > 0 ? args : Scenario.All.Select(s => s.Name).ToArray();
 var unknown = names.Except(Scenario.All.Select(s => s.Name)).ToList();
