@@ -27,12 +27,21 @@ internal static class BenchSilo
         return SiloProcess.StartAsync(dataDir, workspaceRoot, AppContext.BaseDirectory, environment, line => Console.Error.WriteLine("silo: " + line));
     }
 
-    public static IHost ClientHost(int gatewayPort)
+    public static IHost ClientHost(int gatewayPort) => ClientHost(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
+
+    /// <summary>The SDK's host for a cluster whose membership is in PostgreSQL; it re-reads the live gateways every second.</summary>
+    public static IHost ClusterClientHost(string postgres) => ClientHost(o =>
+    {
+        o.PostgresConnectionString = postgres;
+        o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1);
+    });
+
+    private static IHost ClientHost(Action<AgentSnapshotsClientOptions> configure)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
+        builder.Services.AddAgentSnapshotsClient(configure);
         return builder.Build();
     }
 }

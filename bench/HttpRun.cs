@@ -87,7 +87,7 @@ internal static class HttpRun
 
             var latencies = recorder.Snapshot();
             var requests = latencies.Where(p => p.Key != "bind").Sum(p => p.Value.Length);
-            Console.WriteLine($"   {requests:N0} requests ({settings.Sessions * settings.Steps:N0} agent steps: track + diff) in {run.Elapsed.TotalSeconds:F1} s: {requests / run.Elapsed.TotalSeconds:F0} requests/s");
+            Console.WriteLine($"   {requests:N0} requests ({settings.Sessions * settings.Steps:N0} agent steps: track + diff) in {run.Elapsed.TotalSeconds:F1} s: {requests / run.Elapsed.TotalSeconds:F0} requests/s; load average {LoadAverage.Now()}");
             recorder.PrintLatencies();
 
             var cli = await CliPerCallAsync(silo.GatewayPort, SmallWorkspace.Create(workRoot, "cli", -2));

@@ -4,22 +4,20 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
 // dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)
-if (args.Length > 0 && args[0] == "load")
-{
-    return await LoadRun.RunAsync(args[1..]);
-}
-if (args.Length > 0 && args[0] == "http")
-{
-    return await HttpRun.RunAsync(args[1..]);
-}
+// dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
 // dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
-if (args.Length > 0 && args[0] == "watchers")
+Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
 {
-    return WatcherComparison.Run(args[1..]);
-}
-if (args.Length > 0 && args[0] == "bigtree")
+    "load" => LoadRun.RunAsync,
+    "http" => HttpRun.RunAsync,
+    "bigtree" => BigTreeRun.RunAsync,
+    "watchers" => rest => Task.FromResult(WatcherComparison.Run(rest)),
+    "chaos" => ChaosRun.RunAsync,
+    _ => null,
+};
+if (command is not null)
 {
-    return await BigTreeRun.RunAsync(args[1..]);
+    return await command(args[1..]);
 }
 var names = args.Length > 0 ? args : Scenario.All.Select(s => s.Name).ToArray();
 var unknown = names.Except(Scenario.All.Select(s => s.Name)).ToList();

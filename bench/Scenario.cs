@@ -28,10 +28,14 @@ internal sealed record Scenario(string Name, string Description, Action<string, 
     ];
 
     private static Scenario Seed(string name, string description, double big1Mib, double big2Mib, double smallKib) =>
-        new(name, description, (workspace, turn) => RunPython(SeedScript, workspace, turn.ToString(CultureInfo.InvariantCulture),
+        new(name, description, (workspace, turn) => WriteSeedTurn(workspace, turn, big1Mib, big2Mib, smallKib));
+
+    /// <summary>Writes turn <paramref name="turn"/> of the seed scenario (two big generated files and a small one, every line naming the turn).</summary>
+    public static void WriteSeedTurn(string workspace, int turn, double big1Mib, double big2Mib, double smallKib) =>
+        RunPython(SeedScript, workspace, turn.ToString(CultureInfo.InvariantCulture),
             "--big1-mib", big1Mib.ToString(CultureInfo.InvariantCulture),
             "--big2-mib", big2Mib.ToString(CultureInfo.InvariantCulture),
-            "--small-kib", smallKib.ToString(CultureInfo.InvariantCulture)));
+            "--small-kib", smallKib.ToString(CultureInfo.InvariantCulture));
 
     private static void AppendLog(string workspace, int turn)
     {

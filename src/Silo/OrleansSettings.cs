@@ -31,19 +31,26 @@ public sealed class OrleansSettings
     /// </summary>
     public string? AdvertisedIP { get; set; }
 
-    /// <summary>Cluster mode: how long a silo waits for a peer's probe answer before counting it missed.</summary>
+    /// <summary>
+    /// Cluster mode: how long a silo waits for a peer's probe answer before counting it missed. Orleans' default:
+    /// a silo busy with file work (on its own threads) still answers within it, and a dead one is voted out after
+    /// <see cref="NumMissedProbesLimit"/> of them (about 15 s).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Cluster mode: missed probes after which a silo votes a peer dead.</summary>
+    /// <summary>Cluster mode: missed probes after which a silo votes a peer dead (Orleans' default).</summary>
     [Range(1, 100)]
-    public int NumMissedProbesLimit { get; set; } = 2;
+    public int NumMissedProbesLimit { get; set; } = 3;
 
     /// <summary>Cluster mode: votes that declare a silo dead (Orleans caps it by the number of live silos).</summary>
     [Range(1, 100)]
     public int NumVotesForDeathDeclaration { get; set; } = 2;
 
-    /// <summary>Cluster mode: how often a silo re-reads the membership table.</summary>
+    /// <summary>
+    /// Cluster mode: how often a silo re-reads the membership table (Orleans: 1 min). Shorter here so silos learn of a
+    /// death soon after the vote; it only reads, so it cannot make a busy silo look dead.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Storage;
 
 namespace AgentSnapshots.Silo;
 
@@ -119,6 +120,9 @@ public static class SiloHostingExtensions
                         storage.Invariant = SqliteSchema.Invariant;
                         storage.ConnectionString = SqliteSchema.ConnectionStringFor(snapshots.Value.DataDir);
                     }));
+                // The same provider (its options, validation and lifecycle as registered above), one write at a time.
+                silo.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (sp, name) =>
+                    new OneWriterGrainStorage(AdoNetGrainStorageFactory.Create(sp, (string)name!)));
             }
             else
             {
