@@ -23,6 +23,22 @@ public sealed class StoredWritesTests(ServiceClusterFixture fixture)
         return versions;
     }
 
+    /// <summary>The stored bytes of every record whose key contains <paramref name="part"/>.</summary>
+    private long PayloadBytes(string part)
+    {
+        using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT GrainTypeString || '|' || GrainIdExtensionString, length(PayloadBinary) FROM OrleansGrainState";
+        long total = 0;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (reader.GetString(0).Contains(part, StringComparison.Ordinal) && !reader.IsDBNull(1)) total += reader.GetInt64(1);
+        }
+        return total;
+    }
+
     [Fact]
     public async Task A_track_after_two_hundred_rewrites_only_the_last_pages()
     {
@@ -39,6 +55,9 @@ public sealed class StoredWritesTests(ServiceClusterFixture fixture)
         // Other test classes share the cluster: only this session's and its workspace's records count.
         var workspaceId = AgentSnapshots.Engine.WorkspaceIdentity.IdFor(AgentSnapshots.Engine.WorkspaceIdentity.RealPath(dir)!);
         var before = Versions("session/writes/", "|writes", workspaceId);
+        // Each step (hash, label, time, counts and its stats) costs the history well under 1 KiB of stored state.
+        var historyBytes = PayloadBytes("session/writes/history/");
+        Assert.InRange(historyBytes / 200.0, 1, 1024);
 
         File.WriteAllText(Path.Combine(dir, "a.txt"), "one more\n");
         await session.Track(null, "one more");
