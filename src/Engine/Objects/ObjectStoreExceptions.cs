@@ -3,17 +3,25 @@ using System.Globalization;
 namespace AgentSnapshots.Engine;
 
 /// <summary>An object a snapshot needs is not in the store.</summary>
-public sealed class MissingObjectException(GitObjectId id, string store)
-    : EngineException(EngineError.MissingObject, $"Object {id} is not in the object store {store}.")
+public sealed class MissingObjectException : EngineException
 {
-    public GitObjectId Id { get; } = id;
+    public MissingObjectException(GitObjectId id, string store)
+        : base(EngineError.MissingObject, $"Object {id} is not in the object store {store}.") => Id = id;
+
+    /// <summary>The same, saying which snapshot (and path) needed the object.</summary>
+    public MissingObjectException(GitObjectId id, string store, string neededBy, Exception? innerException = null)
+        : base(EngineError.MissingObject, $"Object {id} ({neededBy}) is not in the object store {store}.", innerException) => Id = id;
+
+    public GitObjectId Id { get; }
 }
 
 /// <summary>An object in the store cannot be read as what it claims to be.</summary>
-public sealed class CorruptObjectException(GitObjectId id, string store, string why)
-    : EngineException(EngineError.CorruptObject, $"Object {id} in the object store {store} is corrupt: {why}.")
+public sealed class CorruptObjectException : EngineException
 {
-    public GitObjectId Id { get; } = id;
+    public CorruptObjectException(GitObjectId id, string store, string why, Exception? innerException = null)
+        : base(EngineError.CorruptObject, $"Object {id} in the object store {store} is corrupt: {why}.", innerException) => Id = id;
+
+    public GitObjectId Id { get; }
 }
 
 /// <summary>The source held a different number of bytes than announced: the file changed while it was read.</summary>
