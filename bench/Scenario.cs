@@ -27,7 +27,7 @@ internal sealed record Scenario(string Name, string Description, Action<string, 
         },
     ];
 
-    private static Scenario Seed(string name, string description, double big1Mib, double big2Mib, double smallKib) =>
+    internal static Scenario Seed(string name, string description, double big1Mib, double big2Mib, double smallKib) =>
         new(name, description, (workspace, turn) => RunPython(SeedScript, workspace, turn.ToString(CultureInfo.InvariantCulture),
             "--big1-mib", big1Mib.ToString(CultureInfo.InvariantCulture),
             "--big2-mib", big2Mib.ToString(CultureInfo.InvariantCulture),

@@ -225,7 +225,8 @@ public sealed partial class WorkspaceGrain(
 
         var store = Store();
         var live = LiveTrees(grace);
-        var result = await Task.Run(() => StoreCollector.Collect(store, live, grace));
+        var kept = state.State.Snapshots.ConvertAll(e => GitObjectId.Parse(e.Hash));
+        var result = await Task.Run(() => StoreCollector.Collect(store, kept, live, grace));
         long deleted = result.ObjectsDeleted, freed = result.BytesFreed;
         var remaining = result.Remaining;
         const int MaxBytesRounds = 4;
@@ -243,7 +244,8 @@ public sealed partial class WorkspaceGrain(
             dropped += Drop(victims.Select(i => (i, DropReason.MaxBytes)).ToList());
             await state.WriteStateAsync();
             live = LiveTrees(grace);
-            var again = await Task.Run(() => StoreCollector.Collect(store, live, grace));
+            kept = state.State.Snapshots.ConvertAll(e => GitObjectId.Parse(e.Hash));
+            var again = await Task.Run(() => StoreCollector.Collect(store, kept, live, grace, reclaimAll: true));
             deleted += again.ObjectsDeleted;
             freed += again.BytesFreed;
             remaining = again.Remaining;
@@ -335,6 +337,7 @@ public sealed partial class WorkspaceGrain(
         // Recorded again: it is live, whatever an earlier drop said.
         catalogue.Dropped.RemoveAll(d => d.Hash == hash);
         catalogue.RecordedSinceCollection++;
+        new SnapshotRefs(Store()).Keep(GitObjectId.Parse(hash));
     }
 
     /// <summary>After <c>CollectEvery</c> recorded snapshots, a one-shot timer runs retention and collection in a turn of its own.</summary>

@@ -47,6 +47,8 @@ public sealed class SnapshotRefs(ObjectStore store)
         var index = store.WriteTree(kept.Select(t => new TreeEntry(t.ToHex(), EntryMode.Directory, t)));
         var commit = WriteCommit(index, null, $"{SetMessage}: {kept.Count.ToString(CultureInfo.InvariantCulture)} snapshots, each a subtree named by its hash");
         GitRefs.Write(store.GitDir, KeptRef, commit, durable: true);
+        // The commits of the chain this replaces are unreachable now; a commit-graph git wrote may list them.
+        GitCaches.RemoveCommitGraphs(store.ObjectsDirectory);
     }
 
     /// <summary>The snapshots the ref keeps now (newest appended first, then the kept set in hash order).</summary>

@@ -53,15 +53,41 @@ public static class StoreCollector
         return new StoreUsage(objects, bytes);
     }
 
+    /// <summary>
+    /// Keeps exactly the retained snapshots <paramref name="kept"/>: the store's kept ref is rebuilt to them first
+    /// (<see cref="SnapshotRefs.KeepExactly"/>, durably), so a dropped snapshot is no longer reachable from it, then
+    /// the store is collected keeping those, <paramref name="transient"/> (trees handed out without being retained)
+    /// and anything another ref of the store leads to.
+    /// </summary>
+    /// <param name="store">The store.</param>
+    /// <param name="kept">The retained snapshots, oldest first (consecutive ones are what deltas are computed between).</param>
+    /// <param name="transient">Further trees to keep this time, not made reachable from the ref.</param>
+    /// <param name="grace">Unreachable loose objects and temporary files younger than this stay.</param>
+    /// <param name="reclaimAll">Rewrite every pack that holds unreachable objects (to get under a size limit), not only those at least half unreachable.</param>
+    /// <param name="cancellationToken">Stops the collection between objects; what was done stays consistent.</param>
+    public static CollectionResult Collect(ObjectStore store, IReadOnlyList<GitObjectId> kept, IEnumerable<GitObjectId> transient, TimeSpan grace, bool reclaimAll = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(kept);
+        var before = Usage(store);
+        new SnapshotRefs(store).KeepExactly(kept);
+        return CollectFrom(store, kept.Concat(transient), grace, reclaimAll, before, cancellationToken);
+    }
+
+    /// <summary>Collects the store keeping <paramref name="liveTrees"/> (oldest first) and whatever its refs lead to; the refs are left as they are.</summary>
     /// <param name="store">The store.</param>
     /// <param name="liveTrees">The snapshots to keep, oldest first (consecutive ones are what deltas are computed between).</param>
     /// <param name="grace">Unreachable loose objects and temporary files younger than this stay.</param>
-    /// <param name="reclaimAll">Rewrite every pack that holds unreachable objects (to get under a size limit), not only those at least half unreachable.</param>
+    /// <param name="reclaimAll">Rewrite every pack that holds unreachable objects, not only those at least half unreachable.</param>
     /// <param name="cancellationToken">Stops the collection between objects; what was done stays consistent.</param>
     public static CollectionResult Collect(ObjectStore store, IEnumerable<GitObjectId> liveTrees, TimeSpan grace, bool reclaimAll = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var before = Usage(store);
+        return CollectFrom(store, liveTrees, grace, reclaimAll, Usage(store), cancellationToken);
+    }
+
+    private static CollectionResult CollectFrom(ObjectStore store, IEnumerable<GitObjectId> liveTrees, TimeSpan grace, bool reclaimAll, StoreUsage before, CancellationToken cancellationToken)
+    {
         var cutoff = DateTime.UtcNow - grace;
         var temporaries = RemoveTemporaries(store, cutoff);
 
@@ -91,7 +117,11 @@ public static class StoreCollector
         }
         if (deleted > 0 || replaced.Count > 0)
         {
-            RemoveCachesNamingObjects(store);
+            GitCaches.RemoveCommitGraphs(store.ObjectsDirectory);
+        }
+        if (replaced.Count > 0)
+        {
+            GitCaches.RemovePackLists(store.ObjectsDirectory);
         }
         var after = Usage(store);
         return new CollectionResult(deleted, before.Bytes - after.Bytes, temporaries, after, packing?.FromLoose ?? 0);
@@ -110,29 +140,6 @@ public static class StoreCollector
         foreach (var other in Directory.EnumerateFiles(Path.GetDirectoryName(pack.PackPath)!, pack.Name + ".*"))
         {
             if (!other.EndsWith(".keep", StringComparison.Ordinal)) TryDelete(new FileInfo(other));
-        }
-    }
-
-    /// <summary>
-    /// Git's caches that list objects or packs (commit-graph, multi-pack-index, info/packs) would name what was just
-    /// deleted, and fsck would report them broken: they go, and git writes them again at its next gc.
-    /// </summary>
-    private static void RemoveCachesNamingObjects(ObjectStore store)
-    {
-        var info = Path.Combine(store.ObjectsDirectory, "info");
-        TryDelete(new FileInfo(Path.Combine(info, "commit-graph")));
-        TryDelete(new FileInfo(Path.Combine(info, "packs")));
-        TryDelete(new FileInfo(Path.Combine(store.Packs.Directory, "multi-pack-index")));
-        var chain = Path.Combine(info, "commit-graphs");
-        if (Directory.Exists(chain))
-        {
-            try
-            {
-                Directory.Delete(chain, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
         }
     }
 

@@ -44,6 +44,28 @@ public sealed class SiloProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Kills the CLI processes started against this silo's gateway (found by their command line in /proc): after a SIGKILL of the silo they wait for an answer that never comes.</summary>
+    public void KillCliProcesses()
+    {
+        var marker = "127.0.0.1:" + GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains("AgentSnapshots.Client.dll", StringComparison.Ordinal) && cmdline.Contains(marker, StringComparison.Ordinal))
+                {
+                    using var process = Process.GetProcessById(pid);
+                    process.Kill();
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+            }
+        }
+    }
+
     public string Output
     {
         get

@@ -39,8 +39,9 @@ internal sealed class PackWriter : IDisposable
         _entries = new List<PackIndexEntry>(objectCount);
         _offsets = new Dictionary<GitObjectId, long>(objectCount);
         var token = Guid.NewGuid().ToString("N");
-        _temporaryPack = Path.Combine(packDirectory, TemporaryPrefix + token + ".pack");
-        _temporaryIndex = Path.Combine(packDirectory, TemporaryPrefix + token + ".idx");
+        // No ".pack"/".idx" ending: git takes any *.idx in the directory for a pack's index, finished or not.
+        _temporaryPack = Path.Combine(packDirectory, TemporaryPrefix + token);
+        _temporaryIndex = Path.Combine(packDirectory, "tmp_idx_" + token);
         _file = new FileStream(_temporaryPack, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         Span<byte> header = stackalloc byte[PackFile.HeaderBytes];
         "PACK"u8.CopyTo(header);

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgentSnapshots.Client;
+using AgentSnapshots.Engine;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentSnapshots.Bench;
+
+/// <summary>
+/// The disk scenario: a workspace's store after the service's collection beside <c>git repack -adf</c> of the same
+/// snapshots in the same run (a copy of the store, so git packs exactly what we keep), the silo's peak memory while it
+/// packs beside git's, the store's peak size on disk during the collection, and reads of packed snapshots (diff,
+/// restore) beside the same reads on loose objects.
+/// <code>dotnet run -c Release --project bench -- disk</code>
+/// </summary>
+internal static class DiskRun
+{
+    private const long MiB = BenchRun.MiB;
+
+    private static readonly Dictionary<string, string> SiloSettings = new()
+    {
+        // Collections only when asked, so each is measured; no summary cache, so a repeated diff is computed again.
+        ["Snapshots__Retention__CollectEvery"] = "0",
+        ["Snapshots__Summary__CacheBytes"] = "0",
+    };
+
+    private static readonly int[] CollectedAfter = [6, 20];
+
+    private sealed record Collected(long LooseBytes, long StoreBytes, long PeakDiskBytes, long PeakOverIdle, TimeSpan Wall, long GitBytes, Measured GitRepack);
+
+    public static async Task<bool> RunAsync(string siloDll)
+    {
+        var checks = new List<(string Target, bool Met)>();
+        await AppendLog(siloDll, checks);
+        await SeedEighth(siloDll, checks);
+        Console.WriteLine("== disk: targets");
+        foreach (var (target, met) in checks)
+        {
+            Console.WriteLine($"   {(met ? "met " : "MISS")} {target}");
+        }
+        return checks.All(c => c.Met);
+    }
+
+    private static async Task AppendLog(string siloDll, List<(string, bool)> checks)
+    {
+        var scenario = Scenario.All.Single(s => s.Name == "append-log");
+        await InSilo(siloDll, "append-log", async (client, workspace, store, root, idle, pid) =>
+        {
+            Console.WriteLine($"== disk: {scenario.Description}, collected after turn 6 and after turn 20 (silo idle RSS {BenchRun.Mib(idle)})");
+            var turn = 0;
+            foreach (var upTo in CollectedAfter)
+            {
+                var tracking = Stopwatch.StartNew();
+                while (turn < upTo)
+                {
+                    scenario.WriteTurn(workspace, ++turn);
+                    await client.Track("disk", workspace, $"turn {turn}");
+                }
+                tracking.Stop();
+                var c = await Collect(client, store, root, idle, pid);
+                Print($"turn {upTo,2}", c, $"{turn} turns tracked in {BenchRun.Secs(tracking.Elapsed)}");
+                AddChecks(checks, $"append-log, {upTo} turns", c);
+            }
+        });
+    }
+
+    private static async Task SeedEighth(string siloDll, List<(string, bool)> checks)
+    {
+        var scenario = Scenario.Seed("seed-eighth", "seed scenario at 1/8: 16 MiB + 12 MiB + 64 KiB of generated text, every line changed per turn", 16, 12, 64);
+        await InSilo(siloDll, "seed-eighth", async (client, workspace, store, root, idle, pid) =>
+        {
+            Console.WriteLine($"== disk: {scenario.Description}, 6 turns (silo idle RSS {BenchRun.Mib(idle)})");
+            var hashes = new List<string>();
+            for (var turn = 1; turn <= 6; turn++)
+            {
+                scenario.WriteTurn(workspace, turn);
+                hashes.Add((await client.Track("disk", workspace, $"turn {turn}")).Hash);
+            }
+            var loose = await Reads(client, hashes);
+            var c = await Collect(client, store, root, idle, pid);
+            var packed = await Reads(client, hashes);
+            Print("turn  6", c, "6 turns");
+            AddChecks(checks, "seed 1/8, 6 turns", c);
+            foreach (var (name, onLoose, onPacks) in new[]
+            {
+                ("diff of turns 1 and 2", loose.Diff12, packed.Diff12),
+                ("diff of turns 5 and 6", loose.Diff56, packed.Diff56),
+                ("restore of turn 5", loose.Restore5, packed.Restore5),
+            })
+            {
+                Console.WriteLine($"   {name,-22} packed {BenchRun.Secs(onPacks),9} | loose {BenchRun.Secs(onLoose),9}  ({BenchRun.Ratio(onPacks, onLoose)} x)");
+                checks.Add(($"seed 1/8: {name} on packs <= 1.5 x on loose objects ({BenchRun.Ratio(onPacks, onLoose)} x)", onPacks <= 1.5 * onLoose));
+            }
+        });
+    }
+
+    /// <summary>Diffs of turns 1-2 and 5-6, and a restore of turn 5 from a workspace just restored to turn 6 (the same start each time).</summary>
+    private static async Task<(TimeSpan Diff12, TimeSpan Diff56, TimeSpan Restore5)> Reads(AgentSnapshotsClient client, List<string> hashes)
+    {
+        var sw = Stopwatch.StartNew();
+        await client.Diff("disk", hashes[0], hashes[1]);
+        var diff12 = sw.Elapsed;
+        sw.Restart();
+        await client.Diff("disk", hashes[4], hashes[5]);
+        var diff56 = sw.Elapsed;
+        await client.Restore("disk", hashes[0]);
+        await client.Restore("disk", hashes[5]);
+        sw.Restart();
+        await client.Restore("disk", hashes[4]);
+        var restore5 = sw.Elapsed;
+        await client.Restore("disk", hashes[5]);
+        return (diff12, diff56, restore5);
+    }
+
+    /// <summary>Collects (gc) while sampling the store's size on disk and the silo's peak memory, then repacks a copy of the store with git.</summary>
+    private static async Task<Collected> Collect(AgentSnapshotsClient client, string store, string root, long idle, int pid)
+    {
+        var objects = Path.Combine(store, "objects");
+        var looseBytes = DirectoryBytes(objects);
+        ProcessMemory.ResetPeak(pid);
+        using var sampling = new CancellationTokenSource();
+        var peakDisk = looseBytes;
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peakDisk = Math.Max(peakDisk, DirectoryBytes(objects));
+                await Task.Delay(20);
+            }
+        });
+        var sw = Stopwatch.StartNew();
+        await client.Collect("disk");
+        sw.Stop();
+        await sampling.CancelAsync();
+        await sampler;
+        var peak = ProcessMemory.PeakBytes(pid);
+        var storeBytes = DirectoryBytes(objects);
+
+        var copy = Path.Combine(root, "git-repack.git");
+        CopyDirectory(store, copy);
+        var repack = Measured.Run(root, null, "git", "--git-dir", copy, "repack", "-adfq");
+        var gitBytes = DirectoryBytes(Path.Combine(copy, "objects"));
+        Directory.Delete(copy, recursive: true);
+        return new Collected(looseBytes, storeBytes, peakDisk, peak - idle, sw.Elapsed, gitBytes, repack);
+    }
+
+    private static void Print(string label, Collected c, string tracked)
+    {
+        Console.WriteLine($"   {label}: {tracked}; store {Mb(c.LooseBytes)} before collection");
+        Console.WriteLine($"   collection {BenchRun.Secs(c.Wall),9}  peak +{c.PeakOverIdle / (double)MiB:F0} MiB  store {Mb(c.StoreBytes)} (on disk at most {Mb(c.PeakDiskBytes)} meanwhile)"
+            + $" | git repack -adf {BenchRun.Secs(c.GitRepack.Wall),9}  peak {BenchRun.Mib(c.GitRepack.PeakBytes)}  {Mb(c.GitBytes)}  -> ours {Ratio(c.StoreBytes, c.GitBytes)} x git's");
+    }
+
+    private static void AddChecks(List<(string, bool)> checks, string name, Collected c)
+    {
+        checks.Add(($"{name}: store <= 1.5 x git repack -adf ({Mb(c.StoreBytes)} vs {Mb(c.GitBytes)}: {Ratio(c.StoreBytes, c.GitBytes)} x)", c.StoreBytes <= 1.5 * c.GitBytes));
+        checks.Add(($"{name}: silo peak while packing <= idle + 64 MiB (+{c.PeakOverIdle / (double)MiB:F0} MiB; git repack peaked at {BenchRun.Mib(c.GitRepack.PeakBytes)})", c.PeakOverIdle <= 64 * MiB));
+        checks.Add(($"{name}: store on disk during collection < 2 x the store before it ({Mb(c.PeakDiskBytes)} vs {Mb(c.LooseBytes)})", c.PeakDiskBytes < 2 * c.LooseBytes));
+    }
+
+    private static async Task InSilo(string siloDll, string name, Func<AgentSnapshotsClient, string, string, string, long, int, Task> body)
+    {
+        var root = Directory.CreateTempSubdirectory($"agentsnapshots-disk-{name}-").FullName;
+        try
+        {
+            var workspace = Directory.CreateDirectory(Path.Combine(root, "workspace")).FullName;
+            var dataDir = Path.Combine(root, "data");
+            using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 2L << 30, SiloSettings);
+            using var host = BenchRun.ClientHost(silo.GatewayPort);
+            await host.StartAsync();
+            var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
+            var idle = await BenchRun.IdleAfterWarmUp(client, root, silo.Pid);
+            var store = Path.Combine(dataDir, "workspaces", WorkspaceIdentity.IdFor(WorkspaceIdentity.RealPath(workspace)!));
+            await body(client, workspace, store, root, idle, silo.Pid);
+            Console.WriteLine();
+            await host.StopAsync();
+        }
+        finally
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static long DirectoryBytes(string directory)
+    {
+        long total = 0;
+        try
+        {
+            foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+            {
+                try { total += file.Length; } catch (FileNotFoundException) { }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        return total;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static string Mb(long bytes) => $"{bytes / (double)MiB:F1} MiB";
+
+    private static string Ratio(long a, long b) => (a / (double)Math.Max(b, 1)).ToString("F2", CultureInfo.InvariantCulture);
+}
