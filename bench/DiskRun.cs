@@ -201,6 +201,8 @@ internal static class DiskRun
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
+            // The workspace's single-writer lock is held (flock) by the silo: not part of the repository.
+            if (Path.GetFileName(file) == "agentsnapshots.lock") continue;
             var target = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);

@@ -356,7 +356,7 @@ public sealed partial class WorkspaceGrain(
             {
                 await CollectCore();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OrleansException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OrleansException or EngineException)
             {
                 LogCollectionFailed(e, this.GetPrimaryKeyString());
             }

@@ -48,7 +48,27 @@ public sealed class BlobStream : Stream
             throw new CorruptObjectException(_id, _store, $"its content ends after {_position} of {_length} bytes");
         }
         _position += n;
+        if (_position == _length) VerifyEnd();
         return n;
+    }
+
+    /// <summary>At the last byte: the content must end here (and zlib checks its trailing checksum on the way).</summary>
+    private void VerifyEnd()
+    {
+        Span<byte> one = stackalloc byte[1];
+        int extra;
+        try
+        {
+            extra = _content.Read(one);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptObjectException(_id, _store, e.Message.TrimEnd('.'), e);
+        }
+        if (extra != 0)
+        {
+            throw new CorruptObjectException(_id, _store, $"its content is longer than the {_length} bytes its header declares");
+        }
     }
 
     public override void Flush() { }

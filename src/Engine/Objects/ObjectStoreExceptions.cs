@@ -13,15 +13,28 @@ public sealed class MissingObjectException : EngineException
         : base(EngineError.MissingObject, $"Object {id} ({neededBy}) is not in the object store {store}.", innerException) => Id = id;
 
     public GitObjectId Id { get; }
+
+    /// <summary>The same error, saying what needed the object (a snapshot, a path).</summary>
+    public MissingObjectException NeededBy(string store, string neededBy) => new(Id, store, neededBy, this);
 }
 
 /// <summary>An object in the store cannot be read as what it claims to be.</summary>
 public sealed class CorruptObjectException : EngineException
 {
     public CorruptObjectException(GitObjectId id, string store, string why, Exception? innerException = null)
-        : base(EngineError.CorruptObject, $"Object {id} in the object store {store} is corrupt: {why}.", innerException) => Id = id;
+        : base(EngineError.CorruptObject, $"Object {id} in the object store {store} is corrupt: {why}.", innerException)
+    {
+        Id = id;
+        Why = why;
+    }
 
     public GitObjectId Id { get; }
+
+    /// <summary>What is wrong with the object.</summary>
+    public string Why { get; }
+
+    /// <summary>The same error, saying what needed the object (a snapshot, a path).</summary>
+    public CorruptObjectException NeededBy(string store, string neededBy) => new(Id, store, $"{Why} ({neededBy})", this);
 }
 
 /// <summary>The source held a different number of bytes than announced: the file changed while it was read.</summary>

@@ -11,9 +11,9 @@ internal sealed record PackingResult(PackWritten? Pack, int Copied, int FromLoos
 /// <summary>
 /// Writes the pack a <see cref="PackPlan"/> asks for. Entries of the packs being rewritten are copied as they are
 /// (their zlib data is not touched, each checked against its CRC); unreachable ones are dropped, and a delta whose
-/// base is dropped is rebuilt. Loose objects are deflated; a blob or tree whose previous version (<see cref="StoreWalk.Predecessors"/>)
-/// is already in the new pack is stored as a delta against it when that is smaller, and so is a whole object copied
-/// from a newer pack whose previous version now sits before it. Deltas are computed by <see cref="DeltaEncoder"/> in
+/// base is dropped is rebuilt. Loose objects are deflated; a blob or tree with an earlier version already in the new
+/// pack (<see cref="StoreWalk.SkipBase"/>, else its previous version) is stored as a delta against it when that takes
+/// at most half the space, and so is a whole object copied from a newer pack whose earlier version now sits before it. Deltas are computed by <see cref="DeltaEncoder"/> in
 /// fixed memory; chains stay within <see cref="MaxDepth"/>, git's default depth.
 /// </summary>
 internal sealed class StorePacker : IDisposable
@@ -164,8 +164,7 @@ internal sealed class StorePacker : IDisposable
         {
             GitObjectTypes.TryFromPackCode(header.TypeCode, out var type);
             var zlibLength = end - offset - header.Length;
-            if (_walk.Predecessors.TryGetValue(source.Id, out var predecessor) && CanDeltaOnto(predecessor, height)
-                && TryDelta(writer, source.Id, type, header.Size, predecessor, zlibLength))
+            if (DeltaBaseFor(source.Id, height) is { } deltaBase && TryDelta(writer, source.Id, type, header.Size, deltaBase, zlibLength))
             {
                 return;
             }
@@ -194,8 +193,7 @@ internal sealed class StorePacker : IDisposable
     private void AddResolved(PackWriter writer, GitObjectId id, int height)
     {
         var (type, size) = _store.ReadTypeAndSize(id);
-        if (_walk.Predecessors.TryGetValue(id, out var predecessor) && CanDeltaOnto(predecessor, height)
-            && TryDelta(writer, id, type, size, predecessor, null))
+        if (DeltaBaseFor(id, height) is { } deltaBase && TryDelta(writer, id, type, size, deltaBase, null))
         {
             return;
         }
@@ -204,13 +202,25 @@ internal sealed class StorePacker : IDisposable
         _depth[id] = 0;
     }
 
-    private bool CanDeltaOnto(GitObjectId predecessor, int height) =>
-        _depth.TryGetValue(predecessor, out var d) && d + 1 + height <= MaxDepth;
+    /// <summary>
+    /// The earlier version to try <paramref name="id"/> as a delta of: its skip-delta base (<see cref="StoreWalk.SkipBase"/>),
+    /// else its previous version, whichever is already in the new pack with room in the chain for
+    /// <paramref name="height"/> more levels on top; null if neither.
+    /// </summary>
+    private GitObjectId? DeltaBaseFor(GitObjectId id, int height)
+    {
+        foreach (var candidate in new[] { _walk.SkipBase(id), _walk.Predecessors.TryGetValue(id, out var p) ? p : (GitObjectId?)null })
+        {
+            if (candidate is { } c && _depth.TryGetValue(c, out var d) && d + 1 + height <= MaxDepth) return c;
+        }
+        return null;
+    }
 
     /// <summary>
-    /// Writes <paramref name="id"/> as a delta against <paramref name="baseId"/> if that is smaller than the object
-    /// stored whole: than <paramref name="wholeZlibBytes"/> when known (a copied entry), else than deflating it, which
-    /// stops as soon as it is larger than the delta. Returns false, having written nothing, otherwise.
+    /// Writes <paramref name="id"/> as a delta against <paramref name="baseId"/> if that takes at most half the space of
+    /// the object stored whole (a delta costs every read of it a read of its base too): half of
+    /// <paramref name="wholeZlibBytes"/> when known (a copied entry), else of deflating it, which stops as soon as it is
+    /// past twice the delta. Returns false, having written nothing, if neither is written here; true if either is.
     /// </summary>
     private bool TryDelta(PackWriter writer, GitObjectId id, GitObjectType type, long size, GitObjectId baseId, long? wholeZlibBytes)
     {
@@ -229,12 +239,12 @@ internal sealed class StorePacker : IDisposable
         var deltaZlib = _deltaSpill.Length;
         if (wholeZlibBytes is { } known)
         {
-            if (deltaZlib >= known) return false;
+            if (deltaZlib * 2 > known) return false;
         }
         else
         {
             _wholeSpill.Clear();
-            if (DeflateWithin(id, size, deltaZlib))
+            if (DeflateWithin(id, size, 2 * deltaZlib))
             {
                 using var whole = _wholeSpill.OpenRead();
                 writer.WriteCompressed(id, GitObjectTypes.PackCode(type), size, null, false, whole, _wholeSpill.Length);

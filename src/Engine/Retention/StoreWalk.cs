@@ -26,6 +26,29 @@ internal sealed class StoreWalk
     /// <summary>A blob or tree to the same path's blob or tree in the snapshot before.</summary>
     public Dictionary<GitObjectId, GitObjectId> Predecessors { get; } = [];
 
+    /// <summary>How many earlier versions an object has along its predecessors (0: the first version).</summary>
+    public Dictionary<GitObjectId, int> Generations { get; } = [];
+
+    /// <summary>
+    /// The version to store <paramref name="id"/> as a delta against: for generation g, the earlier version of
+    /// generation g with its lowest set bit cleared (a skip-delta, as Subversion stores revisions). Chains then stay
+    /// about log2(versions) deep instead of one level per version, so reading the newest version of a file that grows
+    /// every turn costs a few passes over it, not one per turn; each delta spans a few versions' changes more.
+    /// Null for a first version.
+    /// </summary>
+    public GitObjectId? SkipBase(GitObjectId id)
+    {
+        if (!Generations.TryGetValue(id, out var generation) || generation == 0) return null;
+        var target = generation & (generation - 1);
+        var current = id;
+        while (Generations.GetValueOrDefault(current) > target)
+        {
+            if (!Predecessors.TryGetValue(current, out var previous)) return null;
+            current = previous;
+        }
+        return current;
+    }
+
     public static StoreWalk Run(ObjectStore store, IEnumerable<GitObjectId> liveTrees, CancellationToken cancellationToken)
     {
         var walk = new StoreWalk(store, cancellationToken);
@@ -76,7 +99,15 @@ internal sealed class StoreWalk
     {
         Reachable.Add(id);
         Order.Add(id);
-        if (predecessor is { } p && p != id) Predecessors.TryAdd(id, p);
+        if (predecessor is { } p && p != id && Generations.TryGetValue(p, out var before))
+        {
+            Predecessors.Add(id, p);
+            Generations.Add(id, before + 1);
+        }
+        else
+        {
+            Generations.Add(id, 0);
+        }
     }
 
     /// <summary>Marks what a ref leads to: commits with their trees and parents, tags with their targets.</summary>

@@ -5,27 +5,33 @@ namespace AgentSnapshots.Engine.Packs;
 
 /// <summary>
 /// The base of a delta as its applier reads it, in bounded memory whatever its size. The base is read forward as a
-/// stream; the last <see cref="WindowBytes"/> read are kept, so a copy that steps back a little is served from memory
-/// and a copy further ahead skips forward. A copy further back than the window (git's encoder makes them: it copies
-/// from anywhere in the base) re-reads the base once into an unlinked temporary file beside the store, and every later
-/// copy reads that file at its offset: the cost of going back is one more pass over the base, however many times a
-/// delta does it.
+/// stream, a chunk at a time, into a ring of the last <see cref="WindowBytes"/> read, from which copies are served: a
+/// copy that steps back a little is served from memory and a copy further ahead reads forward to it. A copy further
+/// back than the ring (git's encoder makes them: it copies from anywhere in the base) re-reads the base once into an
+/// unlinked temporary file beside the store, and every later copy reads that file at its offset: the cost of going
+/// back is one more pass over the base, however many times a delta does it.
 /// </summary>
 internal sealed class DeltaBase : IDisposable
 {
     public const int WindowBytes = 128 * 1024;
 
+    /// <summary>Bytes read from the base stream at a time (small copies are served from the ring, not one read each).</summary>
+    private const int FillBytes = 32 * 1024;
+
+    /// <summary>How far behind the furthest byte a delta copied the ring always still holds.</summary>
+    public const int GuaranteedLookback = WindowBytes - FillBytes;
+
     private readonly Func<Stream> _reopen;
     private readonly string _spillDirectory;
     private Stream _stream;
-    private long _streamPosition;
-    private byte[]? _window;
-    private int _windowFilled;
+    private long _end;
+    private byte[]? _ring;
+    private int _filled;
     private FileStream? _spill;
 
     /// <param name="stream">The base's content, at its start.</param>
     /// <param name="size">The base's length.</param>
-    /// <param name="reopen">Opens the base's content again from its start (for a copy that goes back beyond the window).</param>
+    /// <param name="reopen">Opens the base's content again from its start (for a copy that goes back beyond the ring).</param>
     /// <param name="spillDirectory">Where the temporary copy of the base goes if one is needed.</param>
     public DeltaBase(Stream stream, long size, Func<Stream> reopen, string spillDirectory)
     {
@@ -37,7 +43,7 @@ internal sealed class DeltaBase : IDisposable
 
     public long Size { get; }
 
-    /// <summary>Times a process re-read a base into a temporary file because a copy went back beyond the window (for measurements).</summary>
+    /// <summary>Times a process re-read a base into a temporary file because a copy went back beyond the ring (for measurements).</summary>
     public static long Spills => Interlocked.Read(ref s_spills);
 
     private static long s_spills;
@@ -56,69 +62,67 @@ internal sealed class DeltaBase : IDisposable
                 ReadSpill(offset, destination);
                 return;
             }
-            var windowStart = _streamPosition - _windowFilled;
-            if (offset < windowStart)
+            if (offset < _end - _filled)
             {
                 SpillBase();
                 continue;
             }
-            if (offset < _streamPosition)
+            if (offset < _end)
             {
-                var n = (int)Math.Min(destination.Length, _streamPosition - offset);
-                CopyFromWindow(offset, destination[..n]);
+                var n = (int)Math.Min(destination.Length, _end - offset);
+                CopyFromRing(offset, destination[..n]);
                 offset += n;
                 destination = destination[n..];
                 continue;
             }
-            if (offset > _streamPosition)
+            if (offset == _end && destination.Length >= FillBytes)
             {
-                Skip(offset - _streamPosition);
+                // A long copy goes straight to its destination; the ring keeps its tail.
+                var read = _stream.Read(destination);
+                if (read == 0) throw Truncated();
+                Remember(destination[..read]);
+                offset += read;
+                destination = destination[read..];
                 continue;
             }
-            var read = _stream.Read(destination);
-            if (read == 0) throw new InvalidDataException($"A delta's base ends after {_streamPosition} of {Size} bytes.");
-            Remember(destination[..read]);
-            _streamPosition += read;
-            offset += read;
-            destination = destination[read..];
+            Fill();
         }
     }
 
-    private void Skip(long count)
+    /// <summary>Reads the next chunk of the base into the ring.</summary>
+    private void Fill()
     {
-        _window ??= ArrayPool<byte>.Shared.Rent(WindowBytes);
-        while (count > 0)
-        {
-            var at = (int)(_streamPosition % WindowBytes);
-            var want = (int)Math.Min(count, WindowBytes - at);
-            var read = _stream.Read(_window, at, want);
-            if (read == 0) throw new InvalidDataException($"A delta's base ends after {_streamPosition} of {Size} bytes.");
-            _windowFilled = (int)Math.Min(WindowBytes, _windowFilled + read);
-            _streamPosition += read;
-            count -= read;
-        }
+        _ring ??= ArrayPool<byte>.Shared.Rent(WindowBytes);
+        var at = (int)(_end % WindowBytes);
+        var want = (int)Math.Min(Math.Min(FillBytes, WindowBytes - at), Size - _end);
+        var read = _stream.Read(_ring, at, want);
+        if (read == 0) throw Truncated();
+        _end += read;
+        _filled = Math.Min(WindowBytes, _filled + read);
     }
 
-    /// <summary>Keeps the tail of bytes just read from the stream in the window (ring position = stream offset mod size).</summary>
+    private InvalidDataException Truncated() => new($"A delta's base ends after {_end} of {Size} bytes.");
+
+    /// <summary>Keeps the tail of bytes just read from the stream in the ring (ring position = base offset mod its size).</summary>
     private void Remember(ReadOnlySpan<byte> bytes)
     {
-        _window ??= ArrayPool<byte>.Shared.Rent(WindowBytes);
-        var end = _streamPosition + bytes.Length;
+        _ring ??= ArrayPool<byte>.Shared.Rent(WindowBytes);
+        var end = _end + bytes.Length;
         if (bytes.Length > WindowBytes) bytes = bytes[^WindowBytes..];
-        var start = end - bytes.Length;
-        var at = (int)(start % WindowBytes);
+        var at = (int)((end - bytes.Length) % WindowBytes);
         var first = Math.Min(bytes.Length, WindowBytes - at);
-        bytes[..first].CopyTo(_window.AsSpan(at));
-        bytes[first..].CopyTo(_window);
-        _windowFilled = (int)Math.Min(WindowBytes, _windowFilled + bytes.Length);
+        bytes[..first].CopyTo(_ring.AsSpan(at));
+        bytes[first..].CopyTo(_ring);
+        _end = end;
+        _filled = (int)Math.Min(WindowBytes, _filled + bytes.Length);
     }
 
-    private void CopyFromWindow(long offset, Span<byte> destination)
+    private void CopyFromRing(long offset, Span<byte> destination)
     {
         var at = (int)(offset % WindowBytes);
         var first = Math.Min(destination.Length, WindowBytes - at);
-        _window.AsSpan(at, first).CopyTo(destination);
-        _window.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
+        _ring.AsSpan(at, first).CopyTo(destination);
+        _ring.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
     }
 
     private void SpillBase()
@@ -176,10 +180,10 @@ internal sealed class DeltaBase : IDisposable
     {
         _stream.Dispose();
         _spill?.Dispose();
-        if (_window is not null)
+        if (_ring is not null)
         {
-            ArrayPool<byte>.Shared.Return(_window);
-            _window = null;
+            ArrayPool<byte>.Shared.Return(_ring);
+            _ring = null;
         }
     }
 }

@@ -10,8 +10,9 @@ namespace AgentSnapshots.Engine.Packs;
 /// The target is scanned byte by byte: first against the "diagonal" (the base position that follows the last copy,
 /// give or take a few bytes, which catches in-place edits of every line), then through the index; a match is extended
 /// backwards over pending literals and forwards as far as the bytes agree. A candidate far from the diagonal must
-/// match for a long run to be taken, so repetitive text does not drag the window away. Copies never go back more than
-/// half the applier's window (<see cref="DeltaBase.WindowBytes"/>), so our deltas are read in one pass over their base.
+/// match for a long run to be taken, so repetitive text does not drag the window away. Copies never go back further
+/// than the applier's ring is sure to hold (<see cref="DeltaBase.GuaranteedLookback"/>), so our deltas are read in one
+/// pass over their base.
 /// </summary>
 internal sealed class DeltaEncoder
 {
@@ -27,14 +28,18 @@ internal sealed class DeltaEncoder
     private const int CandidateProbe = 1024;
     private const int OutputBufferBytes = 64 * 1024;
 
-    /// <summary>How far back of the furthest copied base byte a copy may start: half the applier's window.</summary>
-    private const long BackwardSlack = DeltaBase.WindowBytes / 2;
+    /// <summary>How far back of the furthest copied base byte a copy may start: what the applier's ring always holds.</summary>
+    private const long BackwardSlack = DeltaBase.GuaranteedLookback;
 
     private readonly byte[] _base = new byte[WindowBytes];
     private readonly uint[] _slots = new uint[(1 << BucketBits) * Ways];
     private readonly byte[] _target = new byte[TargetBufferBytes];
     private readonly byte[] _pending = new byte[DeltaFormat.MaxInsert];
     private readonly byte[] _out = new byte[OutputBufferBytes];
+
+    /// <summary>Slots hold <c>_slotBase + block + 1</c>: values from earlier encodings are below the base and read as empty, so the table is cleared only when the numbers run out.</summary>
+    private uint _slotBase;
+    private uint _slotHigh;
 
     private Stream _baseStream = Stream.Null;
     private long _baseSize;
@@ -86,7 +91,13 @@ internal sealed class DeltaEncoder
         _baseLength = 0;
         _indexedUpTo = 0;
         _expected = 0;
-        Array.Clear(_slots);
+        var blocks = (uint)(Math.Min(baseSize, DeltaFormat.MaxCopyOffset) / BlockBytes) + 1;
+        if (_slotHigh > uint.MaxValue - blocks)
+        {
+            Array.Clear(_slots);
+            _slotHigh = 0;
+        }
+        _slotBase = _slotHigh;
         _targetStream = target;
         _targetSize = targetSize;
         _targetStart = 0;
@@ -176,8 +187,8 @@ internal sealed class DeltaEncoder
         for (var w = 0; w < Ways; w++)
         {
             var slot = _slots[bucket + w];
-            if (slot == 0) break;
-            var at = (long)(slot - 1) * BlockBytes;
+            if (slot <= _slotBase) break;
+            var at = (long)(slot - _slotBase - 1) * BlockBytes;
             if (!Matches(block, at, floor)) continue;
             var n = (int)Math.Min(probe, _baseStart + _baseLength - at);
             var length = targetProbe[..n].CommonPrefixLength(_base.AsSpan((int)(at - _baseStart), n));
@@ -263,7 +274,8 @@ internal sealed class DeltaEncoder
             var bucket = Bucket(_base.AsSpan((int)(_indexedUpTo - _baseStart), BlockBytes)) * Ways;
             // Newest first: the window moves forward, so the newest positions are the ones still in it.
             _slots.AsSpan(bucket, Ways - 1).CopyTo(_slots.AsSpan(bucket + 1, Ways - 1));
-            _slots[bucket] = (uint)(_indexedUpTo / BlockBytes) + 1;
+            _slots[bucket] = _slotBase + (uint)(_indexedUpTo / BlockBytes) + 1;
+            _slotHigh = Math.Max(_slotHigh, _slots[bucket]);
             _indexedUpTo += BlockBytes;
         }
     }

@@ -43,6 +43,15 @@ internal sealed class DeltaStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
+        if (_position == _length)
+        {
+            // Past the result: the instructions must be used up (reading on lets zlib check the delta's checksum).
+            if (_remaining != 0 || _start != _end || _delta.Read(_buffer!, 0, 1) != 0)
+            {
+                throw new InvalidDataException($"A delta holds instructions beyond the {_length} bytes its header declares.");
+            }
+            return 0;
+        }
         var total = 0;
         while (total < buffer.Length && _position < _length)
         {

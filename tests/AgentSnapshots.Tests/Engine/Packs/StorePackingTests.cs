@@ -45,7 +45,7 @@ public sealed class StorePackingTests : IDisposable
     private int LooseCount() => Directory.EnumerateDirectories(Path.Combine(GitDir, "objects"), "??").Sum(d => Directory.GetFiles(d).Length);
 
     [Fact]
-    public void Kept_snapshots_move_into_one_pack_that_git_verifies_with_each_log_version_a_delta_of_the_last()
+    public void Kept_snapshots_move_into_one_pack_that_git_verifies_with_each_log_version_a_skip_delta_of_an_earlier_one()
     {
         var trees = TrackTurns(6);
         new SnapshotRefs(Store).KeepExactly(trees);
@@ -61,15 +61,17 @@ public sealed class StorePackingTests : IDisposable
         // git checks the pack (every object's hash, every delta), the index, and the whole store.
         var verify = Git("verify-pack", "-v", index);
         Git("fsck", "--strict", "--no-dangling");
-        // Five of the six log versions are deltas: 1, 2, ... 5 deep, each on the version before.
+        // Five of the six log versions are deltas, skip-deltas: version g (from 0) stands on version g with its lowest
+        // set bit cleared, so chains are log2 deep (1, 1, 2, 1, 2 for versions 1 to 5).
         var logs = trees.Select(t => Git("rev-parse", $"{t}:logs/service.log").Trim()).ToList();
         var rows = verify.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 5 && p[0].Length == 40).ToDictionary(p => p[0]);
-        for (var turn = 2; turn <= 6; turn++)
+        Assert.Equal(5, rows[logs[0]].Length);
+        for (var g = 1; g <= 5; g++)
         {
-            var row = rows[logs[turn - 1]];
+            var row = rows[logs[g]];
             Assert.Equal(7, row.Length);
-            Assert.Equal((turn - 1).ToString(CultureInfo.InvariantCulture), row[5]);
-            Assert.Equal(logs[turn - 2], row[6]);
+            Assert.Equal(System.Numerics.BitOperations.PopCount((uint)g).ToString(CultureInfo.InvariantCulture), row[5]);
+            Assert.Equal(logs[g & (g - 1)], row[6]);
         }
         // A delta is a few KiB where the whole log deflates to far more.
         var whole = long.Parse(rows[logs[0]][3], CultureInfo.InvariantCulture);
