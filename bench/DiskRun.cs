@@ -11,7 +11,7 @@ namespace AgentSnapshots.Bench;
 /// snapshots in the same run (a copy of the store, so git packs exactly what we keep), the silo's peak memory while it
 /// packs beside git's, the store's peak size on disk during the collection, and reads of packed snapshots (diff,
 /// restore) beside the same reads on loose objects.
-/// <code>dotnet run -c Release --project bench -- disk</code>
+/// <code>dotnet run -c Release --project bench -- disk [append-log] [seed]</code>
 /// </summary>
 internal static class DiskRun
 {
@@ -28,11 +28,13 @@ internal static class DiskRun
 
     private sealed record Collected(long LooseBytes, long StoreBytes, long PeakDiskBytes, long PeakOverIdle, TimeSpan Wall, long GitBytes, Measured GitRepack);
 
-    public static async Task<bool> RunAsync(string siloDll)
+    /// <param name="siloDll">The silo to run.</param>
+    /// <param name="cases">"append-log", "seed" or both (none: both).</param>
+    public static async Task<bool> RunAsync(string siloDll, IReadOnlyCollection<string> cases)
     {
         var checks = new List<(string Target, bool Met)>();
-        await AppendLog(siloDll, checks);
-        await SeedEighth(siloDll, checks);
+        if (cases.Count == 0 || cases.Contains("append-log")) await AppendLog(siloDll, checks);
+        if (cases.Count == 0 || cases.Contains("seed")) await SeedEighth(siloDll, checks);
         Console.WriteLine("== disk: targets");
         foreach (var (target, met) in checks)
         {
@@ -47,18 +49,21 @@ internal static class DiskRun
         await InSilo(siloDll, "append-log", async (client, workspace, store, root, idle, pid) =>
         {
             Console.WriteLine($"== disk: {scenario.Description}, collected after turn 6 and after turn 20 (silo idle RSS {BenchRun.Mib(idle)})");
-            var turn = 0;
+            var hashes = new List<string>();
             foreach (var upTo in CollectedAfter)
             {
                 var tracking = Stopwatch.StartNew();
-                while (turn < upTo)
+                while (hashes.Count < upTo)
                 {
-                    scenario.WriteTurn(workspace, ++turn);
-                    await client.Track("disk", workspace, $"turn {turn}");
+                    scenario.WriteTurn(workspace, hashes.Count + 1);
+                    hashes.Add((await client.Track("disk", workspace, $"turn {hashes.Count + 1}")).Hash);
                 }
                 tracking.Stop();
+                var onLoose = await TimeDiff(client, hashes[^2], hashes[^1]);
                 var c = await Collect(client, store, root, idle, pid);
-                Print($"turn {upTo,2}", c, $"{turn} turns tracked in {BenchRun.Secs(tracking.Elapsed)}");
+                var onPacks = await TimeDiff(client, hashes[^2], hashes[^1]);
+                Print($"turn {upTo,2}", c, $"{upTo} turns tracked in {BenchRun.Secs(tracking.Elapsed)}");
+                Console.WriteLine($"   diff of turns {upTo - 1} and {upTo}  packed {BenchRun.Secs(onPacks),9} | loose {BenchRun.Secs(onLoose),9}  ({BenchRun.Ratio(onPacks, onLoose)} x; not a target: the packed log is a skip-delta chain)");
                 AddChecks(checks, $"append-log, {upTo} turns", c);
             }
         });
@@ -94,18 +99,21 @@ internal static class DiskRun
         });
     }
 
+    private static async Task<TimeSpan> TimeDiff(AgentSnapshotsClient client, string from, string to)
+    {
+        var sw = Stopwatch.StartNew();
+        await client.Diff("disk", from, to);
+        return sw.Elapsed;
+    }
+
     /// <summary>Diffs of turns 1-2 and 5-6, and a restore of turn 5 from a workspace just restored to turn 6 (the same start each time).</summary>
     private static async Task<(TimeSpan Diff12, TimeSpan Diff56, TimeSpan Restore5)> Reads(AgentSnapshotsClient client, List<string> hashes)
     {
-        var sw = Stopwatch.StartNew();
-        await client.Diff("disk", hashes[0], hashes[1]);
-        var diff12 = sw.Elapsed;
-        sw.Restart();
-        await client.Diff("disk", hashes[4], hashes[5]);
-        var diff56 = sw.Elapsed;
+        var diff12 = await TimeDiff(client, hashes[0], hashes[1]);
+        var diff56 = await TimeDiff(client, hashes[4], hashes[5]);
         await client.Restore("disk", hashes[0]);
         await client.Restore("disk", hashes[5]);
-        sw.Restart();
+        var sw = Stopwatch.StartNew();
         await client.Restore("disk", hashes[4]);
         var restore5 = sw.Elapsed;
         await client.Restore("disk", hashes[5]);

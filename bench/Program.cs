@@ -2,14 +2,14 @@ using AgentSnapshots.Bench;
 
 // dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
-// dotnet run -c Release --project bench -- disk   (see DiskRun)
+// dotnet run -c Release --project bench -- disk [append-log] [seed]   (see DiskRun)
 if (args.Length > 0 && args[0] == "load")
 {
     return await LoadRun.RunAsync(args[1..], Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll"));
 }
 if (args.Length > 0 && args[0] == "disk")
 {
-    return await DiskRun.RunAsync(Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll")) ? 0 : 1;
+    return await DiskRun.RunAsync(Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll"), args[1..]) ? 0 : 1;
 }
 var names = args.Length > 0 ? args : Scenario.All.Select(s => s.Name).ToArray();
 var unknown = names.Except(Scenario.All.Select(s => s.Name)).ToList();

@@ -79,18 +79,8 @@ internal sealed class SpillBuffer : Stream
     }
 
     /// <summary>Reads the spill file without closing it (the buffer owns it).</summary>
-    private sealed class NonClosing(FileStream file) : Stream
+    private sealed class NonClosing(FileStream file) : ForwardOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => file.Length;
-        public override long Position { get => file.Position; set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => file.Read(buffer, offset, count);
         public override int Read(Span<byte> buffer) => file.Read(buffer);
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

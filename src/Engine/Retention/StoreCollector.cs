@@ -78,9 +78,13 @@ public static class StoreCollector
     /// <param name="store">The store.</param>
     /// <param name="liveTrees">The snapshots to keep, oldest first (consecutive ones are what deltas are computed between).</param>
     /// <param name="grace">Unreachable loose objects and temporary files younger than this stay.</param>
-    /// <param name="reclaimAll">Rewrite every pack that holds unreachable objects, not only those at least half unreachable.</param>
     /// <param name="cancellationToken">Stops the collection between objects; what was done stays consistent.</param>
-    public static CollectionResult Collect(ObjectStore store, IEnumerable<GitObjectId> liveTrees, TimeSpan grace, bool reclaimAll = false, CancellationToken cancellationToken = default)
+    public static CollectionResult Collect(ObjectStore store, IEnumerable<GitObjectId> liveTrees, TimeSpan grace, CancellationToken cancellationToken = default) =>
+        Collect(store, liveTrees, grace, reclaimAll: false, cancellationToken);
+
+    /// <inheritdoc cref="Collect(ObjectStore, IEnumerable{GitObjectId}, TimeSpan, CancellationToken)"/>
+    /// <param name="reclaimAll">Rewrite every pack that holds unreachable objects, not only those at least half unreachable.</param>
+    public static CollectionResult Collect(ObjectStore store, IEnumerable<GitObjectId> liveTrees, TimeSpan grace, bool reclaimAll, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         return CollectFrom(store, liveTrees, grace, reclaimAll, Usage(store), cancellationToken);

@@ -227,7 +227,7 @@ internal sealed class StorePacker : IDisposable
         if (size < MinDeltaBytes || type is not (GitObjectType.Blob or GitObjectType.Tree)) return false;
         var (baseType, baseSize) = _store.ReadTypeAndSize(baseId);
         if (baseType != type || baseSize < MinDeltaBytes) return false;
-        _encoder ??= new DeltaEncoder();
+        _encoder ??= DeltaEncoder.Rent();
         _deltaSpill.Clear();
         long deltaBytes;
         using (var baseContent = _store.OpenObject(baseId, out _, out _))
@@ -290,12 +290,13 @@ internal sealed class StorePacker : IDisposable
 
     public void Dispose()
     {
+        if (_encoder is not null) DeltaEncoder.Return(_encoder);
         _deltaSpill.Dispose();
         _wholeSpill.Dispose();
     }
 
     /// <summary>An entry read from its start: the header bytes count toward its CRC but are not passed on.</summary>
-    private sealed class CrcCheckedRegion : Stream
+    private sealed class CrcCheckedRegion : ForwardOnlyStream
     {
         private readonly Stream _inner;
         private readonly Crc32 _crc = new();
@@ -310,25 +311,12 @@ internal sealed class StorePacker : IDisposable
 
         public uint Crc => _crc.GetCurrentHashAsUInt32();
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             var n = _inner.Read(buffer);
             _crc.Append(buffer[..n]);
             return n;
         }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

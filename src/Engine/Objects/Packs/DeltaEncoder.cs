@@ -31,6 +31,8 @@ internal sealed class DeltaEncoder
     /// <summary>How far back of the furthest copied base byte a copy may start: what the applier's ring always holds.</summary>
     private const long BackwardSlack = DeltaBase.GuaranteedLookback;
 
+    private static DeltaEncoder? s_spare;
+
     private readonly byte[] _base = new byte[WindowBytes];
     private readonly uint[] _slots = new uint[(1 << BucketBits) * Ways];
     private readonly byte[] _target = new byte[TargetBufferBytes];
@@ -58,6 +60,11 @@ internal sealed class DeltaEncoder
     private int _outCount;
     private long _written;
     private long _budget;
+
+    /// <summary>An encoder to use and give back with <see cref="Return"/>: one is kept for the process, so collections do not allocate its window each time.</summary>
+    public static DeltaEncoder Rent() => Interlocked.Exchange(ref s_spare, null) ?? new DeltaEncoder();
+
+    public static void Return(DeltaEncoder encoder) => Volatile.Write(ref s_spare, encoder);
 
     /// <summary>
     /// Writes the delta that turns <paramref name="baseContent"/> into <paramref name="target"/> to <paramref name="output"/>.

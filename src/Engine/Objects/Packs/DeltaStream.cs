@@ -7,7 +7,7 @@ namespace AgentSnapshots.Engine.Packs;
 /// <see cref="DeltaBase"/>, inserts come from the delta itself. Memory stays a few buffers whatever the sizes; a chain
 /// of deltas is a chain of these streams, each reading the one below as its base.
 /// </summary>
-internal sealed class DeltaStream : Stream
+internal sealed class DeltaStream : ForwardOnlyStream
 {
     private const int BufferBytes = 16 * 1024;
 
@@ -32,14 +32,6 @@ internal sealed class DeltaStream : Stream
         _length = length;
         _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => _length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -137,11 +129,6 @@ internal sealed class DeltaStream : Stream
         _end = _delta.Read(_buffer!, 0, BufferBytes);
         if (_end == 0) throw new InvalidDataException($"A delta's instructions end after {_position} of {_length} bytes.");
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -7,7 +7,7 @@ namespace AgentSnapshots.Engine.Packs;
 /// on a handle of its own: every reader of a pack is independent of the others, and a pack deleted while it is read
 /// stays readable until the reader closes.
 /// </summary>
-internal sealed class PackRegionStream : Stream
+internal sealed class PackRegionStream : ForwardOnlyStream
 {
     private readonly SafeFileHandle _handle;
     private readonly long _end;
@@ -20,14 +20,6 @@ internal sealed class PackRegionStream : Stream
         _end = end;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var left = _end - _position;
@@ -37,11 +29,6 @@ internal sealed class PackRegionStream : Stream
         _position += n;
         return n;
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
