@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using AgentSnapshots.Client;
+using AgentSnapshots.Tests.Processes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Bench;
 
@@ -17,20 +16,20 @@ internal static class BenchRun
 {
     internal const long MiB = 1 << 20;
 
-    public static async Task<bool> RunAsync(Scenario scenario, string siloDll)
+    public static async Task<bool> RunAsync(Scenario scenario)
     {
         var root = Directory.CreateTempSubdirectory("agentsnapshots-bench-").FullName;
         try
         {
             var workspace = Directory.CreateDirectory(Path.Combine(root, "workspace")).FullName;
             var dataDir = Path.Combine(root, "data");
-            using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 2L << 30, scenario.SiloSettings);
-            using var host = ClientHost(silo.GatewayPort);
+            await using var silo = await BenchSilo.StartAsync(dataDir, root, maxFileBytes: 2L << 30, scenario.SiloSettings);
+            using var host = BenchSilo.ClientHost(silo.GatewayPort);
             await host.StartAsync();
-            var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
+            var client = host.Services.GetRequiredService<IAgentSnapshotsClient>();
             var session = "bench-" + scenario.Name;
 
-            var idle = await IdleAfterWarmUp(client, root, silo.Pid);
+            var idle = await IdleAfterWarmUp(client, root, silo.ProcessId);
             var storedBefore = StoredStateBytes(Path.Combine(dataDir, "orleans.db"));
 
             Console.WriteLine($"== {scenario.Name}: {scenario.Description}");
@@ -38,11 +37,11 @@ internal static class BenchRun
             for (var turn = 1; turn <= 2; turn++)
             {
                 scenario.WriteTurn(workspace, turn);
-                ProcessMemory.ResetPeak(silo.Pid);
+                ProcessMemory.ResetPeak(silo.ProcessId);
                 var sw = Stopwatch.StartNew();
-                var tracked = await client.Track(session, workspace, $"turn {turn}");
+                var tracked = await client.TrackAsync(session, workspace, $"turn {turn}");
                 sw.Stop();
-                var peak = ProcessMemory.PeakBytes(silo.Pid);
+                var peak = ProcessMemory.PeakBytes(silo.ProcessId);
                 var gitDir = Path.Combine(root, $"git-add-{turn}.git");
                 Git(root, "init", "-q", "--bare", gitDir);
                 var gitAdd = Measured.Run(root, null, "git", "--git-dir", gitDir, "--work-tree", workspace, "add", "-A");
@@ -51,13 +50,13 @@ internal static class BenchRun
 
             var from = tracks[0].Result.Hash;
             var to = tracks[1].Result.Hash;
-            ProcessMemory.ResetPeak(silo.Pid);
+            ProcessMemory.ResetPeak(silo.ProcessId);
             var swDiff = Stopwatch.StartNew();
-            var summary = await client.Diff(session, from, to);
+            var summary = await client.DiffAsync(session, from, to);
             swDiff.Stop();
-            var diffPeak = ProcessMemory.PeakBytes(silo.Pid);
+            var diffPeak = ProcessMemory.PeakBytes(silo.ProcessId);
             var swAgain = Stopwatch.StartNew();
-            await client.Diff(session, from, to);
+            await client.DiffAsync(session, from, to);
             swAgain.Stop();
 
             var store = Path.Combine(dataDir, "workspaces", AgentSnapshots.Engine.WorkspaceIdentity.IdFor(AgentSnapshots.Engine.WorkspaceIdentity.RealPath(workspace)!));
@@ -118,24 +117,15 @@ internal static class BenchRun
     }
 
     /// <summary>Warms up code paths on a tiny workspace, then reads the silo's resident memory: the idle figure, a steady state.</summary>
-    internal static async Task<long> IdleAfterWarmUp(AgentSnapshotsClient client, string root, int siloPid)
+    internal static async Task<long> IdleAfterWarmUp(IAgentSnapshotsClient client, string root, int siloPid)
     {
         var warm = Directory.CreateDirectory(Path.Combine(root, "warm")).FullName;
         await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "a\n");
-        var w1 = await client.Track("warm", warm);
+        var w1 = await client.TrackAsync("warm", warm);
         await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "b\n");
-        await client.Diff("warm", w1.Hash);
+        await client.DiffAsync("warm", w1.Hash);
         await Task.Delay(500);
         return ProcessMemory.ResidentBytes(siloPid);
-    }
-
-    internal static IHost ClientHost(int gatewayPort)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
-        return builder.Build();
     }
 
     private static long StoredStateBytes(string database)

@@ -28,13 +28,12 @@ internal static class DiskRun
 
     private sealed record Collected(long LooseBytes, long StoreBytes, long PeakDiskBytes, long PeakOverIdle, TimeSpan Wall, long GitBytes, Measured GitRepack);
 
-    /// <param name="siloDll">The silo to run.</param>
     /// <param name="cases">"append-log", "seed" or both (none: both).</param>
-    public static async Task<bool> RunAsync(string siloDll, IReadOnlyCollection<string> cases)
+    public static async Task<bool> RunAsync(IReadOnlyCollection<string> cases)
     {
         var checks = new List<(string Target, bool Met)>();
-        if (cases.Count == 0 || cases.Contains("append-log")) await AppendLog(siloDll, checks);
-        if (cases.Count == 0 || cases.Contains("seed")) await SeedEighth(siloDll, checks);
+        if (cases.Count == 0 || cases.Contains("append-log")) await AppendLog(checks);
+        if (cases.Count == 0 || cases.Contains("seed")) await SeedEighth(checks);
         Console.WriteLine("== disk: targets");
         foreach (var (target, met) in checks)
         {
@@ -43,10 +42,10 @@ internal static class DiskRun
         return checks.All(c => c.Met);
     }
 
-    private static async Task AppendLog(string siloDll, List<(string, bool)> checks)
+    private static async Task AppendLog(List<(string, bool)> checks)
     {
         var scenario = Scenario.All.Single(s => s.Name == "append-log");
-        await InSilo(siloDll, "append-log", async (client, workspace, store, root, idle, pid) =>
+        await InSilo("append-log", async (client, workspace, store, root, idle, pid) =>
         {
             Console.WriteLine($"== disk: {scenario.Description}, collected after turn 6 and after turn 20 (silo idle RSS {BenchRun.Mib(idle)})");
             var hashes = new List<string>();
@@ -56,7 +55,7 @@ internal static class DiskRun
                 while (hashes.Count < upTo)
                 {
                     scenario.WriteTurn(workspace, hashes.Count + 1);
-                    hashes.Add((await client.Track("disk", workspace, $"turn {hashes.Count + 1}")).Hash);
+                    hashes.Add((await client.TrackAsync("disk", workspace, $"turn {hashes.Count + 1}")).Hash);
                 }
                 tracking.Stop();
                 var onLoose = await TimeDiff(client, hashes[^2], hashes[^1]);
@@ -69,17 +68,17 @@ internal static class DiskRun
         });
     }
 
-    private static async Task SeedEighth(string siloDll, List<(string, bool)> checks)
+    private static async Task SeedEighth(List<(string, bool)> checks)
     {
         var scenario = Scenario.Seed("seed-eighth", "seed scenario at 1/8: 16 MiB + 12 MiB + 64 KiB of generated text, every line changed per turn", 16, 12, 64);
-        await InSilo(siloDll, "seed-eighth", async (client, workspace, store, root, idle, pid) =>
+        await InSilo("seed-eighth", async (client, workspace, store, root, idle, pid) =>
         {
             Console.WriteLine($"== disk: {scenario.Description}, 6 turns (silo idle RSS {BenchRun.Mib(idle)})");
             var hashes = new List<string>();
             for (var turn = 1; turn <= 6; turn++)
             {
                 scenario.WriteTurn(workspace, turn);
-                hashes.Add((await client.Track("disk", workspace, $"turn {turn}")).Hash);
+                hashes.Add((await client.TrackAsync("disk", workspace, $"turn {turn}")).Hash);
             }
             var loose = await Reads(client, hashes);
             var c = await Collect(client, store, root, idle, pid);
@@ -99,29 +98,29 @@ internal static class DiskRun
         });
     }
 
-    private static async Task<TimeSpan> TimeDiff(AgentSnapshotsClient client, string from, string to)
+    private static async Task<TimeSpan> TimeDiff(IAgentSnapshotsClient client, string from, string to)
     {
         var sw = Stopwatch.StartNew();
-        await client.Diff("disk", from, to);
+        await client.DiffAsync("disk", from, to);
         return sw.Elapsed;
     }
 
     /// <summary>Diffs of turns 1-2 and 5-6, and a restore of turn 5 from a workspace just restored to turn 6 (the same start each time).</summary>
-    private static async Task<(TimeSpan Diff12, TimeSpan Diff56, TimeSpan Restore5)> Reads(AgentSnapshotsClient client, List<string> hashes)
+    private static async Task<(TimeSpan Diff12, TimeSpan Diff56, TimeSpan Restore5)> Reads(IAgentSnapshotsClient client, List<string> hashes)
     {
         var diff12 = await TimeDiff(client, hashes[0], hashes[1]);
         var diff56 = await TimeDiff(client, hashes[4], hashes[5]);
-        await client.Restore("disk", hashes[0]);
-        await client.Restore("disk", hashes[5]);
+        await client.RestoreAsync("disk", hashes[0]);
+        await client.RestoreAsync("disk", hashes[5]);
         var sw = Stopwatch.StartNew();
-        await client.Restore("disk", hashes[4]);
+        await client.RestoreAsync("disk", hashes[4]);
         var restore5 = sw.Elapsed;
-        await client.Restore("disk", hashes[5]);
+        await client.RestoreAsync("disk", hashes[5]);
         return (diff12, diff56, restore5);
     }
 
     /// <summary>Collects (gc) while sampling the store's size on disk and the silo's peak memory, then repacks a copy of the store with git.</summary>
-    private static async Task<Collected> Collect(AgentSnapshotsClient client, string store, string root, long idle, int pid)
+    private static async Task<Collected> Collect(IAgentSnapshotsClient client, string store, string root, long idle, int pid)
     {
         var objects = Path.Combine(store, "objects");
         var looseBytes = DirectoryBytes(objects);
@@ -137,7 +136,7 @@ internal static class DiskRun
             }
         });
         var sw = Stopwatch.StartNew();
-        await client.Collect("disk");
+        await client.CollectAsync("disk");
         sw.Stop();
         await sampling.CancelAsync();
         await sampler;
@@ -166,20 +165,20 @@ internal static class DiskRun
         checks.Add(($"{name}: store on disk during collection < 2 x the store before it ({Mb(c.PeakDiskBytes)} vs {Mb(c.LooseBytes)})", c.PeakDiskBytes < 2 * c.LooseBytes));
     }
 
-    private static async Task InSilo(string siloDll, string name, Func<AgentSnapshotsClient, string, string, string, long, int, Task> body)
+    private static async Task InSilo(string name, Func<IAgentSnapshotsClient, string, string, string, long, int, Task> body)
     {
         var root = Directory.CreateTempSubdirectory($"agentsnapshots-disk-{name}-").FullName;
         try
         {
             var workspace = Directory.CreateDirectory(Path.Combine(root, "workspace")).FullName;
             var dataDir = Path.Combine(root, "data");
-            using var silo = await SiloProcess.StartAsync(siloDll, dataDir, root, maxFileBytes: 2L << 30, SiloSettings);
-            using var host = BenchRun.ClientHost(silo.GatewayPort);
+            await using var silo = await BenchSilo.StartAsync(dataDir, root, maxFileBytes: 2L << 30, SiloSettings);
+            using var host = BenchSilo.ClientHost(silo.GatewayPort);
             await host.StartAsync();
-            var client = host.Services.GetRequiredService<AgentSnapshotsClient>();
-            var idle = await BenchRun.IdleAfterWarmUp(client, root, silo.Pid);
+            var client = host.Services.GetRequiredService<IAgentSnapshotsClient>();
+            var idle = await BenchRun.IdleAfterWarmUp(client, root, silo.ProcessId);
             var store = Path.Combine(dataDir, "workspaces", WorkspaceIdentity.IdFor(WorkspaceIdentity.RealPath(workspace)!));
-            await body(client, workspace, store, root, idle, silo.Pid);
+            await body(client, workspace, store, root, idle, silo.ProcessId);
             Console.WriteLine();
             await host.StopAsync();
         }

@@ -1,73 +1,75 @@
 namespace AgentSnapshots.Client;
 
 /// <summary>
-/// The typed SDK: one method per operation of a session. Relative directories are made absolute against this
-/// process's current directory before they are sent, since the silo has its own.
+/// <see cref="IAgentSnapshotsClient"/> over the SDK's own Orleans client. Paths are prepared here, where the caller's
+/// current directory is known: relative directories are made absolute, and absolute revert paths inside the
+/// session's workspace are made relative, since the silo has a current directory of its own.
 /// </summary>
-public sealed class AgentSnapshotsClient(IClusterClient client)
+internal sealed class AgentSnapshotsClient(ClusterConnection connection) : IAgentSnapshotsClient
 {
-    public ISessionGrain Session(string sessionId)
+    public async Task<TrackResult> TrackAsync(string sessionId, string? directory = null, string? label = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(sessionId);
-        return client.GetGrain<ISessionGrain>(sessionId);
+        var session = await SessionAsync(sessionId, cancellationToken);
+        return await session.Track(Absolute(directory), label, cancellationToken);
     }
 
-    /// <summary>Snapshots the session's workspace now; the first call binds the session to <paramref name="directory"/>.</summary>
-    public Task<TrackResult> Track(string sessionId, string? directory = null, string? label = null, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Track(directory is null ? null : Path.GetFullPath(directory), label).WaitAsync(cancellationToken);
+    public async Task<ChangesResult> ChangesAsync(string sessionId, string since, string? after = null, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).Changes(since, after, cancellationToken);
 
-    /// <summary>Paths that differ between snapshot <paramref name="since"/> and the workspace now.</summary>
-    public Task<ChangesResult> Changes(string sessionId, string since, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Changes(since).WaitAsync(cancellationToken);
+    public async Task<DiffSummary> DiffAsync(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).Diff(from, to, cancellationToken);
 
-    /// <summary>Summary between two snapshots; <paramref name="to"/> null means the workspace now.</summary>
-    public Task<DiffSummary> Diff(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Diff(from, to).WaitAsync(cancellationToken);
+    public async Task<RestoreResult> RestoreAsync(string sessionId, string to, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).Restore(to, cancellationToken);
 
-    /// <summary>Makes the workspace match snapshot <paramref name="to"/>; returns the safety snapshot taken first.</summary>
-    public Task<RestoreResult> Restore(string sessionId, string to, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Restore(to).WaitAsync(cancellationToken);
-
-    /// <summary>
-    /// Like <see cref="Restore"/> for <paramref name="files"/> only: paths relative to the workspace
-    /// (absolute paths inside the session's workspace are accepted and made relative).
-    /// </summary>
-    public async Task<RestoreResult> Revert(string sessionId, string to, IEnumerable<string> files, CancellationToken cancellationToken = default)
+    public async Task<RestoreResult> RevertAsync(string sessionId, string to, IEnumerable<string> files, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
+        var session = await SessionAsync(sessionId, cancellationToken);
         var list = files.ToList();
         if (list.Exists(Path.IsPathRooted))
         {
-            var workspace = (await History(sessionId, cancellationToken)).Workspace;
+            var workspace = (await session.History(cancellationToken)).Workspace;
             if (workspace is not null)
             {
                 list = list.ConvertAll(f => Path.IsPathRooted(f) ? RelativeTo(workspace, f) : f);
             }
         }
         list = list.ConvertAll(f => f.Replace('\\', '/'));
-        return await Session(sessionId).Revert(to, list).WaitAsync(cancellationToken);
+        return await session.Revert(to, list, cancellationToken);
     }
 
-    /// <summary>The session's snapshots, oldest first (empty for a session never tracked).</summary>
-    public Task<SessionHistory> History(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).History().WaitAsync(cancellationToken);
+    public async Task<SessionHistory> HistoryAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).History(cancellationToken);
 
-    /// <summary>Disk used by the session's workspace store (objects, bytes), snapshots kept and sessions.</summary>
-    public Task<WorkspaceUsage> Usage(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Usage().WaitAsync(cancellationToken);
+    public async Task<WorkspaceUsage> UsageAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).Usage(cancellationToken);
 
-    /// <summary>Applies retention to the session's workspace now and deletes the objects no kept snapshot reaches.</summary>
-    public Task<CollectionReport> Collect(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Collect().WaitAsync(cancellationToken);
+    public async Task<CollectionReport> CollectAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).Collect(cancellationToken);
 
-    /// <summary>Deletes the session; its snapshots no other session recorded are freed by the next collection.</summary>
-    public Task<DeletedSession> Delete(string sessionId, CancellationToken cancellationToken = default) =>
-        Session(sessionId).Delete().WaitAsync(cancellationToken);
+    public async Task<DeletedSession> DeleteAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).Delete(cancellationToken);
+
+    private async ValueTask<ISessionGrain> SessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        // No id at all is a programming error; a malformed one is the silo's to refuse, with its coded error.
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        var client = await connection.GetClientAsync(cancellationToken);
+        return client.GetGrain<ISessionGrain>(sessionId);
+    }
+
+    /// <summary>The directory made absolute against this process's current directory; blank or NUL-bearing ones go as given, for the silo to refuse.</summary>
+    private static string? Absolute(string? directory) =>
+        string.IsNullOrWhiteSpace(directory) || directory.Contains('\0', StringComparison.Ordinal) ? directory : Path.GetFullPath(directory);
 
     private static string RelativeTo(string workspace, string path)
     {
-        var full = Path.GetFullPath(path);
-        var relative = Path.GetRelativePath(workspace, full);
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            return path;
+        }
+        var relative = Path.GetRelativePath(workspace, Path.GetFullPath(path));
         // Outside the workspace: send it unchanged, the silo refuses it with a clear message.
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }

@@ -1,15 +1,23 @@
 namespace AgentSnapshots.Client;
 
-/// <summary>How the SDK reaches the silos: PostgreSQL membership or a list of gateways, and the cluster's identity.</summary>
+/// <summary>
+/// How the SDK reaches the silos: a list of gateways, or PostgreSQL membership (cluster mode), and the cluster's
+/// identity. Bound from configuration (<c>AgentSnapshots:Gateways:0</c>, <c>AgentSnapshots:ClusterId</c>, ...) or set
+/// in code; checked when the client starts, not when it is registered.
+/// </summary>
 public sealed class AgentSnapshotsClientOptions
 {
+    /// <summary>The gateway used when neither <see cref="Gateways"/> nor <see cref="PostgresConnectionString"/> is set: a silo on this machine.</summary>
     public const string DefaultGateway = "127.0.0.1:30000";
 
-    /// <summary>Gateway endpoints as <c>HOST:PORT</c> (default <c>127.0.0.1:30000</c>, the silo's <c>Orleans:GatewayPort</c>).</summary>
+    /// <summary>
+    /// Gateway endpoints as <c>HOST:PORT</c>, the silos' <c>Orleans:GatewayPort</c> (default <see cref="DefaultGateway"/>).
+    /// Any of them may serve a call. Host names are resolved when the client connects.
+    /// </summary>
     public IList<string> Gateways { get; } = [];
 
     /// <summary>
-    /// Cluster mode: the silos' PostgreSQL database (their <c>ConnectionStrings:Postgres</c>). When set the client finds
+    /// Cluster mode: the silos' PostgreSQL database (their <c>ConnectionStrings:Postgres</c>). When set, the client finds
     /// the live gateways in the membership table and <see cref="Gateways"/> is ignored.
     /// </summary>
     public string? PostgresConnectionString { get; set; }
@@ -17,15 +25,19 @@ public sealed class AgentSnapshotsClientOptions
     /// <summary>Cluster mode: how often the client re-reads the live gateways (a dead silo drops out within this time).</summary>
     public TimeSpan GatewayListRefreshPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The silos' <c>Orleans:ClusterId</c>.</summary>
     public string ClusterId { get; set; } = "agentsnapshots";
 
+    /// <summary>The silos' <c>Orleans:ServiceId</c>.</summary>
     public string ServiceId { get; set; } = "agentsnapshots";
 
     /// <summary>How long a call may take: snapshots and restores of big trees take minutes.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>How long connecting keeps retrying an unreachable gateway before the host's start fails.</summary>
+    /// <summary>How long connecting keeps retrying an unreachable cluster before it fails.</summary>
     public TimeSpan ConnectRetryTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    internal bool UsesPostgres => !string.IsNullOrWhiteSpace(PostgresConnectionString);
 
     internal IReadOnlyList<string> EffectiveGateways => Gateways.Count > 0 ? [.. Gateways] : [DefaultGateway];
 }

@@ -15,6 +15,8 @@ public enum EngineError
     WorkspaceMismatch,
     /// <summary>A hash or id is not of the accepted form.</summary>
     MalformedId,
+    /// <summary>The directory is a home directory or the file system root, or holds more files than allowed.</summary>
+    WorkspaceTooBroad,
 
     /// <summary>An object a snapshot needs is not in the store (the store was changed behind the service's back).</summary>
     MissingObject,
@@ -41,5 +43,5 @@ public class EngineException : Exception
     public EngineError Error { get; }
 
     /// <summary>The caller's input was wrong, and nothing was changed.</summary>
-    public bool IsBadInput => Error <= EngineError.MalformedId;
+    public bool IsBadInput => Error <= EngineError.WorkspaceTooBroad;
 }

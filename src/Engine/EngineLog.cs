@@ -20,6 +20,10 @@ internal static partial class EngineLog
         Message = "Restore of {Workspace} to {Tree} failed at {Path}; the safety snapshot {Safety} holds the state before it")]
     public static partial void RestoreFailed(ILogger logger, Exception exception, string workspace, string tree, string path, string safety);
 
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
+        Message = "Restore of {Workspace} to {Tree} cancelled after {Written} written and {Deleted} deleted; the safety snapshot {Safety} holds the state before it")]
+    public static partial void RestoreCancelled(ILogger logger, string workspace, string tree, int written, int deleted, string safety);
+
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning,
         Message = "Restore of {Workspace} to {Tree} left {Path} as it is: it is on disk but in no snapshot (ignored, skipped or unreadable)")]
     public static partial void RestoreKept(ILogger logger, string path, string workspace, string tree);

@@ -18,6 +18,30 @@ public sealed class SnapshotsOptions
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Most paths a reply lists (a track's skipped files, changed paths, a restore's written and deleted files); the
+    /// reply counts the rest, so an un-ignored node_modules cannot make a multi-megabyte message.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxListedPaths { get; set; } = 1000;
+
+    /// <summary>
+    /// Snapshots, restores and collections run at once per silo, each on a dedicated thread (others queue), so blocking
+    /// file work never takes the thread pool that Orleans' scheduler and membership probes need.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentSnapshots { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Allows a workspace that is a home directory or the file system root, or that holds more than
+    /// <see cref="MaxFilesPerWorkspace"/> files (an agent started in the home directory snapshots all of it).
+    /// </summary>
+    public bool AllowBroadWorkspaces { get; set; }
+
+    /// <summary>A snapshot of a workspace holding more files than this is refused (unless <see cref="AllowBroadWorkspaces"/>).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxFilesPerWorkspace { get; set; } = 1_000_000;
+
     /// <summary>Extra ignore patterns (gitignore syntax) applied to every workspace, below its own ignore files.</summary>
     public List<string> Excludes { get; set; } = [];
 

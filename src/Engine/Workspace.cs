@@ -29,6 +29,26 @@ public sealed class Workspace
     /// <summary>The most recent snapshot this object took (a restore's safety snapshot included), with its counts.</summary>
     public SnapshotTaken? LastSnapshot { get; private set; }
 
+    /// <summary>
+    /// Transient trees handed out recently, with when. Collection keeps them for its grace period though no session
+    /// recorded them: an identical old tree has an old file time that the grace period alone would not protect.
+    /// </summary>
+    private readonly Dictionary<GitObjectId, DateTime> _recentTrees = [];
+
+    /// <summary>The transient trees handed out less than <paramref name="grace"/> (plus a minute) ago.</summary>
+    public IReadOnlyCollection<GitObjectId> RecentTrees(TimeSpan grace)
+    {
+        var cutoff = DateTime.UtcNow - grace - TimeSpan.FromMinutes(1);
+        lock (_recentTrees)
+        {
+            foreach (var stale in _recentTrees.Where(t => t.Value < cutoff).Select(t => t.Key).ToList())
+            {
+                _recentTrees.Remove(stale);
+            }
+            return [.. _recentTrees.Keys];
+        }
+    }
+
     /// <summary>Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.</summary>
     public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null)
     {
@@ -36,23 +56,51 @@ public sealed class Workspace
         return new Workspace(directory, store, options, logger ?? NullLogger.Instance);
     }
 
-    /// <summary>Writes a snapshot of the working tree now and returns its tree hash, file count and skipped paths.</summary>
+    /// <summary>
+    /// Writes a snapshot of the working tree now, to be recorded, and returns its tree hash, file count and skipped
+    /// paths. The snapshot is made reachable from the store's ref (<see cref="SnapshotRefs.Keep"/>) before the caller
+    /// records it, so <c>git gc</c> run by anyone never loses it; collection rebuilds the ref to what retention keeps.
+    /// </summary>
     public SnapshotTaken Snapshot(CancellationToken cancellationToken = default)
+    {
+        var taken = Take(cancellationToken);
+        new SnapshotRefs(Store).Keep(taken.Tree);
+        return taken;
+    }
+
+    private SnapshotTaken Take(CancellationToken cancellationToken)
     {
         if (!System.IO.Directory.Exists(Directory))
         {
             throw new EngineException(EngineError.MissingDirectory,
                 $"Workspace directory '{Directory}' no longer exists; recreate it, or track another directory with a new session.");
         }
+        using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.snapshot");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         LastSnapshot = new WorkingTreeSnapshotter(Directory, Store, Options, _logger).Snapshot(cancellationToken);
+        SnapshotMetrics.SnapshotDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         return LastSnapshot;
+    }
+
+    /// <summary>
+    /// A snapshot handed to a caller without being recorded for any session (a diff against "now"): collection keeps
+    /// its tree for the grace period (see <see cref="RecentTrees"/>).
+    /// </summary>
+    public SnapshotTaken TransientSnapshot(CancellationToken cancellationToken = default)
+    {
+        var taken = Take(cancellationToken);
+        lock (_recentTrees)
+        {
+            _recentTrees[taken.Tree] = DateTime.UtcNow;
+        }
+        return taken;
     }
 
     /// <summary>Paths (workspace-relative, '/'-separated) that differ between <paramref name="since"/> and the working tree now.</summary>
     public ChangedPaths Changes(GitObjectId since, CancellationToken cancellationToken = default)
     {
         RequireTree(since);
-        var now = Snapshot(cancellationToken).Tree;
+        var now = Take(cancellationToken).Tree;
         var paths = TreeComparer.Compare(Store, since, now, cancellationToken).Select(c => c.Path).ToList();
         return new ChangedPaths(since, now, paths);
     }

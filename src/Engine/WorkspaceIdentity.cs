@@ -19,7 +19,7 @@ public static partial class WorkspaceIdentity
     /// to its canonical path with symlinks resolved, and checks that it is an existing directory under one of
     /// <paramref name="roots"/>. Throws <see cref="EngineException"/> otherwise.
     /// </summary>
-    public static string ResolveDirectory(string? directory, IReadOnlyList<string> roots)
+    public static string ResolveDirectory(string? directory, IReadOnlyList<string> roots, bool allowBroad = false)
     {
         if (string.IsNullOrWhiteSpace(directory))
         {
@@ -41,7 +41,22 @@ public static partial class WorkspaceIdentity
             throw new EngineException(EngineError.OutsideWorkspaceRoots,
                 $"Workspace directory '{MessageText.Shown(canonical)}' is outside the allowed workspace roots ({shown}); use a directory under one of them, or add a root to Snapshots:WorkspaceRoots.");
         }
+        if (!allowBroad && BroadDirectory(canonical) is { } what)
+        {
+            throw new EngineException(EngineError.WorkspaceTooBroad,
+                $"Workspace directory '{MessageText.Shown(canonical)}' is {what}: snapshotting all of it is rarely meant and stores a copy of everything under it. Track a project directory instead, or set Snapshots:AllowBroadWorkspaces=true to allow it.");
+        }
         return canonical;
+    }
+
+    /// <summary>What makes <paramref name="canonical"/> too broad to snapshot by default, or null: the root, or a home directory.</summary>
+    private static string? BroadDirectory(string canonical)
+    {
+        if (canonical == "/") return "the file system root";
+        var home = RealPath(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+        if (string.Equals(canonical, home, StringComparison.Ordinal) || canonical == "/root") return "a home directory";
+        var parent = Path.GetDirectoryName(canonical);
+        return parent is "/home" or "/Users" ? "a home directory" : null;
     }
 
     /// <summary>The canonical absolute path with every symlink, '.' and '..' resolved (realpath(3)), or null if it does not exist.</summary>

@@ -32,6 +32,11 @@ public enum RequestError
     InvalidPath,
     /// <summary>The directory does not exist or is not a directory.</summary>
     MissingDirectory,
+    /// <summary>
+    /// The directory is a home directory or the file system root, or holds more than <c>Snapshots:MaxFilesPerWorkspace</c>
+    /// files: snapshotting all of it is rarely meant (<c>Snapshots:AllowBroadWorkspaces</c> allows it).
+    /// </summary>
+    WorkspaceTooBroad,
 }
 
 /// <summary>

@@ -8,13 +8,33 @@ using Orleans.Concurrency;
 namespace AgentSnapshots;
 
 /// <summary>
-/// Reads two trees from a workspace's object store and returns their size-capped summary. Stateless: the store
-/// is only read, so any number of these may run beside the workspace's single writer.
+/// Reads two trees from a workspace's object store and returns their size-capped summary, computed on the silo's
+/// diff threads (their number bounds the silo's diff memory) and cached. Stateless: the store is only read, so any
+/// number of these may run beside the workspace's single writer.
 /// </summary>
 [StatelessWorker]
-public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, DiffGate gate, ILogger<DiffWorkerGrain> logger) : Grain, IDiffWorkerGrain
+internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, FileWorkPools pools, ILogger<DiffWorkerGrain> logger)
+    : Grain, IDiffWorkerGrain
 {
-    public async Task<DiffSummary> Summarize(string workspaceId, string from, string to)
+    public async Task<DiffSummary> Summarize(string workspaceId, string from, string to, CancellationToken cancellationToken) =>
+        (await SummarizeCore(workspaceId, from, to, cancellationToken)).ToWire();
+
+    public async Task ComputeStep(string workspaceId, string from, string to, string sessionId)
+    {
+        try
+        {
+            var summary = await SummarizeCore(workspaceId, from, to, CancellationToken.None);
+            var stats = new StepStats(summary.FileCount, summary.Additions, summary.Deletions, summary.Exact);
+            await GrainFactory.GetGrain<ISessionSteps>(sessionId).RecordStep(to, from, stats);
+        }
+        catch (Exception e) when (e is EngineException or IOException or InvalidDataException or OrleansException or SnapshotRequestException)
+        {
+            // The step keeps no stats (history shows null); the session asks again on its next activation.
+            GrainLog.StepFailed(logger, e, sessionId, to);
+        }
+    }
+
+    private async Task<TreeDiffSummary> SummarizeCore(string workspaceId, string from, string to, CancellationToken cancellationToken)
     {
         RequestChecks.CheckWorkspaceId(workspaceId);
         var fromId = WorkspaceIdentity.ParseHash(from, "from");
@@ -22,39 +42,28 @@ public sealed partial class DiffWorkerGrain(IOptions<SnapshotsOptions> options, 
         var storeDir = Path.Combine(options.Value.WorkspacesDirectory, workspaceId);
         if (!Directory.Exists(storeDir))
         {
-            throw new SnapshotRequestException(RequestError.UnknownSnapshot,
-                $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
+            throw new SnapshotRequestException(RequestError.UnknownSnapshot, $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
         }
-
         if (cache.TryGet(storeDir, fromId, toId, out var cached))
         {
             SnapshotMetrics.SummaryCacheHits.Add(1);
-            return cached.ToWire();
+            return cached;
         }
 
         SnapshotMetrics.SummaryCacheMisses.Add(1);
         using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.diff");
-
-        using var slot = await gate.EnterAsync();
-        if (cache.TryGet(storeDir, fromId, toId, out cached))
-        {
-            // Computed by another caller while this one waited for a slot.
-            return cached.ToWire();
-        }
         var started = Stopwatch.StartNew();
-        var summary = await Task.Run(() =>
+        var summary = await pools.Diffs.Run(() =>
         {
-            var store = ObjectStore.Open(storeDir);
-            return new DiffSummaryBuilder(store, options.Value.Summary).Summarize(fromId, toId);
-        });
-        cache.Add(storeDir, fromId, toId, summary);
-        var elapsed = started.Elapsed;
-        SnapshotMetrics.DiffDuration.Record(elapsed.TotalSeconds);
-        SnapshotMetrics.DiffBytesStreamed.Add(summary.Files.Sum(f => f.OldSize + f.NewSize));
-        LogSummarized(workspaceId, fromId, toId, summary.FileCount, elapsed);
-        return summary.ToWire();
+            // Computed by another caller while this one waited for a thread?
+            if (cache.TryGet(storeDir, fromId, toId, out var ready)) return ready;
+            var computed = new DiffSummaryBuilder(ObjectStore.Open(storeDir), options.Value.Summary).Summarize(fromId, toId, cancellationToken);
+            cache.Add(storeDir, fromId, toId, computed);
+            SnapshotMetrics.DiffDuration.Record(started.Elapsed.TotalSeconds);
+            SnapshotMetrics.DiffBytesStreamed.Add(computed.Files.Sum(f => f.OldSize + f.NewSize));
+            return computed;
+        }, cancellationToken);
+        GrainLog.Summarized(logger, workspaceId, fromId, toId, summary.FileCount, started.Elapsed);
+        return summary;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Summarized {WorkspaceId} {From}..{To}: {FileCount} files in {Elapsed}")]
-    private partial void LogSummarized(string workspaceId, GitObjectId from, GitObjectId to, int fileCount, TimeSpan elapsed);
 }

@@ -8,13 +8,15 @@ namespace AgentSnapshots;
 public static class GrainServiceCollectionExtensions
 {
     /// <summary>
-    /// The per-silo services the grains share: the summary cache and the diff concurrency gate, sized from
-    /// <see cref="SummaryOptions"/>, and the filter that gives engine errors their wire codes.
+    /// The per-silo services the grains share: the dedicated threads for file work, the summary cache, the
+    /// workspace locks this silo holds, and the filter that gives engine errors their wire codes.
     /// </summary>
     public static IServiceCollection AddAgentSnapshotsGrainServices(this IServiceCollection services)
     {
+        services.AddSingleton(sp => new FileWorkPools(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value));
         services.AddSingleton(sp => new SummaryCache(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.CacheBytes));
-        services.AddSingleton(sp => new DiffGate(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.MaxConcurrentDiffs));
+        // Single-writer locks of the workspaces this silo activated; released when the silo's services are disposed.
+        services.AddSingleton<WorkspaceLockSet>();
         services.AddSingleton<IIncomingGrainCallFilter, EngineErrorFilter>();
         return services;
     }

@@ -1,7 +1,14 @@
+using Orleans.Concurrency;
+
 namespace AgentSnapshots;
 
-/// <summary>Computes size-capped summaries from a workspace's object store; stateless, so it scales out per silo.</summary>
-public interface IDiffWorkerGrain : IGrainWithIntegerKey
+/// <summary>Computes size-capped summaries from a workspace's object store; stateless, so it scales out per silo. Internal.</summary>
+internal interface IDiffWorkerGrain : IGrainWithIntegerKey
 {
-    Task<DiffSummary> Summarize(string workspaceId, string from, string to);
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
+    Task<DiffSummary> Summarize(string workspaceId, string from, string to, CancellationToken cancellationToken = default);
+
+    /// <summary>Computes the stats of a session's step and hands them to the session (<see cref="ISessionSteps"/>).</summary>
+    [OneWay]
+    Task ComputeStep(string workspaceId, string from, string to, string sessionId);
 }

@@ -1,82 +1,68 @@
-using AgentSnapshots.Engine;
 using Orleans.Concurrency;
 
 namespace AgentSnapshots;
 
 /// <summary>
 /// The sole writer of one workspace directory (key: workspace id, derived from the directory's canonical path).
-/// Requests to one workspace are serialised by the grain; its object store is written by no one else.
+/// Requests to one workspace are serialised by the grain; its object store is written by no one else. Internal:
+/// only session grains call it, after their own checks.
 /// </summary>
-public interface IWorkspaceGrain : IGrainWithStringKey
+internal interface IWorkspaceGrain : IGrainWithStringKey
 {
-    /// <summary>Walks the working tree and writes a snapshot of it into the workspace's object store.</summary>
-    Task<TrackResult> Snapshot(string directory);
+    /// <summary>Snapshots the working tree without recording it for a session (a diff against "now").</summary>
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
+    Task<TrackResult> Snapshot(string directory, CancellationToken cancellationToken = default);
 
-    /// <summary>Paths that differ between <paramref name="since"/> and the working tree now (writes a snapshot of now).</summary>
-    Task<ChangesResult> Changes(string directory, string since);
+    /// <summary>Paths that differ between <paramref name="since"/> and the working tree now, after path <paramref name="after"/>.</summary>
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
+    Task<ChangesResult> Changes(string directory, string since, string? after, CancellationToken cancellationToken = default);
 
-
-    /// <summary>
-    /// The file and skipped counts of a snapshot this workspace took recently (e.g. a restore's safety snapshot),
-    /// or null if it has no record of them.
-    /// </summary>
-    Task<SnapshotCounts?> CountsOf(string hash);
-
-    /// <summary>
-    /// Like <see cref="Snapshot"/>, and records the snapshot as one of <paramref name="sessionId"/>'s in the same turn,
-    /// so retention keeps it (and no collection can run between writing it and recording it).
-    /// </summary>
-    Task<TrackResult> Track(string directory, string sessionId);
+    /// <summary>Snapshots the working tree and records it as one of <paramref name="sessionId"/>'s, in the same turn.</summary>
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
+    Task<Recorded> Track(string directory, string sessionId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Makes the working tree match <paramref name="to"/> for <paramref name="files"/> (null: every path either covers),
-    /// after a safety snapshot that it records as one of <paramref name="sessionId"/>'s, and returns what it did.
+    /// Makes the working tree match <paramref name="to"/> for <paramref name="files"/> (null: every path either
+    /// covers), after a safety snapshot that it records as one of <paramref name="sessionId"/>'s.
     /// </summary>
-    Task<RestoreResult> RestoreFor(string directory, string to, IReadOnlyList<string>? files, string sessionId);
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
+    Task<Restored> Restore(string directory, string to, IReadOnlyList<string>? files, string sessionId, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// The hashes this workspace keeps for <paramref name="sessionId"/> and the ones it dropped recently.
-    /// Read-only, so it interleaves with a long snapshot instead of waiting behind it.
-    /// </summary>
+    /// <summary>The hashes kept for <paramref name="sessionId"/>. Read-only, so it interleaves with a long snapshot.</summary>
     [AlwaysInterleave]
-    Task<RetainedSnapshots> Retained(string sessionId);
+    Task<Retained> Retained(string sessionId);
 
-    /// <summary>
-    /// Records snapshots a session took before the workspace kept a catalogue (hash, time, safety), unless they were
-    /// dropped since; returns the number recorded.
-    /// </summary>
-    Task<int> Adopt(string sessionId, IReadOnlyList<AdoptedSnapshot> snapshots);
+    /// <summary>The message saying why retention dropped <paramref name="hash"/> of the session, or null if it did not.</summary>
+    [AlwaysInterleave]
+    Task<string?> WhyDropped(string sessionId, string hash, string argument);
 
-    /// <summary>Forgets <paramref name="sessionId"/>: snapshots no other session recorded are dropped, freed by the next collection.</summary>
+    /// <summary>Forgets <paramref name="sessionId"/>: snapshots no other session recorded are freed by the next collection.</summary>
     Task<int> Release(string sessionId);
 
-    /// <summary>Disk used by the workspace's store, snapshots kept, sessions.</summary>
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
     Task<WorkspaceUsage> Usage();
 
-    /// <summary>Applies retention now and deletes the objects no kept snapshot reaches (deletion only, never a repack).</summary>
-    Task<CollectionReport> Collect();
+    /// <summary>Applies retention now and deletes the objects no kept snapshot reaches.</summary>
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
+    Task<CollectionReport> Collect(CancellationToken cancellationToken = default);
 }
 
-/// <summary>A snapshot a session recorded before its workspace kept a catalogue.</summary>
+/// <summary>A snapshot recorded for a session, and the workspace's drop epoch after it (see <see cref="Retained"/>).</summary>
 [GenerateSerializer, Immutable]
-public sealed record AdoptedSnapshot(
-    [property: Id(0)] string Hash,
-    [property: Id(1)] DateTimeOffset Time,
-    [property: Id(2)] bool Safety);
+internal sealed record Recorded(
+    [property: Id(0)] TrackResult Snapshot,
+    [property: Id(1)] long DropEpoch);
 
-/// <summary>How many files a snapshot holds and how many it skipped.</summary>
+/// <summary>What a restore did, the counts of its safety snapshot, and the drop epoch.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SnapshotCounts(
-    [property: Id(0)] int Files,
-    [property: Id(1)] int Skipped);
+internal sealed record Restored(
+    [property: Id(0)] RestoreResult Result,
+    [property: Id(1)] int SafetyFiles,
+    [property: Id(2)] int SafetySkipped,
+    [property: Id(3)] long DropEpoch);
 
-/// <summary>What a workspace keeps for one session: the live hashes, and the session's snapshots it dropped recently, with why.</summary>
+/// <summary>The hashes a workspace keeps for one session, and its drop epoch (it grows whenever retention drops any).</summary>
 [GenerateSerializer, Immutable]
-public sealed record RetainedSnapshots(
+internal sealed record Retained(
     [property: Id(0)] IReadOnlyList<string> Live,
-    [property: Id(1)] IReadOnlyList<DroppedHash> Dropped);
-
-[GenerateSerializer, Immutable]
-public sealed record DroppedHash(
-    [property: Id(0)] string Hash,
-    [property: Id(1)] DropReason Reason);
+    [property: Id(1)] long DropEpoch);

@@ -10,7 +10,8 @@ internal static partial class RequestChecks
 
     public static void CheckSessionId(string? id)
     {
-        if (!SessionIds.IsValidSessionId(id))
+        // Tenant-scoped keys (tenant@id) are made by the silo's HTTP API; clients choose the id part only.
+        if (!SessionIds.IsValidSessionKey(id))
         {
             throw new SnapshotRequestException(RequestError.MalformedId,
                 $"Session id '{MessageText.Shown(id)}' is not accepted: use 1 to {SessionIds.MaxLength} characters from letters, digits and . _ : -");

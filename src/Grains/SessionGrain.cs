@@ -1,356 +1,230 @@
-using System.Globalization;
 using AgentSnapshots.Engine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace AgentSnapshots;
 
 /// <summary>
-/// One agent session: binds to a workspace on its first track and keeps the session's snapshot history.
-/// The work itself is done by the workspace's <see cref="IWorkspaceGrain"/> (writes) and by
-/// <see cref="IDiffWorkerGrain"/> (summaries); this grain checks requests and records results.
+/// One agent session: binds to a workspace on its first track and keeps the session's history (hashes, labels,
+/// times, counts and each step's stats). Writes go to the workspace's <see cref="IWorkspaceGrain"/>, summaries to
+/// <see cref="IDiffWorkerGrain"/>; this grain checks requests and records results.
 /// </summary>
-public sealed partial class SessionGrain(
+internal sealed class SessionGrain(
     [PersistentState("session", SessionGrain.StorageName)] IPersistentState<SessionState> state,
     IOptions<SnapshotsOptions> options,
-    ILogger<SessionGrain> logger) : Grain, ISessionGrain
+    [FromKeyedServices(SessionGrain.StorageName)] IGrainStorage storage,
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionSteps
 {
     /// <summary>The grain storage provider holding sessions and workspaces.</summary>
-    public const string StorageName = "snapshots";
+    public const string StorageName = SnapshotsStorage.Name;
+
+    private SessionRecords _history = null!;
 
     private string SessionId => this.GetPrimaryKeyString();
 
-    /// <summary>The state changed since it was last written.</summary>
-    private bool _changed;
+    private IWorkspaceGrain Workspace(string workspaceId) => GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId);
 
-    public async Task<TrackResult> Track(string? directory, string? label)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _history = await SessionRecords.LoadAsync(storage, this.GetGrainId(), state);
+        // Steps whose stats were still being computed when the last activation ended.
+        foreach (var pending in _history.PendingSteps.ToList())
+        {
+            RequestStep(pending);
+        }
+    }
+
+    public async Task<TrackResult> Track(string? directory, string? label, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        var canonical = await ResolveWorkspaceDirectory(directory);
+        var (session, bound) = (SessionId, _history.Directory);
+        var canonical = await Task.Run(() => SessionRecords.Resolve(session, bound, directory, options.Value), cancellationToken);
         var workspaceId = WorkspaceIdentity.IdFor(canonical);
-
-        var workspace = await Catalogued(workspaceId);
-        var result = await workspace.Track(canonical, SessionId);
-
-        state.State.WorkspaceId ??= workspaceId;
-        state.State.Directory ??= canonical;
-        state.State.Catalogued = true;
-        Record(result.Hash, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), result.Files, result.Skipped.Count);
-        await SyncRetention(workspace);
-        await state.WriteStateAsync();
-        _changed = false;
-        LogTracked(SessionId, result.Hash, result.Files, result.Skipped.Count);
-        return result;
+        var recorded = await Workspace(workspaceId).Track(canonical, SessionId, cancellationToken);
+        var bind = _history.Bind(workspaceId, canonical);
+        var entry = _history.Append(recorded.Snapshot.Hash, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), recorded.Snapshot.Files, recorded.Snapshot.SkippedCount);
+        await SyncRetention(recorded.DropEpoch);
+        await _history.SaveAsync(stateChanged: bind);
+        GrainLog.Tracked(logger, SessionId, recorded.Snapshot.Hash, recorded.Snapshot.Files, recorded.Snapshot.SkippedCount);
+        RequestStep(entry);
+        return recorded.Snapshot;
     }
 
-    public async Task<ChangesResult> Changes(string since)
+    public async Task<ChangesResult> Changes(string since, string? after, CancellationToken cancellationToken)
     {
-        var (workspaceId, directory) = RequireTracked("changes");
-        var workspace = await SyncedWorkspace(workspaceId);
-        var sinceHash = RequireOwnSnapshot(since, "--since");
-        return await RetentionChecked(workspace, () => workspace.Changes(directory, sinceHash), (sinceHash, "--since"));
+        var (workspaceId, directory) = _history.RequireTracked(SessionId, "changes");
+        var sinceHash = await RequireOwnSnapshot(since, "--since");
+        return await RetentionChecked(() => Workspace(workspaceId).Changes(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
     }
 
-    public async Task<DiffSummary> Diff(string from, string? to)
+    public async Task<DiffSummary> Diff(string from, string? to, CancellationToken cancellationToken)
     {
-        var (workspaceId, directory) = RequireTracked("diff");
-        var workspace = await SyncedWorkspace(workspaceId);
-        var fromHash = RequireOwnSnapshot(from, "--from");
-        string toHash;
-        if (to is null)
-        {
-            // "Now" is a snapshot of the working tree that the history does not record.
-            toHash = (await workspace.Snapshot(directory)).Hash;
-        }
-        else
-        {
-            toHash = RequireOwnSnapshot(to, "--to");
-        }
-        return await RetentionChecked(workspace, () => GrainFactory.GetGrain<IDiffWorkerGrain>(0).Summarize(workspaceId, fromHash, toHash),
+        var (workspaceId, directory) = _history.RequireTracked(SessionId, "diff");
+        var fromHash = await RequireOwnSnapshot(from, "--from");
+        // "Now" is a snapshot of the working tree that the history does not record.
+        var toHash = to is null
+            ? (await Workspace(workspaceId).Snapshot(directory, cancellationToken)).Hash
+            : await RequireOwnSnapshot(to, "--to");
+        return await RetentionChecked(() => GrainFactory.GetGrain<IDiffWorkerGrain>(0).Summarize(workspaceId, fromHash, toHash, cancellationToken),
             (fromHash, "--from"), (to is null ? "" : toHash, "--to"));
     }
 
-    public Task<RestoreResult> Restore(string to) => RestoreCore(to, null, "restore");
+    public Task<RestoreResult> Restore(string to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
 
-    public Task<RestoreResult> Revert(string to, IReadOnlyList<string> files)
+    public Task<RestoreResult> Revert(string to, IReadOnlyList<string> files, CancellationToken cancellationToken)
     {
         if (files is null || files.Count == 0)
         {
-            throw new SnapshotRequestException(RequestError.InvalidPath,
-                "revert needs at least one file (a path relative to the workspace); to restore every file, use restore.");
+            throw SessionErrors.NoFiles();
         }
         // Checked before anything is touched: InvalidPath says which path and why.
         var normalized = files.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
-        return RestoreCore(to, normalized, "revert");
+        return RestoreCore(to, normalized, "revert", cancellationToken);
     }
 
-    public async Task<SessionHistory> History()
+    public async Task<SessionHistory> History(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        if (state.State.WorkspaceId is { } workspaceId)
+        if (_history.WorkspaceId is { } workspaceId && _history.Count > 0)
         {
-            await SyncedWorkspace(workspaceId);
+            var retained = await Workspace(workspaceId).Retained(SessionId);
+            if (retained.DropEpoch != _history.SyncedEpoch)
+            {
+                Prune(retained);
+                await _history.SaveAsync(stateChanged: true);
+            }
         }
-        var snapshots = state.State.Snapshots
-            .Select(s => new SnapshotInfo(s.Hash, s.Label, s.Time, s.Files, s.Skipped))
-            .ToList();
-        return new SessionHistory(SessionId, state.State.Directory, snapshots);
+        return new SessionHistory(SessionId, _history.Directory, [.. _history.Entries.Select(WireMapping.ToWire)]);
     }
 
-    public async Task<WorkspaceUsage> Usage()
-    {
-        var workspace = await SyncedWorkspace(RequireBound("usage"));
-        return await workspace.Usage();
-    }
+    public Task<WorkspaceUsage> Usage(CancellationToken cancellationToken) => Workspace(_history.RequireBound(SessionId, "usage")).Usage();
 
-    public async Task<CollectionReport> Collect()
+    public async Task<CollectionReport> Collect(CancellationToken cancellationToken)
     {
-        var workspaceId = RequireBound("gc");
-        var workspace = await Catalogued(workspaceId);
-        var report = await workspace.Collect();
-        await SyncRetention(workspace);
-        await WriteIfChanged();
+        var workspace = Workspace(_history.RequireBound(SessionId, "gc"));
+        var report = await workspace.Collect(cancellationToken);
+        var retained = await workspace.Retained(SessionId);
+        Prune(retained);
+        await _history.SaveAsync(stateChanged: true);
         return report;
     }
 
-    public async Task<DeletedSession> Delete()
+    public async Task<DeletedSession> Delete(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        var workspaceId = state.State.WorkspaceId;
-        var directory = state.State.Directory;
-        var released = state.State.Snapshots.Select(s => s.Hash).Distinct(StringComparer.Ordinal).Count();
+        var workspaceId = _history.WorkspaceId;
+        var directory = _history.Directory;
+        var released = _history.Entries.Select(s => s.Hash).Distinct(StringComparer.Ordinal).Count();
         if (workspaceId is not null)
         {
             // The workspace forgets the session first: a failure after it leaves a session whose history the next
             // call prunes, never a workspace keeping snapshots for a session that is gone.
-            released = await GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId).Release(SessionId);
+            released = await Workspace(workspaceId).Release(SessionId);
         }
-        await state.ClearStateAsync();
-        state.State = new SessionState();
-        _changed = false;
+        await _history.ClearAsync();
         DeactivateOnIdle();
-        LogDeleted(SessionId, workspaceId, released);
+        GrainLog.Deleted(logger, SessionId, workspaceId, released);
         return new DeletedSession(SessionId, workspaceId, directory, released);
     }
 
-    private async Task<RestoreResult> RestoreCore(string to, IReadOnlyList<string>? files, string verb)
+    public async Task RecordStep(string hash, string from, StepStats stats)
     {
-        var (workspaceId, directory) = RequireTracked(verb);
-        var workspace = await SyncedWorkspace(workspaceId);
-        var toHash = RequireOwnSnapshot(to, "--to");
+        if (_history.SetStep(hash, from, stats))
+        {
+            await _history.SaveAsync();
+        }
+    }
+
+    private async Task<RestoreResult> RestoreCore(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
+    {
+        var (workspaceId, directory) = _history.RequireTracked(SessionId, verb);
+        var workspace = Workspace(workspaceId);
+        var toHash = await RequireOwnSnapshot(to, "--to");
         var label = $"safety: before {verb} to {toHash[..8]}";
 
         // The safety snapshot is in the history (and the workspace's catalogue) before anything is touched: a restore
-        // that fails halfway, or a silo that dies during it, leaves the way back listed. The engine takes its own
+        // that fails halfway, or a silo that dies during it, leaves the way back listed. The workspace takes its own
         // safety snapshot too; it is the same tree unless the workspace changed in between, and then it is recorded too.
-        var before = await workspace.Track(directory, SessionId);
-        Record(before.Hash, label, before.Files, before.Skipped.Count);
-        await state.WriteStateAsync();
-        _changed = false;
+        var before = await workspace.Track(directory, SessionId, cancellationToken);
+        RequestStep(_history.Append(before.Snapshot.Hash, label, before.Snapshot.Files, before.Snapshot.SkippedCount));
+        await _history.SaveAsync();
 
-        var result = await RetentionChecked(workspace, () => workspace.RestoreFor(directory, toHash, files, SessionId), (toHash, "--to"));
-        if (!string.Equals(result.Safety, before.Hash, StringComparison.Ordinal))
+        var restored = await RetentionChecked(() => workspace.Restore(directory, toHash, files, SessionId, cancellationToken), (toHash, "--to"));
+        var result = restored.Result;
+        if (!string.Equals(result.Safety, before.Snapshot.Hash, StringComparison.Ordinal))
         {
-            var stats = await workspace.CountsOf(result.Safety);
-            Record(result.Safety, label, stats?.Files ?? 0, stats?.Skipped ?? 0);
-            await state.WriteStateAsync();
-            _changed = false;
+            RequestStep(_history.Append(result.Safety, label, restored.SafetyFiles, restored.SafetySkipped));
+            await _history.SaveAsync();
         }
-        LogRestored(SessionId, verb, toHash, result.Safety, result.Written.Count, result.Deleted.Count);
+        GrainLog.SessionRestored(logger, SessionId, verb, toHash, result.Safety, result.WrittenCount, result.DeletedCount);
         return result;
     }
 
-    private void Record(string hash, string? label, int files, int skipped)
+    /// <summary>Asks a diff worker for the step's stats; it hands them back through <see cref="RecordStep"/>.</summary>
+    private void RequestStep(SessionSnapshot entry)
     {
-        state.State.Snapshots.Add(new SessionSnapshot
+        if (entry.PendingFrom is { } from && _history.WorkspaceId is { } workspaceId)
         {
-            Hash = hash,
-            Label = label,
-            Time = DateTimeOffset.UtcNow,
-            Files = files,
-            Skipped = skipped,
-        });
-        state.State.Expired.RemoveAll(e => e.Hash == hash);
-        _changed = true;
+            GrainFactory.GetGrain<IDiffWorkerGrain>(0).ComputeStep(workspaceId, from, entry.Hash, SessionId).Ignore();
+        }
     }
 
-    /// <summary>The session's workspace, after adopting a pre-retention session's snapshots into its catalogue.</summary>
-    private async Task<IWorkspaceGrain> Catalogued(string workspaceId)
+    /// <summary>Prunes the history of what retention dropped, when the workspace's drop epoch moved since the last prune.</summary>
+    private async Task SyncRetention(long dropEpoch)
     {
-        var workspace = GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId);
-        if (!state.State.Catalogued && state.State.Snapshots.Count > 0)
+        if (dropEpoch != _history.SyncedEpoch && _history.WorkspaceId is { } workspaceId)
         {
-            var known = state.State.Snapshots
-                .Select(s => new AdoptedSnapshot(s.Hash, s.Time, s.Label?.StartsWith("safety:", StringComparison.Ordinal) == true))
-                .ToList();
-            await workspace.Adopt(SessionId, known);
-            state.State.Catalogued = true;
-            _changed = true;
+            Prune(await Workspace(workspaceId).Retained(SessionId));
         }
-        return workspace;
     }
 
-    /// <summary>The workspace, with this session's history pruned of what retention dropped (state written if it changed).</summary>
-    private async Task<IWorkspaceGrain> SyncedWorkspace(string workspaceId)
+    private void Prune(Retained retained)
     {
-        var workspace = await Catalogued(workspaceId);
-        await SyncRetention(workspace);
-        await WriteIfChanged();
-        return workspace;
-    }
-
-    /// <summary>Removes from the history every snapshot the workspace no longer keeps for this session, remembering why.</summary>
-    private async Task SyncRetention(IWorkspaceGrain workspace)
-    {
-        if (state.State.Snapshots.Count == 0)
+        var gone = _history.Prune(retained);
+        if (gone > 0)
         {
-            return;
-        }
-        var retained = await workspace.Retained(SessionId);
-        var live = retained.Live.ToHashSet(StringComparer.Ordinal);
-        var gone = state.State.Snapshots.Where(s => !live.Contains(s.Hash)).Select(s => s.Hash).Distinct(StringComparer.Ordinal).ToList();
-        if (gone.Count == 0)
-        {
-            return;
-        }
-        state.State.Snapshots.RemoveAll(s => !live.Contains(s.Hash));
-        foreach (var hash in gone)
-        {
-            var reason = retained.Dropped.FirstOrDefault(d => d.Hash == hash)?.Reason ?? DropReason.Expired;
-            state.State.Expired.RemoveAll(e => e.Hash == hash);
-            state.State.Expired.Add(new ExpiredSnapshot { Hash = hash, Reason = reason });
-        }
-        var excess = state.State.Expired.Count - SessionState.MaxExpired;
-        if (excess > 0)
-        {
-            state.State.Expired.RemoveRange(0, excess);
-        }
-        _changed = true;
-        LogPruned(SessionId, gone.Count);
-    }
-
-    private async Task WriteIfChanged()
-    {
-        if (_changed)
-        {
-            await state.WriteStateAsync();
-            _changed = false;
+            GrainLog.Pruned(logger, SessionId, gone);
         }
     }
 
     /// <summary>
-    /// Runs <paramref name="call"/>; if it fails because a collection removed one of <paramref name="hashes"/> meanwhile,
-    /// reports that as UnknownSnapshot with the retention reason instead of a failure.
+    /// Runs <paramref name="call"/>; if it fails because a collection removed one of <paramref name="hashes"/>
+    /// meanwhile, reports that as UnknownSnapshot with the retention reason instead of a failure.
     /// </summary>
-    private async Task<T> RetentionChecked<T>(IWorkspaceGrain workspace, Func<Task<T>> call, params (string Hash, string Argument)[] hashes)
+    private async Task<T> RetentionChecked<T>(Func<Task<T>> call, params (string Hash, string Argument)[] hashes)
     {
         try
         {
             return await call();
         }
-        catch (Exception e) when (e is not SnapshotRequestException || ((SnapshotRequestException)e).Error == RequestError.UnknownSnapshot)
+        catch (Exception e) when (e is SnapshotServiceException { Error: ServiceError.MissingObject } or SnapshotRequestException { Error: RequestError.UnknownSnapshot })
         {
-            await SyncRetention(workspace);
-            await WriteIfChanged();
             foreach (var (hash, argument) in hashes)
             {
-                if (hash.Length > 0 && !state.State.Snapshots.Exists(s => s.Hash == hash) && ExpiredReason(hash) is { } reason)
+                if (hash.Length > 0 && await WhyDropped(hash, argument) is { } message)
                 {
-                    throw new SnapshotRequestException(RequestError.UnknownSnapshot, RemovedMessage(argument, hash, reason));
+                    throw SessionErrors.Removed(message);
                 }
             }
             throw;
         }
     }
 
-    private DropReason? ExpiredReason(string hash) => state.State.Expired.Find(e => e.Hash == hash)?.Reason;
-
-    private string RemovedMessage(string argument, string hash, DropReason reason)
-    {
-        var r = options.Value.Retention;
-        var why = reason switch
-        {
-            DropReason.Expired => string.Create(CultureInfo.InvariantCulture,
-                $"it was older than Snapshots:Retention:KeepYoungerThan ({r.KeepYoungerThan}) and not among the last Snapshots:Retention:KeepLast ({r.KeepLast}) snapshots of its session"),
-            DropReason.MaxBytes => string.Create(CultureInfo.InvariantCulture,
-                $"the workspace's store was over Snapshots:Retention:MaxBytes ({r.MaxBytes} bytes) and it was among the oldest snapshots"),
-            DropReason.MaxSnapshots => string.Create(CultureInfo.InvariantCulture,
-                $"the workspace held more than Snapshots:Retention:MaxSnapshots ({r.MaxSnapshots}) snapshots and it was among the oldest"),
-            _ => "every session that recorded it was deleted",
-        };
-        return $"{argument} {hash} was removed by retention: {why}. Run 'history --session {SessionId}' to list the snapshots kept.";
-    }
-
-    private string RequireBound(string verb)
-    {
-        RequestChecks.CheckSessionId(SessionId);
-        return state.State.WorkspaceId ?? throw new SnapshotRequestException(RequestError.UnknownSession,
-            $"Session '{SessionId}' is not bound to a workspace yet, and {verb} needs one: run 'track --session {SessionId} --dir DIR' first.");
-    }
-
-    /// <summary>The directory to snapshot: the bound one, or the given one on the first call.</summary>
-    private async Task<string> ResolveWorkspaceDirectory(string? directory)
-    {
-        var roots = options.Value.EffectiveWorkspaceRoots;
-        var bound = state.State.Directory;
-        if (directory is null)
-        {
-            if (bound is null)
-            {
-                throw new SnapshotRequestException(RequestError.UnknownSession,
-                    $"Session '{SessionId}' is not bound to a workspace yet: pass a directory (track --dir DIR) on its first track.");
-            }
-            // The bound directory must still exist and still be allowed.
-            await Task.Run(() => WorkspaceIdentity.ResolveDirectory(bound, roots));
-            return bound;
-        }
-
-        var canonical = await Task.Run(() => WorkspaceIdentity.ResolveDirectory(directory, roots));
-        if (bound is not null && !string.Equals(bound, canonical, StringComparison.Ordinal))
-        {
-            throw new SnapshotRequestException(RequestError.WorkspaceMismatch,
-                $"Session '{SessionId}' is bound to {bound}, not {canonical}: track it without --dir, or use another --session for that directory.");
-        }
-        return canonical;
-    }
-
-    private (string WorkspaceId, string Directory) RequireTracked(string verb)
-    {
-        RequestChecks.CheckSessionId(SessionId);
-        if (state.State.Snapshots.Count == 0 || state.State.WorkspaceId is null || state.State.Directory is null)
-        {
-            throw new SnapshotRequestException(RequestError.UnknownSession,
-                $"Session '{SessionId}' has no snapshots yet, and {verb} needs one: run 'track --session {SessionId} --dir DIR' first.");
-        }
-        return (state.State.WorkspaceId, state.State.Directory);
-    }
+    private async Task<string?> WhyDropped(string hash, string argument) =>
+        _history.WorkspaceId is { } workspaceId ? await Workspace(workspaceId).WhyDropped(SessionId, hash, argument) : null;
 
     /// <summary>A well-formed hash of one of this session's snapshots, normalised to lowercase.</summary>
-    private string RequireOwnSnapshot(string? hash, string argumentName)
+    private async Task<string> RequireOwnSnapshot(string? hash, string argument)
     {
-        var parsed = WorkspaceIdentity.ParseHash(hash, argumentName).ToHex();
-        if (!state.State.Snapshots.Exists(s => string.Equals(s.Hash, parsed, StringComparison.Ordinal)))
+        var parsed = SessionErrors.ParseHash(hash, argument);
+        if (!_history.Contains(parsed))
         {
-            if (ExpiredReason(parsed) is { } reason)
-            {
-                throw new SnapshotRequestException(RequestError.UnknownSnapshot, RemovedMessage(argumentName, parsed, reason));
-            }
-            throw new SnapshotRequestException(RequestError.UnknownSnapshot,
-                string.Create(CultureInfo.InvariantCulture,
-                    $"{argumentName} {parsed} is not a snapshot of session '{SessionId}': run 'history --session {SessionId}' to list its snapshots."));
+            throw await WhyDropped(parsed, argument) is { } removed
+                ? SessionErrors.Removed(removed)
+                : SessionErrors.NotOurs(SessionId, argument, parsed);
         }
         return parsed;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} deleted (workspace {WorkspaceId}, {Released} snapshots released)")]
-    private partial void LogDeleted(string sessionId, string? workspaceId, int released);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Count} snapshots removed by retention")]
-    private partial void LogPruned(string sessionId, int count);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} tracked {Hash}: {Files} files, {Skipped} skipped")]
-    private partial void LogTracked(string sessionId, string hash, int files, int skipped);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} {Verb} to {To} (safety {Safety}): {Written} written, {Deleted} deleted")]
-    private partial void LogRestored(string sessionId, string verb, string to, string safety, int written, int deleted);
 }

@@ -6,13 +6,42 @@ namespace AgentSnapshots;
 /// <summary>The engine's results as the wire records clients receive.</summary>
 internal static class WireMapping
 {
-    public static TrackResult ToWire(this SnapshotTaken snapshot) =>
-        new(snapshot.Hash, snapshot.Files, [.. snapshot.Skipped.Select(s => new SkippedFile(s.Path, (SkipReason)s.Cause))]);
+    public static TrackResult ToWire(this SnapshotTaken snapshot, int maxListed)
+    {
+        var listed = snapshot.Skipped.Take(maxListed).Select(s => new SkippedFile(s.Path, (SkipReason)s.Cause)).ToList();
+        return new(snapshot.Hash, snapshot.Files, listed, snapshot.Skipped.Count, snapshot.Skipped.Count - listed.Count);
+    }
 
-    public static ChangesResult ToWire(this ChangedPaths changes) => new(changes.Since.ToHex(), changes.Paths);
+    /// <summary>The changed paths after <paramref name="after"/> (in ordinal order, as the engine lists them), capped.</summary>
+    public static ChangesResult ToWire(this ChangedPaths changes, int maxListed, string? after)
+    {
+        var start = 0;
+        if (after is not null)
+        {
+            start = changes.Paths.Count;
+            for (var i = 0; i < changes.Paths.Count; i++)
+            {
+                if (string.CompareOrdinal(changes.Paths[i], after) > 0)
+                {
+                    start = i;
+                    break;
+                }
+            }
+        }
+        var listed = changes.Paths.Skip(start).Take(maxListed).ToList();
+        return new(changes.Since.ToHex(), listed, changes.Paths.Count, changes.Paths.Count - start - listed.Count);
+    }
 
-    public static RestoreResult ToWire(this RestoreOutcome outcome) =>
-        new(outcome.To.ToHex(), outcome.Safety.Hash, outcome.Written, outcome.Deleted);
+    public static RestoreResult ToWire(this RestoreOutcome outcome, int maxListed)
+    {
+        var written = outcome.Written.Take(maxListed).ToList();
+        var deleted = outcome.Deleted.Take(maxListed).ToList();
+        return new(outcome.To.ToHex(), outcome.Safety.Hash, written, deleted, outcome.Written.Count, outcome.Deleted.Count,
+            outcome.Written.Count - written.Count, outcome.Deleted.Count - deleted.Count);
+    }
+
+    public static SnapshotInfo ToWire(this SessionSnapshot s) =>
+        new(s.Hash, s.Label, s.Time, s.Files, s.Skipped, s.Step is { } step ? new StepStats(step.Changed, step.Additions, step.Deletions, step.Exact) : null);
 
     public static DiffSummary ToWire(this TreeDiffSummary summary) =>
         new(summary.From.ToHex(), summary.To.ToHex(), summary.FileCount, summary.OmittedFiles, summary.Additions, summary.Deletions,
@@ -31,6 +60,7 @@ internal static class WireMapping
         EngineError.MissingDirectory => new SnapshotRequestException(RequestError.MissingDirectory, e.Message),
         EngineError.WorkspaceMismatch => new SnapshotRequestException(RequestError.WorkspaceMismatch, e.Message),
         EngineError.MalformedId => new SnapshotRequestException(RequestError.MalformedId, e.Message),
+        EngineError.WorkspaceTooBroad => new SnapshotRequestException(RequestError.WorkspaceTooBroad, e.Message),
         EngineError.MissingObject => new SnapshotServiceException(ServiceError.MissingObject, e.Message),
         EngineError.CorruptObject => new SnapshotServiceException(ServiceError.CorruptObject, e.Message),
         EngineError.WorkspaceLocked => new SnapshotServiceException(ServiceError.WorkspaceLocked, e.Message),

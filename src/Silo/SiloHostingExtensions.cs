@@ -12,7 +12,7 @@ namespace AgentSnapshots.Silo;
 public static class SiloHostingExtensions
 {
     /// <summary>The grain storage provider the grains' <c>[PersistentState]</c> names.</summary>
-    public const string StorageName = SessionGrain.StorageName;
+    public const string StorageName = SnapshotsStorage.Name;
 
     /// <summary>The connection string name that switches a silo to cluster mode.</summary>
     public const string PostgresConnectionName = "Postgres";
@@ -98,8 +98,6 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<SnapshotsOptions>, SnapshotsOptionsValidator>();
         // Summaries of two trees never go stale; agents ask for the same one again and again.
         builder.Services.AddAgentSnapshotsGrainServices();
-        // Single-writer locks of the workspaces this silo activated; released when the silo's services are disposed.
-        builder.Services.AddSingleton<WorkspaceLockSet>();
         var postgres = PostgresConnectionString(builder.Configuration);
         var applySchema = builder.Configuration.GetValue(ApplySchemaKey, defaultValue: true);
 

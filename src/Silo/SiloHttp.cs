@@ -1,17 +1,22 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using AgentSnapshots.Engine;
+using AgentSnapshots.Silo.Auth;
+using AgentSnapshots.Silo.Health;
+using AgentSnapshots.Silo.Http;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Data.Sqlite;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -20,15 +25,17 @@ using Orleans.Dashboard;
 namespace AgentSnapshots.Silo;
 
 /// <summary>
-/// The silo's operations surface: health endpoints and the optional Orleans Dashboard on <c>Health:Port</c>, and
-/// OpenTelemetry metrics and traces exported over OTLP when <c>Telemetry:OtlpEndpoint</c> is set.
+/// The silo's HTTP surface on <c>Http:Host</c>:<c>Http:Port</c> (default 127.0.0.1:5180; port 0: none): the API under
+/// <c>/v1</c> (tenants' keys checked by <see cref="ApiKeyAuthenticationHandler"/>), its OpenAPI document, the health
+/// endpoints and the optional Orleans Dashboard; and OpenTelemetry metrics and traces exported over OTLP when
+/// <c>Telemetry:OtlpEndpoint</c> is set.
 /// </summary>
 public static class SiloHttp
 {
-    public const string HealthPortKey = "Health:Port";
     public const string DashboardKey = "Dashboard:Enabled";
     public const string OtlpEndpointKey = "Telemetry:OtlpEndpoint";
     public const string DashboardPath = "/dashboard";
+    public const string OpenApiPath = "/openapi/{documentName}.json";
 
     /// <summary>Meters exported: Orleans' own and ours.</summary>
     public static readonly string[] Meters = ["Microsoft.Orleans", SnapshotMetrics.MeterName];
@@ -37,26 +44,57 @@ public static class SiloHttp
     public static readonly string[] ActivitySources = ["Microsoft.Orleans.*", SnapshotMetrics.MeterName];
 
     /// <summary>
-    /// Kestrel on <c>Health:Port</c> (every interface) when set, otherwise no HTTP listener at all; the dashboard's
-    /// grain side when <c>Dashboard:Enabled</c>; OpenTelemetry exporters when <c>Telemetry:OtlpEndpoint</c> is set.
+    /// Kestrel on <c>Http:Host</c>:<c>Http:Port</c> (no listener for port 0), the API's services (tenants and their
+    /// validation, authentication and the policy, problem replies, OpenAPI), health checks, the dashboard's grain
+    /// side when <c>Dashboard:Enabled</c>, and OpenTelemetry exporters when <c>Telemetry:OtlpEndpoint</c> is set.
     /// </summary>
     public static WebApplicationBuilder AddAgentSnapshotsOperations(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var port = builder.Configuration.GetValue<int?>(HealthPortKey);
-        if (port is { } p and > 0 and <= 65535)
-        {
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Any, p));
-        }
-        else
-        {
-            if (port is not null and not 0)
-            {
-                throw new OptionsValidationException(HealthPortKey, typeof(int), [$"{HealthPortKey} {port} is not a TCP port (1-65535, or 0/unset for no HTTP listener)."]);
-            }
+        builder.Services.AddOptions<HttpSettings>()
+            .BindConfiguration(HttpSettings.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(s => s.ListenAddress() is not null, $"{HttpSettings.HostKey} must be an IP address (127.0.0.1, ::1, 0.0.0.0 for every interface) or localhost.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<AuthSettings>()
+            .BindConfiguration(AuthSettings.SectionName)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthSettings>, AuthSettingsValidator>();
+        builder.Services.AddSingleton<TenantDirectory>();
 
+        if (builder.Configuration.GetValue(HttpSettings.PortKey, HttpSettings.DefaultPort) == 0)
+        {
             builder.Services.AddSingleton<IServer, NoHttpServer>();
         }
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<HttpSettings>>((kestrel, http) =>
+        {
+            // Validated at start before Kestrel binds: a bad host or port stops the silo with exit code 2 first.
+            if (http.Value is { Port: > 0 } settings && settings.ListenAddress() is { } address)
+            {
+                kestrel.Listen(address, settings.Port);
+            }
+            kestrel.Limits.MaxRequestBodySize = RequestBodies.MaxBytes;
+        });
+
+        // Authentication without its cookie machinery: AddAuthentication would also add data protection, which writes
+        // a key ring to the user's profile at start that nothing here uses.
+        builder.Services.AddAuthenticationCore(o => o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName);
+        builder.Services.AddWebEncoders();
+        new AuthenticationBuilder(builder.Services)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyAuthenticationHandler.PolicyName, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RouteProblems.Customize);
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        // The OpenAPI schemas follow the replies' JSON: camelCase, enums as camelCase strings (ContractJson).
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            // Numbers are numbers (the web defaults would also read them from strings, and document them so).
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        builder.Services.AddOpenApi(ApiDocumentation.DocumentName, ApiDocumentation.Configure);
+        builder.Services.AddSiloHealthChecks();
 
         if (builder.Configuration.GetValue(DashboardKey, defaultValue: false))
         {
@@ -84,12 +122,20 @@ public static class SiloHttp
             .WithTracing(t => t.AddSource(ActivitySources).AddOtlpExporter(o => o.Endpoint = uri));
     }
 
-    /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c> and, when enabled, the dashboard.</summary>
+    /// <summary>
+    /// Maps the API (<c>/v1</c>), <c>/openapi/v1.json</c>, <c>/health/live</c>, <c>/health/ready</c> and, when
+    /// enabled, the dashboard; failures and unknown routes answer problems with a code.
+    /// </summary>
     public static WebApplication MapAgentSnapshotsOperations(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/health/live", () => Results.Json(new HealthReport("live", null, null)));
-        app.MapGet("/health/ready", Ready);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapSessionEndpoints();
+        app.MapOpenApi(OpenApiPath);
+        app.MapSiloHealthChecks();
         if (app.Configuration.GetValue(DashboardKey, defaultValue: false))
         {
             app.MapOrleansDashboard(DashboardPath);
@@ -97,52 +143,6 @@ public static class SiloHttp
 
         return app;
     }
-
-    /// <summary>Ready: this silo is Active in the cluster's membership and its grain storage answers a query.</summary>
-    private static async Task<IResult> Ready(ILocalSiloDetails local, IClusterMembershipService membership, IConfiguration configuration, IOptions<SnapshotsOptions> snapshots, CancellationToken ct)
-    {
-        var status = membership.CurrentSnapshot.GetSiloStatus(local.SiloAddress);
-        if (status != SiloStatus.Active)
-        {
-            return Results.Json(new HealthReport("not ready", status.ToString(), null), statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            await ProbeStorageAsync(configuration, snapshots.Value, timeout.Token);
-        }
-        catch (Exception e) when (e is NpgsqlException or SqliteException or OperationCanceledException or TimeoutException or InvalidOperationException)
-        {
-            return Results.Json(new HealthReport("not ready", status.ToString(), "unreachable: " + e.Message), statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        return Results.Json(new HealthReport("ready", status.ToString(), "ok"));
-    }
-
-    private static async Task ProbeStorageAsync(IConfiguration configuration, SnapshotsOptions snapshots, CancellationToken ct)
-    {
-        if (SiloHostingExtensions.PostgresConnectionString(configuration) is { } postgres)
-        {
-            // A new connection, not a pooled one: the probe must reach the server now.
-            var fresh = new NpgsqlConnectionStringBuilder(postgres) { Pooling = false, Timeout = 5 }.ConnectionString;
-            await using var connection = new NpgsqlConnection(fresh);
-            await connection.OpenAsync(ct);
-            await using var command = new NpgsqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(ct);
-            return;
-        }
-
-        await using var sqlite = new SqliteConnection(SqliteSchema.ConnectionStringFor(snapshots.DataDir));
-        await sqlite.OpenAsync(ct);
-        await using var query = sqlite.CreateCommand();
-        query.CommandText = "SELECT count(*) FROM OrleansQuery";
-        await query.ExecuteScalarAsync(ct);
-    }
-
-    /// <summary>The JSON body of the health endpoints.</summary>
-    public sealed record HealthReport(string Status, string? Membership, string? Storage);
 
     /// <summary>The server used when no HTTP port is configured: listens nowhere.</summary>
     private sealed class NoHttpServer : IServer

@@ -30,6 +30,7 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
         var maxFiles = Math.Max(limits.MaxFiles, 0);
         var listed = new List<FileDiffSummary>(Math.Min(changes.Count, maxFiles));
         long additions = 0, deletions = 0;
+        var exact = true;
         for (var i = 0; i < changes.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -48,10 +49,11 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
             }
             additions += file.Additions;
             deletions += file.Deletions;
+            exact &= file.Exact;
             if (i < maxFiles) listed.Add(file);
         }
         Cap(listed, limits.MaxSummaryBytes);
-        return new TreeDiffSummary(from, to, changes.Count, changes.Count - listed.Count, additions, deletions, listed);
+        return new TreeDiffSummary(from, to, changes.Count, changes.Count - listed.Count, additions, deletions, listed) { Exact = exact };
     }
 
     /// <summary>Drops patches, then files from the end, until the estimated JSON size is under <paramref name="maxBytes"/>.</summary>

@@ -11,7 +11,11 @@ public sealed record TreeDiffSummary(
     int OmittedFiles,
     long Additions,
     long Deletions,
-    IReadOnlyList<FileDiffSummary> Files);
+    IReadOnlyList<FileDiffSummary> Files)
+{
+    /// <summary>Every file's stats, listed or not, equal git's (false: some are upper bounds).</summary>
+    public bool Exact { get; init; } = true;
+}
 
 /// <summary>One changed file. <c>Exact</c> false means additions and deletions are upper bounds whose difference is exact.</summary>
 public sealed record FileDiffSummary(

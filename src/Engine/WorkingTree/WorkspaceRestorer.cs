@@ -79,6 +79,14 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
             EngineLog.RestoreFailed(logger, e, root, targetHash, current, safety.Hash);
             throw new RestoreFailedException(safety.Hash, current, e);
         }
+        catch (OperationCanceledException e) when (written.Count + deleted.Count > 0)
+        {
+            // Stopped between files: say how far it got and how to undo it.
+            EngineLog.RestoreCancelled(logger, root, targetHash, written.Count, deleted.Count, safety.Hash);
+            throw new OperationCanceledException(
+                $"Restore cancelled after {written.Count} files written and {deleted.Count} deleted; the workspace is partly restored: restore snapshot {safety.Hash} (taken just before) to undo it.",
+                e, e.CancellationToken);
+        }
         EngineLog.Restored(logger, root, targetHash, safety.Hash, written.Count, deleted.Count);
         return new RestoreOutcome(target, safety, written, deleted);
     }

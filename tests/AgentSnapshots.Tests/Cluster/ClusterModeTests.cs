@@ -27,7 +27,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
 
     private string Root => _temp.Combine("work");
 
-    private AgentSnapshotsClient Snapshots => _client!.Services.GetRequiredService<AgentSnapshotsClient>();
+    private IAgentSnapshotsClient Snapshots => _client!.Services.GetRequiredService<IAgentSnapshotsClient>();
 
     public async ValueTask InitializeAsync()
     {
@@ -35,7 +35,8 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         // Both start together: the schema is applied once under the advisory lock, the other sees it recorded.
         _silos.AddRange(await Task.WhenAll(StartSiloAsync(), StartSiloAsync()));
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
+        // The test is an application with an Orleans client of its own (for the management grain) and the SDK beside it.
+        var builder = PostgresClusterClient.CreateBuilder(database.ConnectionString, _clusterId, _clusterId);
         builder.Services.AddAgentSnapshotsClient(o =>
         {
             o.PostgresConnectionString = database.ConnectionString;
@@ -59,24 +60,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in (IEnumerable<IHost?>)[_client, .. _silos])
-        {
-            if (host is null)
-            {
-                continue;
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await host.StopAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            host.Dispose();
-        }
+        await ClusterTeardown.StopAsync([_client, .. _silos]);
 
         _temp.Dispose();
     }
@@ -93,8 +77,8 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
             ["Orleans:ClusterId"] = _clusterId,
             ["Orleans:ServiceId"] = _clusterId,
             ["Orleans:AdvertisedIP"] = "127.0.0.1",
-            ["Orleans:SiloPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:SiloPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             // Declare a vanished silo dead within seconds.
             ["Orleans:ProbeTimeout"] = "00:00:01",
             ["Orleans:NumVotesForDeathDeclaration"] = "1",
@@ -123,9 +107,9 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         {
             workspaces[i] = Directory.CreateDirectory(Path.Combine(Root, $"ws{i}")).FullName;
             File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\n");
-            hashes[i] = [(await Snapshots.Track($"s{i}", workspaces[i], "one", ct)).Hash];
+            hashes[i] = [(await Snapshots.TrackAsync($"s{i}", workspaces[i], "one", ct)).Hash];
             File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\nturn 2\n");
-            hashes[i].Add((await Snapshots.Track($"s{i}", label: "two", cancellationToken: ct)).Hash);
+            hashes[i].Add((await Snapshots.TrackAsync($"s{i}", label: "two", cancellationToken: ct)).Hash);
         }
 
         // The sessions and their workspace grains live on both silos.
@@ -147,7 +131,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         for (var i = 0; i < sessions; i++)
         {
             var session = $"s{i}";
-            var history = await RetryAsync(() => Snapshots.History(session, ct), ct);
+            var history = await RetryAsync(() => Snapshots.HistoryAsync(session, ct), ct);
             Assert.Equal(hashes[i], history.Snapshots.Select(s => s.Hash));
             Assert.Equal(workspaces[i], history.Workspace);
         }
@@ -158,10 +142,10 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         {
             File.WriteAllText(Path.Combine(workspaces[i], "a.txt"), $"session {i}\nturn 2\nturn 3\n");
             var session = $"s{i}";
-            var third = await RetryAsync(() => Snapshots.Track(session, label: "three", cancellationToken: ct), ct);
-            var diff = await Snapshots.Diff(session, hashes[i][1], third.Hash, ct);
+            var third = await RetryAsync(() => Snapshots.TrackAsync(session, label: "three", cancellationToken: ct), ct);
+            var diff = await Snapshots.DiffAsync(session, hashes[i][1], third.Hash, ct);
             Assert.Equal((1, 1, 0), (diff.FileCount, diff.Additions, diff.Deletions));
-            var history = await Snapshots.History(session, ct);
+            var history = await Snapshots.HistoryAsync(session, ct);
             Assert.Equal([.. hashes[i], third.Hash], history.Snapshots.Select(s => s.Hash));
         }
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.Configuration;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -38,45 +37,13 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
             _silos.Add(await StartSiloAsync());
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = _clusterId;
-                o.ServiceId = _serviceId;
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = PostgresSchema.Invariant;
-                o.ConnectionString = Db;
-            });
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
-        });
-        _client = builder.Build();
+        _client = PostgresClusterClient.CreateBuilder(Db, _clusterId, _serviceId).Build();
         await _client.StartAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in (IEnumerable<IHost?>)[_client, .. _silos])
-        {
-            if (host is null)
-            {
-                continue;
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await host.StopAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            host.Dispose();
-        }
+        await ClusterTeardown.StopAsync([_client, .. _silos]);
     }
 
     private async Task<IHost> StartSiloAsync()
@@ -89,7 +56,7 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
                 o.ClusterId = _clusterId;
                 o.ServiceId = _serviceId;
             });
-            silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
+            silo.ConfigureEndpoints(IPAddress.Loopback, LoopbackPort.Free(), LoopbackPort.Free());
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = PostgresSchema.Invariant;
@@ -119,13 +86,6 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
     private static SiloAddress AddressOf(IHost silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
 
     private static int GatewayPortOf(IHost silo) => silo.Services.GetRequiredService<ILocalSiloDetails>().GatewayAddress!.Endpoint.Port;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task Two_silos_form_a_cluster_in_the_membership_table_and_survive_losing_one()
@@ -192,7 +152,7 @@ public sealed class ClusteringTests(PostgresDatabase database) : IClassFixture<P
         var versionBefore = await TableVersionAsync(_clusterId, ct);
 
         // A row for a silo that is gone (nothing listens on its port), as a SIGKILLed silo leaves behind.
-        var ghostPort = FreePort();
+        var ghostPort = LoopbackPort.Free();
         // A generation like a silo's own (seconds since 2022); a far older one counts as retired and is not probed.
         var ghostGeneration = (int)(DateTime.UtcNow - new DateTime(2022, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds - 30;
         await using (var connection = new NpgsqlConnection(Db))

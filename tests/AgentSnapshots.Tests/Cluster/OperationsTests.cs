@@ -1,10 +1,7 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using AgentSnapshots.Engine;
 using AgentSnapshots.Silo;
-using AgentSnapshots.Tests.Service;
 using AgentSnapshots.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -25,7 +22,7 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
     {
         var ct = TestContext.Current.CancellationToken;
         using var temp = new TempDirectory("as-health");
-        var port = SiloProcess.FreePort();
+        var port = LoopbackPort.Free();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -34,9 +31,9 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             ["Snapshots:DataDir"] = temp.Combine("data"),
             ["Snapshots:WorkspaceRoots:0"] = temp.Path,
             ["Orleans:AdvertisedIP"] = "127.0.0.1",
-            ["Orleans:SiloPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Health:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Orleans:SiloPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
+            ["Http:Port"] = port.ToString(CultureInfo.InvariantCulture),
         });
         builder.AddAgentSnapshotsSilo();
         builder.AddAgentSnapshotsOperations();
@@ -86,62 +83,5 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(ct);
-    }
-}
-
-/// <summary>Our meter's instruments record on a real track and diff (one-node service cluster).</summary>
-public sealed class MetricsTests
-{
-    [Fact]
-    public async Task Track_and_diff_record_snapshot_diff_and_cache_instruments()
-    {
-        var recorded = new Dictionary<string, double>(StringComparer.Ordinal);
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == SnapshotMetrics.MeterName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        void Add(Instrument instrument, double value)
-        {
-            lock (recorded)
-            {
-                recorded[instrument.Name] = recorded.GetValueOrDefault(instrument.Name) + value;
-            }
-        }
-        listener.SetMeasurementEventCallback<long>((i, v, _, _) => Add(i, v));
-        listener.SetMeasurementEventCallback<double>((i, v, _, _) => Add(i, v));
-        listener.Start();
-
-        await using var fixture = new ServiceClusterFixtureScope();
-        var ws = fixture.Inner.NewWorkspace("metrics");
-        File.WriteAllText(Path.Combine(ws, "a.txt"), "one\n");
-        var session = fixture.Inner.Grains.GetGrain<ISessionGrain>("metrics");
-        var first = await session.Track(ws, "one");
-        File.WriteAllText(Path.Combine(ws, "a.txt"), "one\ntwo\n");
-        var second = await session.Track(null, "two");
-        await session.Diff(first.Hash, second.Hash);
-        await session.Diff(first.Hash, second.Hash);
-
-        lock (recorded)
-        {
-            Assert.True(recorded.GetValueOrDefault("agentsnapshots.snapshot.bytes") >= 4 + 8, string.Join(", ", recorded));
-            Assert.True(recorded.GetValueOrDefault("agentsnapshots.snapshot.duration") > 0, string.Join(", ", recorded));
-            Assert.True(recorded.GetValueOrDefault("agentsnapshots.diff.duration") > 0, string.Join(", ", recorded));
-            Assert.True(recorded.GetValueOrDefault("agentsnapshots.diff.bytes_streamed") >= 4 + 8, string.Join(", ", recorded));
-            Assert.True(recorded.GetValueOrDefault("agentsnapshots.summary_cache.misses") >= 1, string.Join(", ", recorded));
-            Assert.True(recorded.GetValueOrDefault("agentsnapshots.summary_cache.hits") >= 1, string.Join(", ", recorded));
-        }
-    }
-
-    private sealed class ServiceClusterFixtureScope : IAsyncDisposable
-    {
-        public ServiceClusterFixture Inner { get; } = new();
-
-        public ServiceClusterFixtureScope() => Inner.InitializeAsync().AsTask().GetAwaiter().GetResult();
-
-        public ValueTask DisposeAsync() => Inner.DisposeAsync();
     }
 }

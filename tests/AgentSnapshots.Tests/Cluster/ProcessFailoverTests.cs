@@ -83,25 +83,31 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
         }
     }
 
+    /// <summary>Runs the CLI, which must succeed and print nothing on stderr (Orleans' own warnings stay off).</summary>
     private async Task<CliRun> Cli(string cwd, params string[] args)
     {
-        var run = await SiloProcess.RunCliAsync(["--postgres", database.ConnectionString, .. args], cwd);
-        Assert.True(run.ExitCode == 0, run.ToString());
+        var run = await CliProcess.RunAsync(["--postgres", database.ConnectionString, .. args], cwd);
+        Assert.True(run.ExitCode == 0 && run.Stderr.Length == 0, run.ToString());
         return run;
     }
 
-    /// <summary>Runs the CLI until it exits 0 (exit 1 is a failure worth retrying during failover; 2 never is).</summary>
+    /// <summary>
+    /// Runs the CLI until it exits 0 (exit 1 is a failure worth retrying during failover; 2 never is). A failed try
+    /// says so in one line, a successful one says nothing on stderr: no Orleans warnings or stack traces reach the user.
+    /// </summary>
     private async Task<CliRun> CliRetry(string cwd, Stopwatch since, params string[] args)
     {
         while (true)
         {
-            var run = await SiloProcess.RunCliAsync(["--postgres", database.ConnectionString, .. args], cwd);
+            var run = await CliProcess.RunAsync(["--postgres", database.ConnectionString, .. args], cwd);
             if (run.ExitCode == 0)
             {
+                Assert.True(run.Stderr.Length == 0, run.ToString());
                 return run;
             }
 
             Assert.True(run.ExitCode == 1 && since.Elapsed < TimeSpan.FromSeconds(90), run.ToString());
+            Assert.True(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 1, run.ToString());
             TestContext.Current.TestOutputHelper?.WriteLine($"{since.Elapsed.TotalSeconds:F1}s: retrying {args[0]}: {run.Stderr.Trim()}");
             await Task.Delay(250);
         }

@@ -48,11 +48,7 @@ public sealed class StorageClusterFixture(PostgresServer server) : IAsyncLifetim
 
     public async ValueTask DisposeAsync()
     {
-        if (Cluster is not null)
-        {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
-        }
+        await ClusterTeardown.StopAsync(Cluster);
 
         await server.DropDatabaseAsync(ConnectionString);
     }

@@ -100,7 +100,7 @@ public sealed class WorkspaceLockTests
     }
 
     /// <summary><c>flock -x -o FILE sleep 600</c>, returned once it holds the lock.</summary>
-    private static Process StartFlockHolder(string path)
+    internal static Process StartFlockHolder(string path)
     {
         var psi = new ProcessStartInfo("flock") { UseShellExecute = false };
         // -o: the sleeping child does not inherit the descriptor, so only the flock process itself holds the lock.

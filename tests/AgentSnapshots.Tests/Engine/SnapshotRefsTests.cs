@@ -19,11 +19,11 @@ public sealed class SnapshotRefsTests : IDisposable
     }
 
     [Fact]
-    public void Keep_appends_one_commit_per_snapshot_and_keep_exactly_leaves_only_the_kept_ones_reachable()
+    public void Each_snapshot_appends_one_commit_and_keep_exactly_leaves_only_the_kept_ones_reachable()
     {
         var refs = new SnapshotRefs(_ws.Workspace.Store);
+        // A snapshot taken to be recorded keeps itself (Workspace.Snapshot appends it).
         var trees = Enumerable.Range(1, 4).Select(i => Snapshot($"version {i}\n")).ToList();
-        foreach (var tree in trees) refs.Keep(tree);
         refs.Keep(trees[^1]); // the same snapshot again: nothing new
 
         Assert.Equal(trees.AsEnumerable().Reverse(), refs.Kept());
@@ -52,12 +52,10 @@ public sealed class SnapshotRefsTests : IDisposable
     {
         var refs = new SnapshotRefs(_ws.Workspace.Store);
         var first = Snapshot("one\n");
-        refs.Keep(first);
         Git("pack-refs", "--all");
         Assert.False(File.Exists(Path.Combine(_ws.Workspace.Store.GitDir, "refs", "agentsnapshots", "kept")));
 
         var second = Snapshot("two\n");
-        refs.Keep(second);
 
         Assert.Equal([second, first], refs.Kept());
         Assert.Equal(second.ToHex(), Git("rev-parse", SnapshotRefs.KeptRef + "^{tree}").Trim());

@@ -75,4 +75,19 @@ public sealed class WorkspaceIdentityTests : IDisposable
             Assert.Equal(EngineError.MalformedId, e.Error);
         }
     }
+
+    [Fact]
+    public void A_home_directory_or_the_root_is_refused_unless_broad_workspaces_are_allowed()
+    {
+        var home = WorkspaceIdentity.RealPath(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile))!;
+        foreach (var dir in new[] { "/", home })
+        {
+            var e = Assert.Throws<EngineException>(() => WorkspaceIdentity.ResolveDirectory(dir, ["/"]));
+            Assert.Equal(EngineError.WorkspaceTooBroad, e.Error);
+            Assert.Contains("Snapshots:AllowBroadWorkspaces", e.Message, StringComparison.Ordinal);
+            Assert.Equal(dir, WorkspaceIdentity.ResolveDirectory(dir, ["/"], allowBroad: true));
+        }
+        // A project inside the home directory is what agents should track.
+        Assert.Equal(WorkspaceIdentity.RealPath(RootDir), WorkspaceIdentity.ResolveDirectory(RootDir, ["/"]));
+    }
 }

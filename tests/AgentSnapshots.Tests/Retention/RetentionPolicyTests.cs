@@ -75,32 +75,4 @@ public sealed class RetentionPolicyTests
         Assert.Equal([(0, DropReason.MaxSnapshots), (1, DropReason.MaxSnapshots), (2, DropReason.MaxSnapshots)], policy.Apply(entries, Now));
         Assert.Equal([0, 1], policy.OldestUnprotected(entries, Now, 2));
     }
-
-    [Fact]
-    public void The_catalogue_of_ten_thousand_snapshots_stays_near_one_mebibyte()
-    {
-        var state = new WorkspaceState { Directory = "/home/someone/src/project" };
-        for (var s = 0; s < 50; s++)
-        {
-            state.Sessions.Add($"session-{s:D4}-{Guid.NewGuid():N}");
-        }
-        for (var i = 0; i < 10_000; i++)
-        {
-            state.Snapshots.Add(new CatalogSnapshot
-            {
-                Hash = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + "01234567",
-                Time = Now.AddSeconds(i).ToUnixTimeMilliseconds(),
-                Safety = i % 10 == 0,
-                Owners = [new CatalogOwner { Session = i % 50, Sequence = i + 1 }],
-            });
-        }
-        for (var i = 0; i < WorkspaceState.MaxDropped; i++)
-        {
-            state.Dropped.Add(new DroppedSnapshot { Hash = new string('a', 40), Session = state.Sessions[i % 50]!, Reason = DropReason.Expired });
-        }
-
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(state).Length;
-
-        Assert.InRange(bytes, 1, 1_200_000);
-    }
 }

@@ -6,7 +6,7 @@ using AgentSnapshots.Tests.Support;
 namespace AgentSnapshots.Tests.Safety;
 
 /// <summary>Concurrency on one workspace and restore failures, through the session grains on a real cluster.</summary>
-public sealed class ServiceSafetyTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+public sealed class ServiceSafetyTests(ServiceClusterFixture fixture)
 {
     private static void Write(string dir, string relative, string text)
     {

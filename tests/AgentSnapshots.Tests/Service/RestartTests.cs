@@ -25,7 +25,7 @@ public sealed class RestartTests
         }
         finally
         {
-            await ServiceCluster.StopAsync(cluster);
+            await ClusterTeardown.StopAsync(cluster);
         }
 
         File.WriteAllText(Path.Combine(dir, "a.txt"), "after\n");
@@ -49,7 +49,7 @@ public sealed class RestartTests
         }
         finally
         {
-            await ServiceCluster.StopAsync(cluster);
+            await ClusterTeardown.StopAsync(cluster);
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace AgentSnapshots.Tests.Service;
 
 /// <summary>The session operations through ISessionGrain on a real cluster with SQLite storage.</summary>
-public sealed class SessionGrainTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+public sealed class SessionGrainTests(ServiceClusterFixture fixture)
 {
     private static readonly string NoSuchTree = new('a', 40);
 

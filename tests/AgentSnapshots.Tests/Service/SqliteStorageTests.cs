@@ -7,7 +7,7 @@ using Orleans.Storage;
 namespace AgentSnapshots.Tests.Service;
 
 /// <summary>Our SQLite schema and the real Orleans ADO.NET storage provider running on it.</summary>
-public sealed class SqliteStorageTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
+public sealed class SqliteStorageTests(ServiceClusterFixture fixture)
 {
     private static long Scalar(SqliteConnection connection, string sql)
     {
@@ -50,43 +50,39 @@ public sealed class SqliteStorageTests(ServiceClusterFixture fixture) : IClassFi
     {
         var storage = fixture.Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(SiloHostingExtensions.StorageName);
         var grainId = GrainId.Create("sessiongrain", "storage-round-trip");
-        var written = new GrainState<SessionState>(new SessionState
-        {
-            WorkspaceId = "ws-0123456789abcdef01234567",
-            Directory = "/work/demo",
-            Snapshots =
-            [
-                new SessionSnapshot { Hash = new string('1', 40), Label = "first", Time = DateTimeOffset.UnixEpoch, Files = 3, Skipped = 1 },
-            ],
-        });
+        // A page of a session's history, as the session grain stores it.
+        var written = new GrainState<List<SessionSnapshot>>(
+        [
+            new SessionSnapshot { Hash = new string('1', 40), Label = "first", Time = DateTimeOffset.UnixEpoch, Files = 3, Skipped = 1 },
+        ]);
 
-        await storage.WriteStateAsync("SessionGrain", grainId, written);
+        await storage.WriteStateAsync("page", grainId, written);
         var firstVersion = written.ETag;
-        written.State!.Snapshots.Add(new SessionSnapshot { Hash = new string('2', 40), Time = DateTimeOffset.UnixEpoch.AddDays(1), Files = 4 });
-        await storage.WriteStateAsync("SessionGrain", grainId, written);
-        var read = new GrainState<SessionState>(new SessionState());
-        await storage.ReadStateAsync("SessionGrain", grainId, read);
-        var stale = new GrainState<SessionState>(new SessionState()) { ETag = firstVersion, RecordExists = true };
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("SessionGrain", grainId, stale));
-        var duplicate = new GrainState<SessionState>(new SessionState());
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("SessionGrain", grainId, duplicate));
+        written.State!.Add(new SessionSnapshot { Hash = new string('2', 40), Time = DateTimeOffset.UnixEpoch.AddDays(1), Files = 4, Step = new SessionStep { Changed = 1, Additions = 2, Exact = true } });
+        await storage.WriteStateAsync("page", grainId, written);
+        var read = new GrainState<List<SessionSnapshot>>([]);
+        await storage.ReadStateAsync("page", grainId, read);
+        var stale = new GrainState<List<SessionSnapshot>>([]) { ETag = firstVersion, RecordExists = true };
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("page", grainId, stale));
+        var duplicate = new GrainState<List<SessionSnapshot>>([]);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("page", grainId, duplicate));
 
         Assert.Equal("1", firstVersion);
         Assert.Equal("2", read.ETag);
         Assert.True(read.RecordExists);
-        Assert.Equal("/work/demo", read.State!.Directory);
-        Assert.Equal([new string('1', 40), new string('2', 40)], read.State!.Snapshots.Select(s => s.Hash));
-        Assert.Equal(("first", 3, 1), (read.State!.Snapshots[0].Label, read.State!.Snapshots[0].Files, read.State!.Snapshots[0].Skipped));
-        Assert.Equal(DateTimeOffset.UnixEpoch.AddDays(1), read.State!.Snapshots[1].Time);
+        Assert.Equal([new string('1', 40), new string('2', 40)], read.State!.Select(s => s.Hash));
+        Assert.Equal(("first", 3, 1), (read.State![0].Label, read.State![0].Files, read.State![0].Skipped));
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddDays(1), read.State![1].Time);
+        Assert.Equal((1, 2L, true), (read.State![1].Step!.Changed, read.State![1].Step!.Additions, read.State![1].Step!.Exact));
         Assert.NotNull(conflict);
 
-        await storage.ClearStateAsync("SessionGrain", grainId, read);
-        var cleared = new GrainState<SessionState>(new SessionState());
-        await storage.ReadStateAsync("SessionGrain", grainId, cleared);
+        await storage.ClearStateAsync("page", grainId, read);
+        var cleared = new GrainState<List<SessionSnapshot>>([]);
+        await storage.ReadStateAsync("page", grainId, cleared);
 
         Assert.Equal("3", cleared.ETag);
         Assert.False(cleared.RecordExists);
-        Assert.Empty(cleared.State!.Snapshots);
+        Assert.Empty(cleared.State!);
     }
 
     [Fact]
@@ -104,11 +100,17 @@ public sealed class SqliteStorageTests(ServiceClusterFixture fixture) : IClassFi
         using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT PayloadBinary FROM OrleansGrainState WHERE GrainIdExtensionString = 'stored-bytes'";
-        var payload = (byte[])command.ExecuteScalar()!;
-        var json = System.Text.Encoding.UTF8.GetString(payload);
+        // The session's own row and its history's page records.
+        command.CommandText = "SELECT PayloadBinary FROM OrleansGrainState WHERE GrainIdExtensionString LIKE '%stored-bytes%'";
+        var payloads = new List<byte[]>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) payloads.Add((byte[])reader[0]);
+        }
+        var json = string.Join("\n", payloads.Select(p => System.Text.Encoding.UTF8.GetString(p)));
 
-        Assert.InRange(payload.Length, 1, 5 * 512);
+        Assert.InRange(payloads.Count, 2, 3);
+        Assert.InRange(payloads.Sum(p => p.Length), 1, 5 * 512);
         Assert.Contains("step 4", json, StringComparison.Ordinal);
         Assert.DoesNotContain("some file content", json, StringComparison.Ordinal);
     }

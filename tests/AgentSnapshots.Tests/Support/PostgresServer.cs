@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 
@@ -60,7 +58,7 @@ public sealed class PostgresServer : IAsyncLifetime
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = LoopbackPort.Free();
             var options = string.Join(' ',
                 $"-p {port.ToString(CultureInfo.InvariantCulture)}", $"-k {_tempDir}", "-c listen_addresses=127.0.0.1",
                 "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300");
@@ -223,15 +221,6 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         throw new InvalidOperationException("Running as root, and neither a 'postgres' nor a 'nobody' OS user exists to run PostgreSQL as.");
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static string Sanitize(string prefix)

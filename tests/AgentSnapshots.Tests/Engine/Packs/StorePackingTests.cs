@@ -21,19 +21,16 @@ public sealed class StorePackingTests : IDisposable
     private static string Log(int lines, int turn) =>
         string.Concat(Enumerable.Range(0, lines + turn * 200).Select(i => $"2026-11-23T12:00:{i % 60:D2}Z INFO request {i:D9} served in {i % 97} ms path=/api/{i % 4099}\n"));
 
-    /// <summary>Takes <paramref name="turns"/> snapshots of a growing log and a changing small file; returns their trees, oldest first.</summary>
+    /// <summary>Takes <paramref name="turns"/> snapshots (each kept by the store's ref) of a growing log and a changing small file; returns their trees, oldest first.</summary>
     private List<GitObjectId> TrackTurns(int turns, int logLines = 30_000)
     {
         var trees = new List<GitObjectId>();
-        var refs = new SnapshotRefs(Store);
         for (var turn = 1; turn <= turns; turn++)
         {
             _ws.Write("logs/service.log", Log(logLines, turn));
             _ws.Write("src/main.txt", $"turn {turn}\n" + string.Concat(Enumerable.Range(0, 50).Select(i => $"line {i} of the source\n")));
             _ws.Write($"notes/turn-{turn}.txt", $"notes of turn {turn}\n");
-            var tree = GitObjectId.Parse(_ws.Workspace.Snapshot().Hash);
-            refs.Keep(tree);
-            trees.Add(tree);
+            trees.Add(GitObjectId.Parse(_ws.Workspace.Snapshot().Hash));
         }
         return trees;
     }

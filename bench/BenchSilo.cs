@@ -1,0 +1,38 @@
+using System.Globalization;
+using AgentSnapshots.Client;
+using AgentSnapshots.Tests.Processes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSnapshots.Bench;
+
+/// <summary>The silo process as the benchmark runs it (quiet log, workstation GC, its file-size limit), and the SDK's host that reaches it.</summary>
+internal static class BenchSilo
+{
+    public static Task<SiloProcess> StartAsync(string dataDir, string workspaceRoot, long maxFileBytes, IReadOnlyDictionary<string, string> settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Snapshots__MaxFileBytes"] = maxFileBytes.ToString(CultureInfo.InvariantCulture),
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["DOTNET_gcServer"] = "0",
+            // No HTTP listener unless a scenario asks for one (Http__Port in its settings).
+            ["Http__Port"] = "0",
+        };
+        // The scenario's own settings win.
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+        return SiloProcess.StartAsync(dataDir, workspaceRoot, AppContext.BaseDirectory, environment, line => Console.Error.WriteLine("silo: " + line));
+    }
+
+    public static IHost ClientHost(int gatewayPort)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddAgentSnapshotsClient(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
+        return builder.Build();
+    }
+}

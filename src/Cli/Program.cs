@@ -1,0 +1,3 @@
+using AgentSnapshots.Cli;
+
+return await AgentSnapshotsCommand.RunAsync(args, Console.Out, Console.Error);

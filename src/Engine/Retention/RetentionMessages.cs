@@ -1,0 +1,24 @@
+using System.Globalization;
+
+namespace AgentSnapshots.Engine;
+
+/// <summary>What a caller is told when it names a snapshot retention dropped.</summary>
+public static class RetentionMessages
+{
+    /// <summary>One line: the argument, that retention removed the snapshot, which setting did, and what to do.</summary>
+    public static string Removed(string argument, string hash, string session, DropReason reason, RetentionOptions retention)
+    {
+        ArgumentNullException.ThrowIfNull(retention);
+        var why = reason switch
+        {
+            DropReason.Expired => string.Create(CultureInfo.InvariantCulture,
+                $"it was older than Snapshots:Retention:KeepYoungerThan ({retention.KeepYoungerThan}) and not among the last Snapshots:Retention:KeepLast ({retention.KeepLast}) snapshots of its session"),
+            DropReason.MaxBytes => string.Create(CultureInfo.InvariantCulture,
+                $"the workspace's store was over Snapshots:Retention:MaxBytes ({retention.MaxBytes} bytes) and it was among the oldest snapshots"),
+            DropReason.MaxSnapshots => string.Create(CultureInfo.InvariantCulture,
+                $"the workspace held more than Snapshots:Retention:MaxSnapshots ({retention.MaxSnapshots}) snapshots and it was among the oldest"),
+            _ => "every session that recorded it was deleted",
+        };
+        return $"{argument} {hash} was removed by retention: {why}. Run 'history --session {session}' to list the snapshots kept.";
+    }
+}

@@ -1,0 +1,45 @@
+namespace AgentSnapshots.Tests.Processes;
+
+/// <summary>The real CLI (<c>agentsnapshots.dll</c> as the Cli project built it), run by <c>dotnet</c> as a person or an agent runs it.</summary>
+public static class CliProcess
+{
+    /// <summary>The file name the CLI's processes show in their command line.</summary>
+    public const string DllName = "agentsnapshots.dll";
+
+    /// <summary>
+    /// The CLI as the Cli project built it, in the same configuration and framework as the caller: run from its own
+    /// output, since the caller's output resolves Microsoft.Extensions.* from the silo's ASP.NET Core framework,
+    /// which the CLI does not use.
+    /// </summary>
+    public static string Dll { get; } = BuildOutput.FileOf("src/Cli", DllName);
+
+    /// <summary>Runs the CLI with exactly <paramref name="args"/> from <paramref name="workingDirectory"/>; <c>AGENTSNAPSHOTS_SESSION</c> is not inherited.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="workingDirectory">The CLI's current directory.</param>
+    /// <param name="environment">Further environment variables (null removes one).</param>
+    public static Task<CliRun> RunAsync(IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null) =>
+        ProcessRunner.RunAsync("dotnet", [Dll, .. args], workingDirectory, WithoutSession(environment));
+
+    /// <summary>
+    /// Runs the CLI with its output on a terminal (a pseudo-terminal from <c>script</c>), as a person sees it: both
+    /// streams come back together in <see cref="CliRun.Stdout"/>, with the terminal's CRLF line ends turned into LF.
+    /// </summary>
+    public static async Task<CliRun> RunOnTerminalAsync(IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(ShellQuoted));
+        var run = await ProcessRunner.RunAsync("script", ["-qefc", command, "/dev/null"], workingDirectory, WithoutSession(environment));
+        return run with { Stdout = run.Stdout.Replace("\r\n", "\n", StringComparison.Ordinal) };
+    }
+
+    private static Dictionary<string, string?> WithoutSession(IReadOnlyDictionary<string, string?>? environment)
+    {
+        var changes = new Dictionary<string, string?> { ["AGENTSNAPSHOTS_SESSION"] = null };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            changes[key] = value;
+        }
+        return changes;
+    }
+
+    private static string ShellQuoted(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

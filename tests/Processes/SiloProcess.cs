@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace AgentSnapshots.Tests.Processes;
+
+/// <summary>
+/// The real silo (<c>AgentSnapshots.Silo.dll</c> from the caller's build output, run by <c>dotnet</c>) as its own
+/// process on free loopback ports, as users run it: its memory and its crashes are its own. Settings go through the
+/// environment, as an operator gives them.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string>? _echoErrors;
+
+    private SiloProcess(Process process, int gatewayPort, int httpPort, string workingDirectory, Action<string>? echoErrors)
+    {
+        _process = process;
+        GatewayPort = gatewayPort;
+        HttpPort = httpPort;
+        WorkingDirectory = workingDirectory;
+        _echoErrors = echoErrors;
+    }
+
+    public int GatewayPort { get; }
+
+    /// <summary>The HTTP API's port on 127.0.0.1 (a settings entry <c>Http__Port</c> overrides it).</summary>
+    public int HttpPort { get; }
+
+    /// <summary>The HTTP API's base address.</summary>
+    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
+
+    /// <summary>The silo's process id (crash tests kill it, the benchmark reads its memory).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The silo's current directory, and the one <see cref="RunCliAsync"/> runs the CLI from.</summary>
+    public string WorkingDirectory { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the silo printed so far (its log, both streams).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <summary>Starts the silo and returns once its host has started (its gateway then accepts clients).</summary>
+    /// <param name="dataDir">Its <c>Snapshots:DataDir</c>.</param>
+    /// <param name="workspaceRoot">Its only <c>Snapshots:WorkspaceRoots</c> entry.</param>
+    /// <param name="workingDirectory">Its current directory.</param>
+    /// <param name="settings">Further settings as environment variables (e.g. <c>ConnectionStrings__Postgres</c> for cluster mode).</param>
+    /// <param name="echoErrors">Also receives each line the silo writes to stderr, as it comes (crash reports).</param>
+    public static async Task<SiloProcess> StartAsync(
+        string dataDir, string workspaceRoot, string workingDirectory, IReadOnlyDictionary<string, string>? settings = null, Action<string>? echoErrors = null)
+    {
+        var gatewayPort = LoopbackPort.Free();
+        var siloPort = LoopbackPort.Free();
+        var httpPort = settings?.TryGetValue("Http__Port", out var configured) == true ? int.Parse(configured, CultureInfo.InvariantCulture) : LoopbackPort.Free();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll"));
+        psi.Environment["Snapshots__DataDir"] = dataDir;
+        psi.Environment["Snapshots__WorkspaceRoots__0"] = workspaceRoot;
+        psi.Environment["Orleans__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
+        psi.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);
+        // Its "Application started" line is how we know it is up, whatever log level the settings give.
+        psi.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        psi.Environment["Http__Port"] = httpPort.ToString(CultureInfo.InvariantCulture);
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var silo = new SiloProcess(process, gatewayPort, httpPort, workingDirectory, echoErrors);
+        process.OutputDataReceived += (_, e) => silo.OnLine(e.Data, error: false);
+        process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data, error: true);
+        process.Exited += (_, _) => silo._started.TrySetException(new InvalidOperationException($"The silo exited ({process.ExitCode}) before it started:\n{silo.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await silo._started.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+        return silo;
+    }
+
+    private void OnLine(string? line, bool error)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+        if (error)
+        {
+            _echoErrors?.Invoke(line);
+        }
+        if (line.Contains("Application started", StringComparison.Ordinal))
+        {
+            _started.TrySetResult();
+        }
+    }
+
+    /// <summary>Runs the CLI against this silo's gateway from <see cref="WorkingDirectory"/>.</summary>
+    public Task<CliRun> RunCliAsync(params string[] args) =>
+        CliProcess.RunAsync(["--gateway", $"127.0.0.1:{GatewayPort}", .. args], WorkingDirectory);
+
+    /// <summary>
+    /// Kills the CLI processes started against this silo's gateway (found by their command line in /proc): after a
+    /// SIGKILL of the silo they wait for an answer that never comes.
+    /// </summary>
+    public void KillCliProcesses()
+    {
+        var marker = "127.0.0.1:" + GatewayPort.ToString(CultureInfo.InvariantCulture);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(CliProcess.DllName, StringComparison.Ordinal) && cmdline.Contains(marker, StringComparison.Ordinal))
+                {
+                    using var process = Process.GetProcessById(pid);
+                    process.Kill();
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // Gone already, or not ours to read: nothing to end.
+            }
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, the kernel closes its sockets and drops its file locks.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>A graceful stop first (SIGTERM: the host shuts the silo down), then the hard way.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+                {
+                    await term.WaitForExitAsync();
+                }
+                try
+                {
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+                }
+                catch (TimeoutException)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already reaped: nothing to stop.
+        }
+        _process.Dispose();
+    }
+}
