@@ -101,7 +101,15 @@ public sealed class Workspace
     {
         RequireTree(since);
         var now = Take(cancellationToken).Tree;
-        var paths = TreeComparer.Compare(Store, since, now, cancellationToken).Select(c => c.Path).ToList();
+        List<string> paths;
+        try
+        {
+            paths = TreeComparer.Compare(Store, since, now, cancellationToken).Select(c => c.Path).ToList();
+        }
+        catch (StoreObjectException e)
+        {
+            throw e.NeededBy(Store.GitDir, $"a tree of snapshot {since} or of the working tree now ({now})");
+        }
         return new ChangedPaths(since, now, paths);
     }
 

@@ -18,11 +18,7 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
         {
             changes = TreeComparer.Compare(store, from, to, cancellationToken);
         }
-        catch (MissingObjectException e)
-        {
-            throw e.NeededBy(store.GitDir, $"a tree of snapshot {from} or {to}");
-        }
-        catch (CorruptObjectException e)
+        catch (StoreObjectException e)
         {
             throw e.NeededBy(store.GitDir, $"a tree of snapshot {from} or {to}");
         }
@@ -39,11 +35,7 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
             {
                 file = DiffFile(changes[i], differ, withPreview: i < maxFiles, cancellationToken);
             }
-            catch (MissingObjectException e)
-            {
-                throw e.NeededBy(store.GitDir, $"'{changes[i].Path}' in the diff of snapshots {from} and {to}");
-            }
-            catch (CorruptObjectException e)
+            catch (StoreObjectException e)
             {
                 throw e.NeededBy(store.GitDir, $"'{changes[i].Path}' in the diff of snapshots {from} and {to}");
             }

@@ -12,6 +12,36 @@ public sealed class RestoreTests : IDisposable
     private GitObjectId Snapshot() => GitObjectId.Parse(_ws.Workspace.Snapshot().Hash);
 
     [Fact]
+    public void A_corrupt_object_stops_the_restore_with_its_code_naming_the_path_the_snapshot_and_the_safety_snapshot_that_undoes_it()
+    {
+        _ws.Write("a.txt", "a1\n");
+        _ws.Write("b.txt", "b1\n");
+        var before = Snapshot();
+        _ws.Write("a.txt", "a2\n");
+        _ws.Write("b.txt", "b2\n");
+        // b.txt's first version, damaged on disk: a.txt is written before the restore reaches it.
+        var blob = Git.Run(_ws.Root, "--git-dir", _ws.Workspace.Store.GitDir, "rev-parse", before.ToHex() + ":b.txt").Trim();
+        var file = System.IO.Path.Combine(_ws.Workspace.Store.GitDir, "objects", blob[..2], blob[2..]);
+        File.SetAttributes(file, FileAttributes.Normal);
+        File.WriteAllText(file, "not a zlib stream");
+
+        var e = Assert.Throws<CorruptObjectException>(() => _ws.Workspace.Restore(before, null));
+
+        var safety = _ws.Workspace.LastSnapshot!.Hash;
+        foreach (var named in new[] { blob, _ws.Workspace.Store.GitDir, "'b.txt'", before.ToHex(), "partly restored", safety })
+        {
+            Assert.Contains(named, e.Message, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Equal("a1\n", _ws.Read("a.txt"));
+        Assert.Equal("b2\n", _ws.Read("b.txt"));
+
+        // The safety snapshot named undoes what was written.
+        _ws.Workspace.Restore(GitObjectId.Parse(safety), null);
+        Assert.Equal("a2\n", _ws.Read("a.txt"));
+    }
+
+    [Fact]
     public void Restore_rewrites_changed_files_deletes_new_ones_and_keeps_ignored_ones()
     {
         _ws.Write(".gitignore", "*.local\n");

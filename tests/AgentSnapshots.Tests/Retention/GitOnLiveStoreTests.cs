@@ -11,9 +11,6 @@ namespace AgentSnapshots.Tests.Retention;
 /// </summary>
 public sealed class GitOnLiveStoreTests(ServiceClusterFixture fixture) : IClassFixture<ServiceClusterFixture>
 {
-    private static string Log(int turn) =>
-        string.Concat(Enumerable.Range(0, 40_000 + turn * 500).Select(i => $"2026-11-23 INFO request {i:D8} took {(i * 31 + (i % 1000 == turn ? 7 : 0)) % 997} ms\n"));
-
     [Fact]
     public async Task Git_gc_prune_now_and_repack_on_a_live_store_lose_no_retained_snapshot()
     {
@@ -22,10 +19,10 @@ public sealed class GitOnLiveStoreTests(ServiceClusterFixture fixture) : IClassF
         var turns = new List<(string Hash, string Log, string Note)>();
         for (var turn = 1; turn <= 4; turn++)
         {
-            Content.Write(dir, "logs/app.log", Log(turn));
+            Content.Write(dir, "logs/app.log", GrowingLog.Turn(turn, 40_000, 500));
             Content.Write(dir, "notes.txt", $"turn {turn}\n");
             var tracked = await session.Track(turn == 1 ? dir : null, $"turn {turn}");
-            turns.Add((tracked.Hash, Log(turn), $"turn {turn}\n"));
+            turns.Add((tracked.Hash, GrowingLog.Turn(turn, 40_000, 500), $"turn {turn}\n"));
         }
         var store = Path.Combine(fixture.DataDir, "workspaces", WorkspaceIdentity.IdFor(WorkspaceIdentity.RealPath(dir)!));
         string Git(params string[] args) => Support.Git.Run(dir, ["--git-dir", store, .. args]);
