@@ -26,7 +26,8 @@ internal static class DiskRun
 
     private static readonly int[] CollectedAfter = [6, 20];
 
-    private sealed record Collected(long LooseBytes, long StoreBytes, long PeakDiskBytes, long PeakOverIdle, TimeSpan Wall, long GitBytes, Measured GitRepack);
+    /// <param name="AtStartOverIdle">The silo's resident memory when the collection started, over idle: what earlier tracks and reads left held.</param>
+    private sealed record Collected(long LooseBytes, long StoreBytes, long PeakDiskBytes, long PeakOverIdle, long AtStartOverIdle, TimeSpan Wall, long GitBytes, Measured GitRepack);
 
     /// <param name="cases">"append-log", "seed" or both (none: both).</param>
     public static async Task<bool> RunAsync(IReadOnlyCollection<string> cases)
@@ -124,6 +125,7 @@ internal static class DiskRun
     {
         var objects = Path.Combine(store, "objects");
         var looseBytes = DirectoryBytes(objects);
+        var atStart = ProcessMemory.ResidentBytes(pid);
         ProcessMemory.ResetPeak(pid);
         using var sampling = new CancellationTokenSource();
         var peakDisk = looseBytes;
@@ -148,13 +150,13 @@ internal static class DiskRun
         var repack = Measured.Run(root, null, "git", "--git-dir", copy, "repack", "-adfq");
         var gitBytes = DirectoryBytes(Path.Combine(copy, "objects"));
         Directory.Delete(copy, recursive: true);
-        return new Collected(looseBytes, storeBytes, peakDisk, peak - idle, sw.Elapsed, gitBytes, repack);
+        return new Collected(looseBytes, storeBytes, peakDisk, peak - idle, atStart - idle, sw.Elapsed, gitBytes, repack);
     }
 
     private static void Print(string label, Collected c, string tracked)
     {
         Console.WriteLine($"   {label}: {tracked}; store {Mb(c.LooseBytes)} before collection");
-        Console.WriteLine($"   collection {BenchRun.Secs(c.Wall),9}  peak +{c.PeakOverIdle / (double)MiB:F0} MiB  store {Mb(c.StoreBytes)} (on disk at most {Mb(c.PeakDiskBytes)} meanwhile)"
+        Console.WriteLine($"   collection {BenchRun.Secs(c.Wall),9}  peak +{c.PeakOverIdle / (double)MiB:F0} MiB (+{c.AtStartOverIdle / (double)MiB:F0} MiB at its start)  store {Mb(c.StoreBytes)} (on disk at most {Mb(c.PeakDiskBytes)} meanwhile)"
             + $" | git repack -adf {BenchRun.Secs(c.GitRepack.Wall),9}  peak {BenchRun.Mib(c.GitRepack.PeakBytes)}  {Mb(c.GitBytes)}  -> ours {Ratio(c.StoreBytes, c.GitBytes)} x git's");
     }
 
