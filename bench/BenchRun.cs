@@ -14,7 +14,7 @@ namespace AgentSnapshots.Bench;
 /// </summary>
 internal static class BenchRun
 {
-    private const long MiB = 1 << 20;
+    internal const long MiB = 1 << 20;
 
     public static async Task<bool> RunAsync(Scenario scenario)
     {
@@ -29,14 +29,7 @@ internal static class BenchRun
             var client = host.Services.GetRequiredService<IAgentSnapshotsClient>();
             var session = "bench-" + scenario.Name;
 
-            // Warm up code paths on a tiny workspace so the idle figure is a steady state.
-            var warm = Directory.CreateDirectory(Path.Combine(root, "warm")).FullName;
-            await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "a\n");
-            var w1 = await client.TrackAsync("warm", warm);
-            await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "b\n");
-            await client.DiffAsync("warm", w1.Hash);
-            await Task.Delay(500);
-            var idle = ProcessMemory.ResidentBytes(silo.ProcessId);
+            var idle = await IdleAfterWarmUp(client, root, silo.ProcessId);
             var storedBefore = StoredStateBytes(Path.Combine(dataDir, "orleans.db"));
 
             Console.WriteLine($"== {scenario.Name}: {scenario.Description}");
@@ -123,6 +116,18 @@ internal static class BenchRun
         }
     }
 
+    /// <summary>Warms up code paths on a tiny workspace, then reads the silo's resident memory: the idle figure, a steady state.</summary>
+    internal static async Task<long> IdleAfterWarmUp(IAgentSnapshotsClient client, string root, int siloPid)
+    {
+        var warm = Directory.CreateDirectory(Path.Combine(root, "warm")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "a\n");
+        var w1 = await client.TrackAsync("warm", warm);
+        await File.WriteAllTextAsync(Path.Combine(warm, "a.txt"), "b\n");
+        await client.DiffAsync("warm", w1.Hash);
+        await Task.Delay(500);
+        return ProcessMemory.ResidentBytes(siloPid);
+    }
+
     private static long StoredStateBytes(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly");
@@ -138,13 +143,13 @@ internal static class BenchRun
             .Where(p => p.Length == 3)
             .ToDictionary(p => p[2], p => $"+{p[0]} -{p[1]}", StringComparer.Ordinal);
 
-    private static string Git(string cwd, params string[] args) => Measured.Run(cwd, null, "git", args).Output;
+    internal static string Git(string cwd, params string[] args) => Measured.Run(cwd, null, "git", args).Output;
 
-    private static string Secs(TimeSpan t) => t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:F0} ms" : $"{t.TotalSeconds:F2} s";
+    internal static string Secs(TimeSpan t) => t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:F0} ms" : $"{t.TotalSeconds:F2} s";
 
-    private static string Mib(long bytes) => $"{bytes / (double)MiB:F0} MiB";
+    internal static string Mib(long bytes) => $"{bytes / (double)MiB:F0} MiB";
 
-    private static string Over(long peak, long idle) => $"+{(peak - idle) / (double)MiB:F0} MiB";
+    internal static string Over(long peak, long idle) => $"+{(peak - idle) / (double)MiB:F0} MiB";
 
-    private static string Ratio(TimeSpan a, TimeSpan b) => (a.TotalSeconds / Math.Max(b.TotalSeconds, 1e-6)).ToString("F1", CultureInfo.InvariantCulture);
+    internal static string Ratio(TimeSpan a, TimeSpan b) => (a.TotalSeconds / Math.Max(b.TotalSeconds, 1e-6)).ToString("F1", CultureInfo.InvariantCulture);
 }

@@ -6,6 +6,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)
 // dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
 // dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
+// dotnet run -c Release --project bench -- disk [append-log] [seed]   (see DiskRun)
 Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
 {
     "load" => LoadRun.RunAsync,
@@ -13,6 +14,7 @@ Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
     "bigtree" => BigTreeRun.RunAsync,
     "watchers" => rest => Task.FromResult(WatcherComparison.Run(rest)),
     "chaos" => ChaosRun.RunAsync,
+    "disk" => async rest => await DiskRun.RunAsync(rest) ? 0 : 1,
     _ => null,
 };
 if (command is not null)

@@ -27,7 +27,7 @@ internal sealed record Scenario(string Name, string Description, Action<string, 
         },
     ];
 
-    private static Scenario Seed(string name, string description, double big1Mib, double big2Mib, double smallKib) =>
+    internal static Scenario Seed(string name, string description, double big1Mib, double big2Mib, double smallKib) =>
         new(name, description, (workspace, turn) => WriteSeedTurn(workspace, turn, big1Mib, big2Mib, smallKib));
 
     /// <summary>Writes turn <paramref name="turn"/> of the seed scenario (two big generated files and a small one, every line naming the turn).</summary>

@@ -70,8 +70,19 @@ public sealed class Workspace : IDisposable
         return new Workspace(directory, store, options, logger ?? NullLogger.Instance, watches, portableReading);
     }
 
-    /// <summary>Writes a snapshot of the working tree now and returns its tree hash, file count and skipped paths.</summary>
+    /// <summary>
+    /// Writes a snapshot of the working tree now, to be recorded, and returns its tree hash, file count and skipped
+    /// paths. The snapshot is made reachable from the store's ref (<see cref="SnapshotRefs.Keep"/>) before the caller
+    /// records it, so <c>git gc</c> run by anyone never loses it; collection rebuilds the ref to what retention keeps.
+    /// </summary>
     public SnapshotTaken Snapshot(CancellationToken cancellationToken = default)
+    {
+        var taken = Take(cancellationToken);
+        new SnapshotRefs(Store).Keep(taken.Tree);
+        return taken;
+    }
+
+    private SnapshotTaken Take(CancellationToken cancellationToken)
     {
         if (!System.IO.Directory.Exists(Directory))
         {
@@ -91,7 +102,7 @@ public sealed class Workspace : IDisposable
     /// </summary>
     public SnapshotTaken TransientSnapshot(CancellationToken cancellationToken = default)
     {
-        var taken = Snapshot(cancellationToken);
+        var taken = Take(cancellationToken);
         lock (_recentTrees)
         {
             _recentTrees[taken.Tree] = DateTime.UtcNow;
@@ -105,8 +116,16 @@ public sealed class Workspace : IDisposable
     public ChangedPaths Changes(GitObjectId since, CancellationToken cancellationToken = default)
     {
         RequireTree(since);
-        var now = Snapshot(cancellationToken).Tree;
-        var paths = TreeComparer.Compare(Store, since, now, cancellationToken).Select(c => c.Path).ToList();
+        var now = Take(cancellationToken).Tree;
+        List<string> paths;
+        try
+        {
+            paths = TreeComparer.Compare(Store, since, now, cancellationToken).Select(c => c.Path).ToList();
+        }
+        catch (StoreObjectException e)
+        {
+            throw e.NeededBy(Store.GitDir, $"a tree of snapshot {since} or of the working tree now ({now})");
+        }
         return new ChangedPaths(since, now, paths);
     }
 

@@ -128,6 +128,32 @@ public sealed class SiloProcess : IAsyncDisposable
     public Task<CliRun> RunCliAsync(params string[] args) =>
         CliProcess.RunAsync(["--gateway", $"127.0.0.1:{GatewayPort}", .. args], WorkingDirectory);
 
+    /// <summary>
+    /// Kills the CLI processes started against this silo's gateway (found by their command line in /proc): after a
+    /// SIGKILL of the silo they wait for an answer that never comes.
+    /// </summary>
+    public void KillCliProcesses()
+    {
+        var marker = "127.0.0.1:" + GatewayPort.ToString(CultureInfo.InvariantCulture);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(CliProcess.DllName, StringComparison.Ordinal) && cmdline.Contains(marker, StringComparison.Ordinal))
+                {
+                    using var process = Process.GetProcessById(pid);
+                    process.Kill();
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // Gone already, or not ours to read: nothing to end.
+            }
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, the kernel closes its sockets and drops its file locks.</summary>
     public async Task KillAsync()
     {

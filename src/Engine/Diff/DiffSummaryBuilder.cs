@@ -13,7 +13,15 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
 
     public TreeDiffSummary Summarize(GitObjectId from, GitObjectId to, CancellationToken cancellationToken = default)
     {
-        var changes = TreeComparer.Compare(store, from, to, cancellationToken);
+        IReadOnlyList<TreeChange> changes;
+        try
+        {
+            changes = TreeComparer.Compare(store, from, to, cancellationToken);
+        }
+        catch (StoreObjectException e)
+        {
+            throw e.NeededBy(store.GitDir, $"a tree of snapshot {from} or {to}");
+        }
         var differ = new TextDiffer(limits);
         var maxFiles = Math.Max(limits.MaxFiles, 0);
         var listed = new List<FileDiffSummary>(Math.Min(changes.Count, maxFiles));
@@ -22,7 +30,15 @@ public sealed class DiffSummaryBuilder(ObjectStore store, SummaryOptions limits)
         for (var i = 0; i < changes.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var file = DiffFile(changes[i], differ, withPreview: i < maxFiles, cancellationToken);
+            FileDiffSummary file;
+            try
+            {
+                file = DiffFile(changes[i], differ, withPreview: i < maxFiles, cancellationToken);
+            }
+            catch (StoreObjectException e)
+            {
+                throw e.NeededBy(store.GitDir, $"'{changes[i].Path}' in the diff of snapshots {from} and {to}");
+            }
             additions += file.Additions;
             deletions += file.Deletions;
             exact &= file.Exact;

@@ -4,7 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace AgentSnapshots.Engine;
 
 /// <summary>A SHA-1 object name of the git object format (20 bytes, 40 lowercase hex digits).</summary>
-public readonly struct GitObjectId : IEquatable<GitObjectId>
+public readonly struct GitObjectId : IEquatable<GitObjectId>, IComparable<GitObjectId>
 {
     public const int ByteLength = 20;
     public const int HexLength = 40;
@@ -65,6 +65,23 @@ public readonly struct GitObjectId : IEquatable<GitObjectId>
     public override bool Equals(object? obj) => obj is GitObjectId other && Equals(other);
 
     public override int GetHashCode() => HashCode.Combine(_a, _b, _c);
+
+    /// <summary>Orders ids as their bytes compare (git's order in pack indexes).</summary>
+    public int CompareTo(GitObjectId other)
+    {
+        var c = _a.CompareTo(other._a);
+        if (c != 0) return c;
+        c = _b.CompareTo(other._b);
+        return c != 0 ? c : _c.CompareTo(other._c);
+    }
+
+    public static bool operator <(GitObjectId left, GitObjectId right) => left.CompareTo(right) < 0;
+
+    public static bool operator <=(GitObjectId left, GitObjectId right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >(GitObjectId left, GitObjectId right) => left.CompareTo(right) > 0;
+
+    public static bool operator >=(GitObjectId left, GitObjectId right) => left.CompareTo(right) >= 0;
 
     public static bool operator ==(GitObjectId left, GitObjectId right) => left.Equals(right);
 

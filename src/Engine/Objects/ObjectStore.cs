@@ -1,35 +1,41 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using AgentSnapshots.Engine.Packs;
 
 namespace AgentSnapshots.Engine;
 
-public enum GitObjectType
-{
-    Blob,
-    Tree,
-}
-
 /// <summary>
-/// A git object database that belongs to the service (a bare repository layout, readable by git itself).
-/// Objects are written as loose objects through a temporary file and a rename, so a crash never leaves
-/// a half-written object under its final name; content is streamed, never held whole.
+/// A git object database that belongs to the service (a bare repository layout, readable and writable by git itself).
+/// New objects are written loose; collection moves kept ones into packs (<see cref="StoreCollector"/>). Reads find an
+/// object in the packs or loose, and stream its content in bounded memory whatever its size, delta chains included.
+/// Safe for concurrent readers beside one writer: a pack or loose object that moves while it is looked up is looked up
+/// again (the pack list is read again when an object is not found, as git does).
 /// </summary>
 public sealed class ObjectStore
 {
-    private const int ChunkBytes = 128 * 1024;
-    private readonly string _objectsDir;
+    /// <summary>Trees, commits and tags are read whole; one larger than this is taken for damage.</summary>
+    private const int MaxSmallObjectBytes = 256 << 20;
+
+    private readonly LooseObjects _loose;
 
     private ObjectStore(string gitDir)
     {
         GitDir = gitDir;
-        _objectsDir = Path.Combine(gitDir, "objects");
+        ObjectsDirectory = Path.Combine(gitDir, "objects");
+        _loose = new LooseObjects(ObjectsDirectory);
+        Packs = new PackSet(Path.Combine(ObjectsDirectory, "pack"));
     }
 
     /// <summary>The store's directory (a bare git repository: <c>git --git-dir</c> reads it).</summary>
     public string GitDir { get; }
+
+    internal string ObjectsDirectory { get; }
+
+    internal LooseObjects Loose => _loose;
+
+    internal PackSet Packs { get; }
 
     /// <summary>Opens the store at <paramref name="gitDir"/>, creating the bare layout if it is absent.</summary>
     public static ObjectStore Open(string gitDir)
@@ -54,7 +60,29 @@ public sealed class ObjectStore
         }
     }
 
-    public bool Contains(GitObjectId id) => File.Exists(LoosePath(id));
+    /// <summary>Whether the store holds <paramref name="id"/>, packed or loose.</summary>
+    public bool Contains(GitObjectId id) => TryLocate(id, out _, out _);
+
+    /// <summary>Like <see cref="Contains"/> without reading the pack list again: a miss may be a pack written since (for writers, where a miss costs a duplicate).</summary>
+    internal bool ContainsQuick(GitObjectId id) => Packs.TryFind(id, out _, out _) || _loose.Contains(id);
+
+    /// <summary>Where <paramref name="id"/> is: in <paramref name="pack"/> at <paramref name="offset"/>, or loose (pack null).</summary>
+    internal bool TryLocate(GitObjectId id, out PackFile? pack, out long offset)
+    {
+        if (Packs.TryFind(id, out var found, out offset))
+        {
+            pack = found;
+            return true;
+        }
+        pack = null;
+        if (_loose.Contains(id)) return true;
+        if (Packs.Refresh() && Packs.TryFind(id, out found, out offset))
+        {
+            pack = found;
+            return true;
+        }
+        return false;
+    }
 
     /// <summary>
     /// Streams exactly <paramref name="length"/> bytes from <paramref name="content"/> into a blob.
@@ -62,25 +90,27 @@ public sealed class ObjectStore
     /// (a file that changed while it was read); nothing is left behind then.
     /// </summary>
     public GitObjectId WriteBlob(Stream content, long length, CancellationToken cancellationToken = default) =>
-        WriteStreamed(GitObjectType.Blob, content, length, cancellationToken);
+        _loose.Write(GitObjectType.Blob, content, length, ContainsQuick, cancellationToken);
 
-    /// <summary>Writes a small object held in memory; one that is already stored (an unchanged tree) costs a hash and a stat.</summary>
+    /// <summary>Writes a small object held in memory; one that is already stored (an unchanged tree) costs a hash and a lookup.</summary>
     public GitObjectId WriteObject(GitObjectType type, ReadOnlySpan<byte> content)
     {
-        var header = Header(type, content.Length);
+        var id = HashOf(type, content);
+        if (ContainsQuick(id)) return id;
+        using var ms = new MemoryStream(content.ToArray(), writable: false);
+        return _loose.Write(type, ms, content.Length, ContainsQuick, CancellationToken.None);
+    }
+
+    /// <summary>The id git gives an object of <paramref name="type"/> with <paramref name="content"/>.</summary>
+    public static GitObjectId HashOf(GitObjectType type, ReadOnlySpan<byte> content)
+    {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        sha.AppendData(header);
+        sha.AppendData(LooseObjects.Header(type, content.Length));
         sha.AppendData(content);
         Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
         sha.GetHashAndReset(digest);
-        var id = new GitObjectId(digest);
-        if (Contains(id)) return id;
-        using var ms = new MemoryStream(content.ToArray(), writable: false);
-        return WriteStreamed(type, ms, content.Length, CancellationToken.None);
+        return new GitObjectId(digest);
     }
-
-    private static byte[] Header(GitObjectType type, long length) =>
-        Encoding.ASCII.GetBytes((type == GitObjectType.Blob ? "blob " : "tree ") + length.ToString(CultureInfo.InvariantCulture) + "\0");
 
     /// <summary>Writes a tree object from its entries (in any order: they are put in git's order).</summary>
     public GitObjectId WriteTree(IEnumerable<TreeEntry> entries)
@@ -103,17 +133,7 @@ public sealed class ObjectStore
     /// <summary>Reads a tree's entries, in git order.</summary>
     public IReadOnlyList<TreeEntry> ReadTree(GitObjectId id)
     {
-        using var stream = OpenObject(id, out var type, out var size);
-        if (type != "tree")
-        {
-            throw new CorruptObjectException(id, GitDir, $"it is a {type}, not a tree");
-        }
-        if (size > int.MaxValue)
-        {
-            throw new CorruptObjectException(id, GitDir, $"a tree of {size} bytes is too large");
-        }
-        var data = new byte[size];
-        stream.ReadExactly(data);
+        var data = ReadSmallObject(id, GitObjectType.Tree);
         var entries = new List<TreeEntry>();
         var span = data.AsSpan();
         while (!span.IsEmpty)
@@ -134,213 +154,111 @@ public sealed class ObjectStore
         return entries;
     }
 
+    /// <summary>The whole content of a small object (a tree, commit or tag) that must be of <paramref name="expected"/> type.</summary>
+    internal byte[] ReadSmallObject(GitObjectId id, GitObjectType expected)
+    {
+        using var stream = OpenObject(id, out var type, out var size);
+        if (type != expected)
+        {
+            throw new CorruptObjectException(id, GitDir, $"it is a {GitObjectTypes.Name(type)}, not a {GitObjectTypes.Name(expected)}");
+        }
+        if (size > MaxSmallObjectBytes)
+        {
+            throw new CorruptObjectException(id, GitDir, $"a {GitObjectTypes.Name(type)} of {size} bytes is too large");
+        }
+        var data = new byte[size];
+        stream.ReadExactly(data);
+        return data;
+    }
+
     /// <summary>The object's type and content size, read from its header without inflating its content.</summary>
     public (string Type, long Size) ReadHeader(GitObjectId id)
     {
-        using var stream = OpenObject(id, out var type, out var size);
-        return (type, size);
+        var (type, size) = ReadTypeAndSize(id);
+        return (GitObjectTypes.Name(type), size);
     }
 
-    /// <summary>Opens a blob's content as a forward-only stream that inflates as it is read (constant memory).</summary>
-    public BlobStream OpenBlob(GitObjectId id)
+    internal (GitObjectType Type, long Size) ReadTypeAndSize(GitObjectId id)
     {
-        var stream = OpenObject(id, out var type, out var size);
-        if (type != "blob")
+        for (var attempt = 0; ; attempt++)
         {
-            stream.Dispose();
-            throw new CorruptObjectException(id, GitDir, $"it is a {type}, not a blob");
-        }
-        return (BlobStream)stream;
-    }
-
-    /// <summary>Every loose object's id (for collection and checks); does not open the objects.</summary>
-    public IEnumerable<GitObjectId> EnumerateObjects()
-    {
-        if (!Directory.Exists(_objectsDir)) yield break;
-        foreach (var dir in Directory.EnumerateDirectories(_objectsDir))
-        {
-            var prefix = Path.GetFileName(dir);
-            if (prefix.Length != 2) continue;
-            foreach (var file in Directory.EnumerateFiles(dir))
-            {
-                if (GitObjectId.TryParse(prefix + Path.GetFileName(file), out var id))
-                {
-                    yield return id;
-                }
-            }
-        }
-    }
-
-    public string LoosePath(GitObjectId id)
-    {
-        var hex = id.ToHex();
-        return Path.Combine(_objectsDir, hex[..2], hex[2..]);
-    }
-
-    private BlobStream OpenObject(GitObjectId id, out string type, out long size)
-    {
-        var path = LoosePath(id);
-        FileStream file;
-        try
-        {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new MissingObjectException(id, GitDir);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new MissingObjectException(id, GitDir);
-        }
-        var inflater = new ZLibStream(file, CompressionMode.Decompress, leaveOpen: false);
-        try
-        {
-            (type, size) = ReadLooseHeader(inflater, id);
-            return new BlobStream(inflater, size);
-        }
-        catch
-        {
-            inflater.Dispose();
-            throw;
-        }
-    }
-
-    private (string Type, long Size) ReadLooseHeader(Stream inflater, GitObjectId id)
-    {
-        Span<byte> header = stackalloc byte[32];
-        var n = 0;
-        while (true)
-        {
-            var b = inflater.ReadByte();
-            if (b < 0 || n == header.Length)
-            {
-                throw new CorruptObjectException(id, GitDir, "it has no valid header");
-            }
-            if (b == 0) break;
-            header[n++] = (byte)b;
-        }
-        var text = Encoding.ASCII.GetString(header[..n]);
-        var space = text.IndexOf(' ', StringComparison.Ordinal);
-        if (space <= 0 || !long.TryParse(text.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var size))
-        {
-            throw new CorruptObjectException(id, GitDir, $"it has a malformed header '{text}'");
-        }
-        return (text[..space], size);
-    }
-
-    private GitObjectId WriteStreamed(GitObjectType type, Stream content, long length, CancellationToken cancellationToken)
-    {
-        var header = Header(type, length);
-        var tmp = Path.Combine(_objectsDir, "tmp_obj_" + Guid.NewGuid().ToString("N"));
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        try
-        {
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var deflater = new ZLibStream(file, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                sha.AppendData(header);
-                deflater.Write(header);
-                long total = 0;
-                while (true)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var want = (int)Math.Min(buffer.Length, length - total + 1);
-                    var read = content.Read(buffer, 0, want);
-                    if (read == 0) break;
-                    total += read;
-                    if (total > length) break;
-                    sha.AppendData(buffer, 0, read);
-                    deflater.Write(buffer, 0, read);
-                }
-                if (total != length)
-                {
-                    throw new ContentLengthChangedException(length, total);
-                }
-            }
-            Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
-            sha.GetHashAndReset(digest);
-            var id = new GitObjectId(digest);
-            var final = LoosePath(id);
-            if (File.Exists(final))
-            {
-                File.Delete(tmp);
-                return id;
-            }
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            if (!TryLocate(id, out var pack, out var offset)) throw new MissingObjectException(id, GitDir);
             try
             {
-                File.Move(tmp, final, overwrite: false);
+                if (pack is not null) return DeltaChain.ReadHeader(this, pack, offset);
+                using var loose = _loose.TryOpen(id, out var type, out var size);
+                if (loose is not null) return (type, size);
             }
-            catch (IOException) when (File.Exists(final))
+            catch (FileNotFoundException) when (attempt == 0)
             {
-                // Another writer stored the same content first: the object is immutable, so theirs is ours.
-                File.Delete(tmp);
+                // Its pack was consolidated away between the lookup and the read: look again.
             }
-            return id;
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            catch (InvalidDataException e)
+            {
+                throw new CorruptObjectException(id, GitDir, e.Message.TrimEnd('.'), e);
+            }
+            if (attempt > 0) throw new MissingObjectException(id, GitDir);
+            Packs.Refresh();
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Opens a blob's content as a forward-only stream produced as it is read (bounded memory).</summary>
+    public BlobStream OpenBlob(GitObjectId id)
     {
-        try
+        var stream = OpenObject(id, out var type, out _);
+        if (type != GitObjectType.Blob)
         {
-            File.Delete(path);
+            stream.Dispose();
+            throw new CorruptObjectException(id, GitDir, $"it is a {GitObjectTypes.Name(type)}, not a blob");
         }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        return stream;
     }
-}
 
-/// <summary>An object's content, inflated as it is read. <see cref="Length"/> comes from the object header.</summary>
-public sealed class BlobStream(Stream inflater, long length) : Stream
-{
-    private long _position;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
+    /// <summary>Opens any object's content (forward-only), with its type and size.</summary>
+    internal BlobStream OpenObject(GitObjectId id, out GitObjectType type, out long size)
     {
-        var remaining = length - _position;
-        if (remaining <= 0) return 0;
-        if (buffer.Length > remaining) buffer = buffer[..(int)remaining];
-        var n = inflater.Read(buffer);
-        if (n == 0)
+        for (var attempt = 0; ; attempt++)
         {
-            throw new InvalidDataException($"Object content ends after {_position} of {length} bytes.");
+            if (!TryLocate(id, out var pack, out var offset)) throw new MissingObjectException(id, GitDir);
+            try
+            {
+                var content = pack is not null ? DeltaChain.Open(this, pack, offset, out type, out size) : _loose.TryOpen(id, out type, out size);
+                if (content is not null) return new BlobStream(content, size, id, GitDir);
+            }
+            catch (FileNotFoundException) when (attempt == 0)
+            {
+                // Its pack was consolidated away between the lookup and the read: look again.
+            }
+            catch (InvalidDataException e)
+            {
+                throw new CorruptObjectException(id, GitDir, e.Message.TrimEnd('.'), e);
+            }
+            if (attempt > 0) throw new MissingObjectException(id, GitDir);
+            Packs.Refresh();
         }
-        _position += n;
-        return n;
     }
 
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    /// <summary>A loose object's content (a delta chain that ends in a loose base reads it here).</summary>
+    internal Stream OpenLooseOrThrow(GitObjectId id, out GitObjectType type, out long size) =>
+        _loose.TryOpen(id, out type, out size) ?? throw new InvalidDataException($"the delta base {id} is no longer loose");
 
-    protected override void Dispose(bool disposing)
+    /// <summary>Every object's id, packed then loose (an object in both is listed twice); opens no object.</summary>
+    public IEnumerable<GitObjectId> EnumerateObjects()
     {
-        if (disposing) inflater.Dispose();
-        base.Dispose(disposing);
+        Packs.Refresh();
+        foreach (var pack in Packs.Packs)
+        {
+            for (var i = 0; i < pack.Index.Count; i++)
+            {
+                yield return pack.Index.IdAt(i);
+            }
+        }
+        foreach (var (id, _) in _loose.Files())
+        {
+            yield return id;
+        }
     }
+
+    /// <summary>Where the loose copy of <paramref name="id"/> is or would be.</summary>
+    public string LoosePath(GitObjectId id) => _loose.PathOf(id);
 }

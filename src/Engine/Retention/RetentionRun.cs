@@ -37,7 +37,7 @@ public static class RetentionRun
         catalogue.MarkCollected();
         await persist().ConfigureAwait(true);
 
-        var result = await CollectAsync(catalogue, store, transientTrees, grace, scheduler, cancellationToken).ConfigureAwait(true);
+        var result = await CollectAsync(catalogue, store, transientTrees, grace, reclaimAll: false, scheduler, cancellationToken).ConfigureAwait(true);
         long deleted = result.ObjectsDeleted, freed = result.BytesFreed;
         var remaining = result.Remaining;
         for (var round = 0; round < MaxBytesRounds && remaining.Bytes > retention.MaxBytes && catalogue.Count > 0; round++)
@@ -52,7 +52,8 @@ public static class RetentionRun
             }
             dropped += more;
             await persist().ConfigureAwait(true);
-            var again = await CollectAsync(catalogue, store, transientTrees, grace, scheduler, cancellationToken).ConfigureAwait(true);
+            // Every pack holding what was just dropped is rewritten: the bytes must go now, not when a pack is half unreachable.
+            var again = await CollectAsync(catalogue, store, transientTrees, grace, reclaimAll: true, scheduler, cancellationToken).ConfigureAwait(true);
             deleted += again.ObjectsDeleted;
             freed += again.BytesFreed;
             remaining = again.Remaining;
@@ -60,10 +61,14 @@ public static class RetentionRun
         return new CollectionOutcome(dropped, deleted, freed, remaining);
     }
 
+    /// <summary>
+    /// Rebuilds the store's kept ref to exactly the catalogue's snapshots, then collects and packs (<see cref="StoreCollector"/>):
+    /// the retained snapshots go oldest recording first, so each file's new version is a delta against its previous one.
+    /// </summary>
     private static Task<CollectionResult> CollectAsync(SnapshotCatalogue catalogue, ObjectStore store,
-        IReadOnlyCollection<GitObjectId> transientTrees, TimeSpan grace, TaskScheduler scheduler, CancellationToken ct)
+        IReadOnlyCollection<GitObjectId> transientTrees, TimeSpan grace, bool reclaimAll, TaskScheduler scheduler, CancellationToken ct)
     {
-        var live = catalogue.LiveHashes.Select(GitObjectId.Parse).Concat(transientTrees).ToList();
-        return Task.Factory.StartNew(() => StoreCollector.Collect(store, live, grace, ct), ct, TaskCreationOptions.DenyChildAttach, scheduler);
+        var kept = catalogue.LiveHashes.Select(GitObjectId.Parse).ToList();
+        return Task.Factory.StartNew(() => StoreCollector.Collect(store, kept, transientTrees, grace, reclaimAll, ct), ct, TaskCreationOptions.DenyChildAttach, scheduler);
     }
 }

@@ -72,8 +72,8 @@ public sealed class SnapshotCatalogue
     /// <summary>Snapshots recorded since retention last ran.</summary>
     public long RecordedSinceCollection => Math.Max(0, _sequence - Header.CollectedAtSequence);
 
-    /// <summary>Every live snapshot's hash.</summary>
-    public IEnumerable<string> LiveHashes => _byHash.Keys;
+    /// <summary>Every live snapshot's hash, oldest recording first.</summary>
+    public IEnumerable<string> LiveHashes => Pages.Items.Select(e => e.Hash);
 
     public bool Contains(string hash) => _byHash.ContainsKey(hash);
 

@@ -18,6 +18,42 @@ internal static partial class Posix
         }
     }
 
+    /// <summary>
+    /// fsync(2) of a directory: makes the renames and creations in it durable (a file's own fsync does not cover the
+    /// directory entry that names it).
+    /// </summary>
+    public static void SyncDirectory(string path)
+    {
+        // O_RDONLY opens a directory too (O_DIRECTORY's value differs between architectures; it only adds a check).
+        var fd = NativeOpen(path, OpenReadOnly);
+        if (fd < 0)
+        {
+            throw new IOException($"Could not open directory '{path}': {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+        try
+        {
+            if (NativeFsync(fd) != 0)
+            {
+                throw new IOException($"Could not sync directory '{path}': {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+        }
+        finally
+        {
+            _ = NativeClose(fd);
+        }
+    }
+
+    private const int OpenReadOnly = 0;
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int NativeOpen(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int NativeFsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int NativeClose(int fd);
+
     [LibraryImport("libc", EntryPoint = "rename", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int NativeRename(string from, string to);
 }

@@ -21,7 +21,16 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         var safetyId = safety.Tree;
         var targetHash = target.ToHex();
         var skipped = safety.Skipped.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
-        var changes = TreeComparer.Compare(store, safetyId, target, ct)
+        IReadOnlyList<TreeChange> compared;
+        try
+        {
+            compared = TreeComparer.Compare(store, safetyId, target, ct);
+        }
+        catch (StoreObjectException e)
+        {
+            throw e.NeededBy(store.GitDir, $"a tree of snapshot {targetHash} or of safety snapshot {safety.Hash}; nothing was restored");
+        }
+        var changes = compared
             .Where(c => scope is null || scope.Any(s => RelativePath.IsWithin(c.Path, s)))
             .Where(c => !skipped.Contains(c.Path) && !skipped.Any(s => s.EndsWith('/') && c.Path.StartsWith(s, StringComparison.Ordinal)))
             .ToList();
@@ -78,6 +87,14 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         {
             EngineLog.RestoreFailed(logger, e, root, targetHash, current, safety.Hash);
             throw new RestoreFailedException(safety.Hash, current, e);
+        }
+        catch (StoreObjectException e)
+        {
+            // The store failed, not the disk: the error keeps its code and says what is restored and how to undo it.
+            EngineLog.RestoreFailed(logger, e, root, targetHash, current, safety.Hash);
+            throw e.NeededBy(store.GitDir, written.Count + deleted.Count > 0
+                ? $"'{current}' of snapshot {targetHash}; the workspace is partly restored: restore snapshot {safety.Hash} (taken just before) to undo it"
+                : $"'{current}' of snapshot {targetHash}; nothing was restored");
         }
         catch (OperationCanceledException e) when (written.Count + deleted.Count > 0)
         {

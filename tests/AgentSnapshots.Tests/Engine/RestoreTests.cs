@@ -14,6 +14,36 @@ public abstract class RestoreTests(bool portable) : PerReaderTests(portable)
     private GitObjectId Snapshot() => GitObjectId.Parse(Ws.Workspace.Snapshot().Hash);
 
     [Fact]
+    public void A_corrupt_object_stops_the_restore_with_its_code_naming_the_path_the_snapshot_and_the_safety_snapshot_that_undoes_it()
+    {
+        Ws.Write("a.txt", "a1\n");
+        Ws.Write("b.txt", "b1\n");
+        var before = Snapshot();
+        Ws.Write("a.txt", "a2\n");
+        Ws.Write("b.txt", "b2\n");
+        // b.txt's first version, damaged on disk: a.txt is written before the restore reaches it.
+        var blob = Git.Run(Ws.Root, "--git-dir", Ws.Workspace.Store.GitDir, "rev-parse", before.ToHex() + ":b.txt").Trim();
+        var file = System.IO.Path.Combine(Ws.Workspace.Store.GitDir, "objects", blob[..2], blob[2..]);
+        File.SetAttributes(file, FileAttributes.Normal);
+        File.WriteAllText(file, "not a zlib stream");
+
+        var e = Assert.Throws<CorruptObjectException>(() => Ws.Workspace.Restore(before, null));
+
+        var safety = Ws.Workspace.LastSnapshot!.Hash;
+        foreach (var named in new[] { blob, Ws.Workspace.Store.GitDir, "'b.txt'", before.ToHex(), "partly restored", safety })
+        {
+            Assert.Contains(named, e.Message, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Equal("a1\n", Ws.Read("a.txt"));
+        Assert.Equal("b2\n", Ws.Read("b.txt"));
+
+        // The safety snapshot named undoes what was written.
+        Ws.Workspace.Restore(GitObjectId.Parse(safety), null);
+        Assert.Equal("a2\n", Ws.Read("a.txt"));
+    }
+
+    [Fact]
     public void Restore_rewrites_changed_files_deletes_new_ones_and_keeps_ignored_ones()
     {
         Ws.Write(".gitignore", "*.local\n");

@@ -21,10 +21,11 @@ public sealed class StoreCollectorTests : IDisposable
         var third = _ws.Workspace.Snapshot();
         var before = StoreCollector.Usage(_ws.Workspace.Store);
 
-        // Keep the first and the third; the second is dropped.
-        var result = StoreCollector.Collect(_ws.Workspace.Store, [GitObjectId.Parse(first.Hash), GitObjectId.Parse(third.Hash)], TimeSpan.Zero);
+        // Keep the first and the third; the second is dropped (and the ref that each snapshot appended to is rebuilt).
+        var result = StoreCollector.Collect(_ws.Workspace.Store, [GitObjectId.Parse(first.Hash), GitObjectId.Parse(third.Hash)], [], TimeSpan.Zero);
 
-        Assert.Equal(2, result.ObjectsDeleted); // the second's tree and its big.log blob
+        // The second's tree and its big.log blob, and the three commits that appended the snapshots to the ref.
+        Assert.Equal(5, result.ObjectsDeleted);
         Assert.True(result.BytesFreed > 0);
         Assert.Equal(before.Bytes - result.BytesFreed, result.Remaining.Bytes);
         Assert.Equal(result.Remaining, StoreCollector.Usage(_ws.Workspace.Store));

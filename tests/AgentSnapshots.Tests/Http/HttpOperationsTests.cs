@@ -47,7 +47,14 @@ public sealed class HttpOperationsTests(HttpSiloFixture fixture)
         var h2 = track2.GetProperty("hash").GetString()!;
         Assert.Equal(GitTree(ws), h2);
 
+        // The step's stats are computed after the track answers: wait until they are known (or a minute), so the
+        // CLI, reading the history later, sees the same.
         var history = (await Api.GetAsync($"{S}/snapshots")).Ok();
+        for (var wait = 0; wait < 600 && history.GetProperty("snapshots")[1].GetProperty("step").ValueKind == JsonValueKind.Null; wait++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            history = (await Api.GetAsync($"{S}/snapshots")).Ok();
+        }
         Assert.Equal(["session", "workspace", "snapshots"], Keys(history));
         Assert.Equal(["hash", "label", "time", "files", "skipped", "step"], Keys(history.GetProperty("snapshots")[0]));
         Assert.Equal([h1, h2], history.GetProperty("snapshots").EnumerateArray().Select(s => s.GetProperty("hash").GetString()));

@@ -1,6 +1,7 @@
 using System.Net;
 using AgentSnapshots.Engine;
 using AgentSnapshots.Tests.Cluster;
+using AgentSnapshots.Tests.Retention;
 using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.Http;
@@ -29,6 +30,53 @@ public sealed class HttpServiceErrorTests(HttpSiloFixture fixture)
         File.WriteAllText(file, "not a zlib stream");
         File.WriteAllText(Path.Combine(ws, "a.txt"), "third version\n");
         (await Api.GetAsync($"{S}/diff?from={h1}")).Problem(HttpStatusCode.InternalServerError, "corruptObject");
+    }
+
+    [Fact]
+    public async Task A_corrupt_packed_object_answers_one_line_naming_it_the_snapshots_and_the_store_over_HTTP_and_in_the_CLI()
+    {
+        var ws = fixture.NewWorkspace();
+        const string Session = "http-corrupt-pack";
+        const string S = "/v1/sessions/" + Session;
+        var hashes = new List<string>();
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            Content.Write(ws, "logs/app.log", GrowingLog.Turn(turn, 60_000, 300));
+            hashes.Add((await Api.PostAsync($"{S}/snapshots", new { dir = ws, label = $"turn {turn}" })).Ok().GetProperty("hash").GetString()!);
+        }
+        (await Api.PostAsync($"{S}/gc")).Ok();
+        var store = fixture.StoreOf((await Api.GetAsync($"{S}/usage")).Ok().GetProperty("workspace").GetString()!);
+        var log3 = Git.Run(ws, "--git-dir", store, "rev-parse", hashes[2] + ":logs/app.log").Trim();
+        PackDamage.FlipBytesOf(store, log3);
+
+        // Turns 1 and 3: no step's stats read this pair before the damage.
+        var diff = (await Api.GetAsync($"{S}/diff?from={hashes[0]}&to={hashes[2]}")).Problem(HttpStatusCode.InternalServerError, "corruptObject");
+        foreach (var named in new[] { log3, store, "logs/app.log", hashes[0], hashes[2] })
+        {
+            Assert.Contains(named, diff, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain('\n', diff);
+
+        // A restore that needs the damaged version writes nothing and says so, naming the snapshot.
+        Content.Write(ws, "logs/app.log", "edited since\n");
+        var restore = (await Api.PostAsync($"{S}/restore", new { to = hashes[2] })).Problem(HttpStatusCode.InternalServerError, "corruptObject");
+        foreach (var named in new[] { log3, store, "logs/app.log", hashes[2], "nothing was restored" })
+        {
+            Assert.Contains(named, restore, StringComparison.Ordinal);
+        }
+        Assert.Equal("edited since\n", File.ReadAllText(Path.Combine(ws, "logs", "app.log")));
+
+        // The CLI says the same in one line on stderr, and fails.
+        var cli = await fixture.Silo.RunCliAsync("diff", "--session", Session, "--from", hashes[0], "--to", hashes[2]);
+        Assert.True(cli.ExitCode == 1, cli.ToString());
+        var line = Assert.Single(cli.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("agentsnapshots: diff failed: ", line, StringComparison.Ordinal);
+        Assert.Contains(log3, line, StringComparison.Ordinal);
+        Assert.Contains(store, line, StringComparison.Ordinal);
+
+        // The silo serves on, and what does not stand on the damaged entry still reads: turn 2's log, restored.
+        (await Api.PostAsync($"{S}/restore", new { to = hashes[1] })).Ok();
+        Assert.Equal(GrowingLog.Turn(2, 60_000, 300), File.ReadAllText(Path.Combine(ws, "logs", "app.log")));
     }
 
     [Fact]

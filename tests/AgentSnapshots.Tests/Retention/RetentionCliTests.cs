@@ -33,12 +33,13 @@ public sealed class RetentionCliTests
             Assert.Equal(["workspace", "directory", "objects", "bytes", "snapshots", "sessions"], Keys(usage));
             Assert.StartsWith("ws-", usage.GetProperty("workspace").GetString(), StringComparison.Ordinal);
             Assert.Equal(ws, usage.GetProperty("directory").GetString());
-            Assert.Equal((4, 2, 2), (usage.GetProperty("objects").GetInt32(), usage.GetProperty("snapshots").GetInt32(), usage.GetProperty("sessions").GetInt32()));
+            // Two blobs, two trees, and the two commits of the ref that keeps the snapshots reachable.
+            Assert.Equal((6, 2, 2), (usage.GetProperty("objects").GetInt32(), usage.GetProperty("snapshots").GetInt32(), usage.GetProperty("sessions").GetInt32()));
             Assert.True(usage.GetProperty("bytes").GetInt64() > 0);
 
             var people = await silo.RunCliAsync("usage", "--session", "keep");
             Assert.True(people.ExitCode == 0, people.ToString());
-            Assert.Contains("4 objects", people.Stdout, StringComparison.Ordinal);
+            Assert.Contains("6 objects", people.Stdout, StringComparison.Ordinal);
             Assert.Contains(" B in ", people.Stdout, StringComparison.Ordinal);
 
             var deleted = Json(await silo.RunCliAsync("delete", "--session", "gone", "--json"));

@@ -45,9 +45,10 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         var report = await session.Collect();
         var after = await session.Usage();
 
-        // KeepLast 2 with no age rule: v0, v1, v2 go; their big.txt blobs and trees are freed.
+        // KeepLast 2 with no age rule: v0, v1, v2 go; their big.txt blobs and trees are freed, and so are the five
+        // commits that kept each tracked snapshot reachable (the kept ref now names the two left in one commit).
         Assert.Equal(3, report.DroppedSnapshots);
-        Assert.Equal(6, report.ObjectsDeleted);
+        Assert.Equal(6 + 5, report.ObjectsDeleted);
         Assert.InRange(report.BytesFreed, 3 * 140_000L, 3 * 210_000L);
         Assert.Equal(before.Bytes - report.BytesFreed, after.Bytes);
         Assert.Equal(new StoreSize(after.Objects, after.Bytes), report.Remaining);
@@ -92,8 +93,8 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         Assert.Equal(new DeletedSession("delete-leaver", before.Workspace, dir, 2), deleted);
         Assert.Empty((await leaver.History()).Snapshots);
         Assert.Null((await leaver.History()).Workspace);
-        // Both leaver.txt versions and the two trees go; shared.txt stays.
-        Assert.Equal(4, report.ObjectsDeleted);
+        // Both leaver.txt versions and the two trees go, with the three commits that kept the tracked snapshots; shared.txt stays.
+        Assert.Equal(4 + 3, report.ObjectsDeleted);
         Assert.InRange(report.BytesFreed, 2 * 210_000L, 2 * 310_000L);
         var after = await keeper.Usage();
         Assert.Equal((1, 1), (after.Snapshots, after.Sessions));

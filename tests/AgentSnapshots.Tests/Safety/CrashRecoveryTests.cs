@@ -13,28 +13,6 @@ public sealed class CrashRecoveryTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    /// <summary>Kills the CLI process started against <paramref name="gatewayPort"/> (found by its command line in /proc).</summary>
-    private static void KillCliOf(int gatewayPort)
-    {
-        var marker = "127.0.0.1:" + gatewayPort.ToString(CultureInfo.InvariantCulture);
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(CliProcess.DllName, StringComparison.Ordinal) && cmdline.Contains(marker, StringComparison.Ordinal))
-                {
-                    using var process = Process.GetProcessById(pid);
-                    process.Kill();
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
-            {
-            }
-        }
-    }
-
     [Fact]
     public async Task A_silo_killed_during_a_large_snapshot_recovers_with_a_sound_store_and_state()
     {
@@ -68,7 +46,7 @@ public sealed class CrashRecoveryTests : IDisposable
                 await kill.WaitForExitAsync();
             }
             // The CLI now waits for an answer that never comes: end it (by its own pid), no need to wait it out.
-            KillCliOf(silo.GatewayPort);
+            silo.KillCliProcesses();
             if (await Task.WhenAny(track, Task.Delay(TimeSpan.FromSeconds(10))) == track && track.IsCompletedSuccessfully)
             {
                 Assert.True((await track).ExitCode != 0, "the track finished before the kill");
@@ -174,7 +152,7 @@ public sealed class CrashRecoveryTests : IDisposable
             }, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var started = await watcher;
             await silo.KillAsync();
-            KillCliOf(silo.GatewayPort);
+            silo.KillCliProcesses();
             Assert.True(started, "the restore never started writing files, or finished before it could be killed: " + (restore.IsCompleted ? (await restore).ToString() : "no answer"));
         }
         var restoredBeforeKill = paths.Count(p => File.ReadAllText(p) == Content(p, "old"));

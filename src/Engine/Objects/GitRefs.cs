@@ -1,0 +1,101 @@
+using System.Text;
+
+namespace AgentSnapshots.Engine;
+
+/// <summary>
+/// The refs of a store as git keeps them: one file per ref under <c>refs/</c> holding an id, or a line of
+/// <c>packed-refs</c> (where <c>git gc</c> moves them); a ref file overrides a packed line of the same name.
+/// </summary>
+internal static class GitRefs
+{
+    /// <summary>Every ref that names an object (symbolic refs are skipped), and HEAD if it holds an id itself.</summary>
+    public static IEnumerable<(string Name, GitObjectId Id)> All(string gitDir)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var refsDir = Path.Combine(gitDir, "refs");
+        if (Directory.Exists(refsDir))
+        {
+            foreach (var file in Directory.EnumerateFiles(refsDir, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+            {
+                if (file.EndsWith(".lock", StringComparison.Ordinal)) continue;
+                var name = Path.GetRelativePath(gitDir, file).Replace(Path.DirectorySeparatorChar, '/');
+                if (ReadFile(file) is { } id && seen.Add(name)) yield return (name, id);
+            }
+        }
+        foreach (var (name, id) in Packed(gitDir))
+        {
+            if (seen.Add(name)) yield return (name, id);
+        }
+        if (ReadFile(Path.Combine(gitDir, "HEAD")) is { } head) yield return ("HEAD", head);
+    }
+
+    /// <summary>The object <paramref name="name"/> (e.g. <c>refs/agentsnapshots/kept</c>) names, or null.</summary>
+    public static GitObjectId? Read(string gitDir, string name)
+    {
+        var file = Path.Combine(gitDir, name);
+        if (File.Exists(file)) return ReadFile(file);
+        foreach (var (packedName, id) in Packed(gitDir))
+        {
+            if (packedName == name) return id;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Points <paramref name="name"/> at <paramref name="id"/>: the new value goes to <c>name.lock</c> (git's lock
+    /// file, which git never reads as a ref), then replaces the ref in one rename. With <paramref name="durable"/>
+    /// the file and its directory are synced first, so the ref survives a power cut as well as a killed process.
+    /// </summary>
+    public static void Write(string gitDir, string name, GitObjectId id, bool durable)
+    {
+        var file = Path.Combine(gitDir, name);
+        var directory = Path.GetDirectoryName(file)!;
+        Directory.CreateDirectory(directory);
+        var lockFile = file + ".lock";
+        using (var stream = new FileStream(lockFile, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(Encoding.ASCII.GetBytes(id.ToHex() + "\n"));
+            if (durable) stream.Flush(flushToDisk: true);
+        }
+        File.Move(lockFile, file, overwrite: true);
+        if (durable) Posix.SyncDirectory(directory);
+    }
+
+    private static GitObjectId? ReadFile(string file)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file).Trim();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        return GitObjectId.TryParse(text, out var id) ? id : null;
+    }
+
+    private static IEnumerable<(string Name, GitObjectId Id)> Packed(string gitDir)
+    {
+        var file = Path.Combine(gitDir, "packed-refs");
+        if (!File.Exists(file)) yield break;
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(file);
+        }
+        catch (FileNotFoundException)
+        {
+            yield break;
+        }
+        foreach (var line in lines)
+        {
+            // "<id> <name>", "^<peeled id>" after a tag, "# pack-refs with: ..." first.
+            if (line.Length < GitObjectId.HexLength + 2 || line[0] is '#' or '^') continue;
+            if (GitObjectId.TryParse(line[..GitObjectId.HexLength], out var id))
+            {
+                yield return (line[(GitObjectId.HexLength + 1)..], id);
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace AgentSnapshots.Engine.Packs;
+
+/// <summary>
+/// A forward-only window of a pack file (from an entry's start to the end of the entries), read with positional reads
+/// on a handle of its own: every reader of a pack is independent of the others, and a pack deleted while it is read
+/// stays readable until the reader closes.
+/// </summary>
+internal sealed class PackRegionStream : ForwardOnlyStream
+{
+    private readonly SafeFileHandle _handle;
+    private readonly long _end;
+    private long _position;
+
+    public PackRegionStream(string path, long start, long end)
+    {
+        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _position = start;
+        _end = end;
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        var left = _end - _position;
+        if (left <= 0) return 0;
+        if (buffer.Length > left) buffer = buffer[..(int)left];
+        var n = RandomAccess.Read(_handle, buffer, _position);
+        _position += n;
+        return n;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _handle.Dispose();
+        base.Dispose(disposing);
+    }
+}
