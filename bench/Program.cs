@@ -3,18 +3,21 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
+// dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)
 // dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
-if (args.Length > 0 && args[0] == "load")
+// dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
+Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
 {
-    return await LoadRun.RunAsync(args[1..]);
-}
-if (args.Length > 0 && args[0] == "http")
+    "load" => LoadRun.RunAsync,
+    "http" => HttpRun.RunAsync,
+    "bigtree" => BigTreeRun.RunAsync,
+    "watchers" => rest => Task.FromResult(WatcherComparison.Run(rest)),
+    "chaos" => ChaosRun.RunAsync,
+    _ => null,
+};
+if (command is not null)
 {
-    return await HttpRun.RunAsync(args[1..]);
-}
-if (args.Length > 0 && args[0] == "chaos")
-{
-    return await ChaosRun.RunAsync(args[1..]);
+    return await command(args[1..]);
 }
 var names = args.Length > 0 ? args : Scenario.All.Select(s => s.Name).ToArray();
 var unknown = names.Except(Scenario.All.Select(s => s.Name)).ToList();

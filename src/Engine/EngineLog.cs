@@ -27,4 +27,7 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning,
         Message = "Restore of {Workspace} to {Tree} left {Path} as it is: it is on disk but in no snapshot (ignored, skipped or unreadable)")]
     public static partial void RestoreKept(ILogger logger, string path, string workspace, string tree);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Snapshot of {Workspace} walks the whole tree ({Reason}): {Why}")]
+    public static partial void FullWalk(ILogger logger, string workspace, FullWalkReason reason, string why);
 }

@@ -22,6 +22,12 @@ public readonly record struct SkippedPath(string Path, SkipCause Cause);
 public sealed record SnapshotTaken(GitObjectId Tree, int Files, IReadOnlyList<SkippedPath> Skipped)
 {
     public string Hash => Tree.ToHex();
+
+    /// <summary>Why the whole tree was walked; null when the file watcher's reports sufficed (only changed paths were read).</summary>
+    public FullWalkReason? FullWalk { get; init; }
+
+    /// <summary>Files (and symlinks) whose content this snapshot read; the others it reused from the last one.</summary>
+    internal int Read { get; init; }
 }
 
 /// <summary>Paths ('/'-separated) that differ between snapshot <c>Since</c> and the working tree now.</summary>

@@ -49,6 +49,8 @@ public sealed class SnapshotsOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
+    public WatchOptions Watch { get; set; } = new();
+
     /// <summary>The roots in force: the configured ones, or the user's home directory.</summary>
     public IReadOnlyList<string> EffectiveWorkspaceRoots =>
         WorkspaceRoots.Count > 0
@@ -138,4 +140,22 @@ public sealed class RetentionOptions
 
     /// <summary>Unreachable objects younger than this are not deleted yet (a snapshot being written elsewhere is never cut).</summary>
     public TimeSpan Grace { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// The <c>Snapshots:Watch</c> section: a file watcher (inotify) tells a track which paths changed since the last
+/// snapshot, so only those are read. It is a hint: whenever it cannot vouch for a workspace the track walks in
+/// full. Watches are a bounded resource of the silo, released for idle workspaces and taken back on their next track.
+/// </summary>
+public sealed class WatchOptions
+{
+    /// <summary>Whether tracks use the watcher (<c>Snapshots:Watch</c> = false, or <c>Snapshots:Watch:Enabled</c> = false, turns it off).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Workspaces a silo watches at once; beyond it the least recently tracked one gives its watches up.</summary>
+    [Range(1, 100_000)]
+    public int MaxWorkspaces { get; set; } = 32;
+
+    /// <summary>A workspace not tracked for this long gives its watches up (its next track walks in full and takes them back).</summary>
+    public TimeSpan IdleAfter { get; set; } = TimeSpan.FromMinutes(10);
 }

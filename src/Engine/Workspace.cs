@@ -5,18 +5,28 @@ namespace AgentSnapshots.Engine;
 
 /// <summary>
 /// One workspace directory and its shadow object store: snapshots, changes and restores.
-/// Not thread-safe: one writer per workspace (the WorkspaceGrain) calls it.
+/// Not thread-safe: one writer per workspace (the WorkspaceGrain) calls it. Disposing it releases its file watches.
 /// </summary>
-public sealed class Workspace
+public sealed class Workspace : IDisposable
 {
     private readonly ILogger _logger;
+    private readonly WorkingTreeSnapshotter _snapshotter;
+    private readonly bool _portable;
 
-    private Workspace(string directory, ObjectStore store, SnapshotsOptions options, ILogger logger)
+    /// <summary>
+    /// Transient trees handed out recently, with when. Collection keeps them for its grace period though no session
+    /// recorded them: an identical old tree has an old file time that the grace period alone would not protect.
+    /// </summary>
+    private readonly Dictionary<GitObjectId, DateTime> _recentTrees = [];
+
+    private Workspace(string directory, ObjectStore store, SnapshotsOptions options, ILogger logger, WatchRegistry? watches, bool portableReading)
     {
         Directory = directory;
         Store = store;
         Options = options;
         _logger = logger;
+        _portable = portableReading;
+        _snapshotter = new WorkingTreeSnapshotter(directory, store, options, logger, watches, portableReading);
     }
 
     /// <summary>The canonical working-tree directory.</summary>
@@ -29,11 +39,8 @@ public sealed class Workspace
     /// <summary>The most recent snapshot this object took (a restore's safety snapshot included), with its counts.</summary>
     public SnapshotTaken? LastSnapshot { get; private set; }
 
-    /// <summary>
-    /// Transient trees handed out recently, with when. Collection keeps them for its grace period though no session
-    /// recorded them: an identical old tree has an old file time that the grace period alone would not protect.
-    /// </summary>
-    private readonly Dictionary<GitObjectId, DateTime> _recentTrees = [];
+    /// <summary>Directories of this workspace the file watcher watches now (0 while it walks in full).</summary>
+    public int WatchedDirectories => _snapshotter.WatchedDirectories;
 
     /// <summary>The transient trees handed out less than <paramref name="grace"/> (plus a minute) ago.</summary>
     public IReadOnlyCollection<GitObjectId> RecentTrees(TimeSpan grace)
@@ -49,11 +56,18 @@ public sealed class Workspace
         }
     }
 
-    /// <summary>Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.</summary>
-    public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null)
+    /// <summary>
+    /// Opens (creating if needed) the object store of the workspace at canonical <paramref name="directory"/>.
+    /// With <paramref name="watches"/> (the silo's watcher), tracks read only what changed since the last snapshot.
+    /// </summary>
+    public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null, WatchRegistry? watches = null) =>
+        Open(directory, options, logger, watches, portableReading: false);
+
+    /// <summary>As <see cref="Open(string, SnapshotsOptions, ILogger?, WatchRegistry?)"/>; <paramref name="portableReading"/> reads directories the portable way (tests run both readers).</summary>
+    internal static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger, WatchRegistry? watches, bool portableReading)
     {
         var store = ObjectStore.Open(Path.Combine(options.WorkspacesDirectory, WorkspaceIdentity.IdFor(directory)));
-        return new Workspace(directory, store, options, logger ?? NullLogger.Instance);
+        return new Workspace(directory, store, options, logger ?? NullLogger.Instance, watches, portableReading);
     }
 
     /// <summary>Writes a snapshot of the working tree now and returns its tree hash, file count and skipped paths.</summary>
@@ -66,7 +80,7 @@ public sealed class Workspace
         }
         using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.snapshot");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        LastSnapshot = new WorkingTreeSnapshotter(Directory, Store, Options, _logger).Snapshot(cancellationToken);
+        LastSnapshot = _snapshotter.Snapshot(cancellationToken);
         SnapshotMetrics.SnapshotDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         return LastSnapshot;
     }
@@ -84,6 +98,8 @@ public sealed class Workspace
         }
         return taken;
     }
+
+    public void Dispose() => _snapshotter.Dispose();
 
     /// <summary>Paths (workspace-relative, '/'-separated) that differ between <paramref name="since"/> and the working tree now.</summary>
     public ChangedPaths Changes(GitObjectId since, CancellationToken cancellationToken = default)
@@ -103,7 +119,7 @@ public sealed class Workspace
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         RequireTree(to);
         var safety = Snapshot(cancellationToken);
-        return new WorkspaceRestorer(Directory, Store, _logger, Options.Excludes).Restore(to, safety, scope, cancellationToken);
+        return new WorkspaceRestorer(Directory, Store, _logger, Options.Excludes, _portable).Restore(to, safety, scope, cancellationToken);
     }
 
     /// <summary>Restores only <paramref name="files"/> (files or directories, workspace-relative); a file absent from <paramref name="to"/> is deleted.</summary>

@@ -1,6 +1,7 @@
 using AgentSnapshots.Engine;
 using AgentSnapshots.Engine.Diff;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AgentSnapshots;
@@ -9,7 +10,8 @@ public static class GrainServiceCollectionExtensions
 {
     /// <summary>
     /// The per-silo services the grains share: the dedicated threads for file work, the summary cache, the
-    /// workspace locks this silo holds, and the filter that gives engine errors their wire codes.
+    /// workspace locks this silo holds, the file watcher that tells tracks what changed (<see cref="WatchOptions"/>),
+    /// and the filter that gives engine errors their wire codes.
     /// </summary>
     public static IServiceCollection AddAgentSnapshotsGrainServices(this IServiceCollection services)
     {
@@ -17,6 +19,7 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton(sp => new SummaryCache(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.CacheBytes));
         // Single-writer locks of the workspaces this silo activated; released when the silo's services are disposed.
         services.AddSingleton<WorkspaceLockSet>();
+        services.AddSingleton(sp => new WatchRegistry(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Watch, sp.GetRequiredService<ILogger<WatchRegistry>>()));
         services.AddSingleton<IIncomingGrainCallFilter, EngineErrorFilter>();
         return services;
     }

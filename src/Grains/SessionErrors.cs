@@ -27,8 +27,14 @@ internal static class SessionErrors
 
     public static SnapshotRequestException Removed(string message) => new(RequestError.UnknownSnapshot, message);
 
-    public static SnapshotRequestException NoFiles() =>
-        new(RequestError.InvalidPath, "revert needs at least one file (a path relative to the workspace); to restore every file, use restore.");
+    /// <summary>
+    /// Revert's paths in normal form, each checked before anything is touched: InvalidPath says which path and
+    /// why, or that there is none.
+    /// </summary>
+    public static List<string> RevertPaths(IReadOnlyList<string>? files) =>
+        files is null || files.Count == 0
+            ? throw new SnapshotRequestException(RequestError.InvalidPath, "revert needs at least one file (a path relative to the workspace); to restore every file, use restore.")
+            : files.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>A hash argument in its normal (lowercase) form, or MalformedId saying what a hash looks like.</summary>
     public static string ParseHash(string? hash, string argument) => WorkspaceIdentity.ParseHash(hash, argument).ToHex();

@@ -21,6 +21,7 @@ internal sealed class SessionGrain(
     public const string StorageName = SnapshotsStorage.Name;
 
     private SessionRecords _history = null!;
+    private OwnSnapshots _own = null!;
 
     private string SessionId => this.GetPrimaryKeyString();
 
@@ -29,6 +30,7 @@ internal sealed class SessionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _history = await SessionRecords.LoadAsync(storage, this.GetGrainId(), state);
+        _own = new OwnSnapshots(_history, SessionId, GrainFactory);
         // Steps whose stats were still being computed when the last activation ended.
         foreach (var pending in _history.PendingSteps.ToList())
         {
@@ -45,7 +47,10 @@ internal sealed class SessionGrain(
         var recorded = await Workspace(workspaceId).Track(canonical, SessionId, cancellationToken);
         var bind = _history.Bind(workspaceId, canonical);
         var entry = _history.Append(recorded.Snapshot.Hash, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), recorded.Snapshot.Files, recorded.Snapshot.SkippedCount);
-        await SyncRetention(recorded.DropEpoch);
+        if (recorded.DropEpoch != _history.SyncedEpoch)
+        {
+            await PruneDropped(Workspace(workspaceId));
+        }
         await _history.SaveAsync(stateChanged: bind);
         GrainLog.Tracked(logger, SessionId, recorded.Snapshot.Hash, recorded.Snapshot.Files, recorded.Snapshot.SkippedCount);
         RequestStep(entry);
@@ -55,46 +60,33 @@ internal sealed class SessionGrain(
     public async Task<ChangesResult> Changes(string since, string? after, CancellationToken cancellationToken)
     {
         var (workspaceId, directory) = _history.RequireTracked(SessionId, "changes");
-        var sinceHash = await RequireOwnSnapshot(since, "--since");
-        return await RetentionChecked(() => Workspace(workspaceId).Changes(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
+        var sinceHash = await _own.RequireAsync(since, "--since");
+        return await _own.RetentionChecked(() => Workspace(workspaceId).Changes(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
     }
 
     public async Task<DiffSummary> Diff(string from, string? to, CancellationToken cancellationToken)
     {
         var (workspaceId, directory) = _history.RequireTracked(SessionId, "diff");
-        var fromHash = await RequireOwnSnapshot(from, "--from");
+        var fromHash = await _own.RequireAsync(from, "--from");
         // "Now" is a snapshot of the working tree that the history does not record.
         var toHash = to is null
             ? (await Workspace(workspaceId).Snapshot(directory, cancellationToken)).Hash
-            : await RequireOwnSnapshot(to, "--to");
-        return await RetentionChecked(() => GrainFactory.GetGrain<IDiffWorkerGrain>(0).Summarize(workspaceId, fromHash, toHash, cancellationToken),
+            : await _own.RequireAsync(to, "--to");
+        return await _own.RetentionChecked(() => GrainFactory.GetGrain<IDiffWorkerGrain>(0).Summarize(workspaceId, fromHash, toHash, cancellationToken),
             (fromHash, "--from"), (to is null ? "" : toHash, "--to"));
     }
 
     public Task<RestoreResult> Restore(string to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
 
-    public Task<RestoreResult> Revert(string to, IReadOnlyList<string> files, CancellationToken cancellationToken)
-    {
-        if (files is null || files.Count == 0)
-        {
-            throw SessionErrors.NoFiles();
-        }
-        // Checked before anything is touched: InvalidPath says which path and why.
-        var normalized = files.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
-        return RestoreCore(to, normalized, "revert", cancellationToken);
-    }
+    public Task<RestoreResult> Revert(string to, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+        RestoreCore(to, SessionErrors.RevertPaths(files), "revert", cancellationToken);
 
     public async Task<SessionHistory> History(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        if (_history.WorkspaceId is { } workspaceId && _history.Count > 0)
+        if (_history.WorkspaceId is { } workspaceId && _history.Count > 0 && await PruneDropped(Workspace(workspaceId)))
         {
-            var retained = await Workspace(workspaceId).Retained(SessionId);
-            if (retained.DropEpoch != _history.SyncedEpoch)
-            {
-                Prune(retained);
-                await _history.SaveAsync(stateChanged: true);
-            }
+            await _history.SaveAsync(stateChanged: true);
         }
         return new SessionHistory(SessionId, _history.Directory, [.. _history.Entries.Select(WireMapping.ToWire)]);
     }
@@ -105,8 +97,7 @@ internal sealed class SessionGrain(
     {
         var workspace = Workspace(_history.RequireBound(SessionId, "gc"));
         var report = await workspace.Collect(cancellationToken);
-        var retained = await workspace.Retained(SessionId);
-        Prune(retained);
+        await PruneDropped(workspace);
         await _history.SaveAsync(stateChanged: true);
         return report;
     }
@@ -141,7 +132,7 @@ internal sealed class SessionGrain(
     {
         var (workspaceId, directory) = _history.RequireTracked(SessionId, verb);
         var workspace = Workspace(workspaceId);
-        var toHash = await RequireOwnSnapshot(to, "--to");
+        var toHash = await _own.RequireAsync(to, "--to");
         var label = $"safety: before {verb} to {toHash[..8]}";
 
         // The safety snapshot is in the history (and the workspace's catalogue) before anything is touched: a restore
@@ -151,7 +142,7 @@ internal sealed class SessionGrain(
         RequestStep(_history.Append(before.Snapshot.Hash, label, before.Snapshot.Files, before.Snapshot.SkippedCount));
         await _history.SaveAsync();
 
-        var restored = await RetentionChecked(() => workspace.Restore(directory, toHash, files, SessionId, cancellationToken), (toHash, "--to"));
+        var restored = await _own.RetentionChecked(() => workspace.Restore(directory, toHash, files, SessionId, cancellationToken), (toHash, "--to"));
         var result = restored.Result;
         if (!string.Equals(result.Safety, before.Snapshot.Hash, StringComparison.Ordinal))
         {
@@ -171,60 +162,15 @@ internal sealed class SessionGrain(
         }
     }
 
-    /// <summary>Prunes the history of what retention dropped, when the workspace's drop epoch moved since the last prune.</summary>
-    private async Task SyncRetention(long dropEpoch)
+    /// <summary>Prunes the history of what retention dropped, if the workspace's drop epoch moved since the last prune.</summary>
+    private async Task<bool> PruneDropped(IWorkspaceGrain workspace)
     {
-        if (dropEpoch != _history.SyncedEpoch && _history.WorkspaceId is { } workspaceId)
-        {
-            Prune(await Workspace(workspaceId).Retained(SessionId));
-        }
-    }
-
-    private void Prune(Retained retained)
-    {
-        var gone = _history.Prune(retained);
-        if (gone > 0)
+        var retained = await workspace.Retained(SessionId);
+        if (retained.DropEpoch == _history.SyncedEpoch) return false;
+        if (_history.Prune(retained) is var gone and > 0)
         {
             GrainLog.Pruned(logger, SessionId, gone);
         }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="call"/>; if it fails because a collection removed one of <paramref name="hashes"/>
-    /// meanwhile, reports that as UnknownSnapshot with the retention reason instead of a failure.
-    /// </summary>
-    private async Task<T> RetentionChecked<T>(Func<Task<T>> call, params (string Hash, string Argument)[] hashes)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception e) when (e is SnapshotServiceException { Error: ServiceError.MissingObject } or SnapshotRequestException { Error: RequestError.UnknownSnapshot })
-        {
-            foreach (var (hash, argument) in hashes)
-            {
-                if (hash.Length > 0 && await WhyDropped(hash, argument) is { } message)
-                {
-                    throw SessionErrors.Removed(message);
-                }
-            }
-            throw;
-        }
-    }
-
-    private async Task<string?> WhyDropped(string hash, string argument) =>
-        _history.WorkspaceId is { } workspaceId ? await Workspace(workspaceId).WhyDropped(SessionId, hash, argument) : null;
-
-    /// <summary>A well-formed hash of one of this session's snapshots, normalised to lowercase.</summary>
-    private async Task<string> RequireOwnSnapshot(string? hash, string argument)
-    {
-        var parsed = SessionErrors.ParseHash(hash, argument);
-        if (!_history.Contains(parsed))
-        {
-            throw await WhyDropped(parsed, argument) is { } removed
-                ? SessionErrors.Removed(removed)
-                : SessionErrors.NotOurs(SessionId, argument, parsed);
-        }
-        return parsed;
+        return true;
     }
 }

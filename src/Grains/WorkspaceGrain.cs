@@ -17,6 +17,7 @@ internal sealed class WorkspaceGrain(
     IOptions<SnapshotsOptions> options,
     FileWorkPools pools,
     WorkspaceLockSet locks,
+    WatchRegistry watches,
     [FromKeyedServices(SessionGrain.StorageName)] IGrainStorage storage,
     ILogger<WorkspaceGrain> logger) : Grain, IWorkspaceGrain
 {
@@ -38,6 +39,7 @@ internal sealed class WorkspaceGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _workspace?.Dispose();
         _lock?.Dispose();
         _lock = null;
         return Task.CompletedTask;
@@ -175,7 +177,7 @@ internal sealed class WorkspaceGrain(
         {
             return _workspace;
         }
-        _workspace = await pools.Snapshots.Run(() => Workspace.Open(canonical, _options, logger));
+        _workspace = await pools.Snapshots.Run(() => Workspace.Open(canonical, _options, logger, watches));
         if (state.State.Directory is null)
         {
             state.State.Directory = canonical;

@@ -94,6 +94,11 @@ public static class SiloHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<SnapshotsOptions>()
             .BindConfiguration(SnapshotsOptions.SectionName)
+            // "Snapshots:Watch": false (as the design spells it) is a value on a section the binder would skip.
+            .Configure<IConfiguration>((o, configuration) =>
+            {
+                if (bool.TryParse(configuration[SnapshotsOptionsValidator.WatchKey], out var watch)) o.Watch.Enabled = watch;
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SnapshotsOptions>, SnapshotsOptionsValidator>();

@@ -1,12 +1,16 @@
 using AgentSnapshots.Engine;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace AgentSnapshots.Silo;
 
 /// <summary>Checks what data annotations cannot: the data directory is usable and the roots are absolute.</summary>
-internal sealed class SnapshotsOptionsValidator : IValidateOptions<SnapshotsOptions>
+internal sealed class SnapshotsOptionsValidator(IConfiguration configuration) : IValidateOptions<SnapshotsOptions>
 {
+    /// <summary>The watcher's on/off switch, also accepted as a value of the section itself.</summary>
+    public const string WatchKey = "Snapshots:Watch";
+
     public ValidateOptionsResult Validate(string? name, SnapshotsOptions options)
     {
         var failures = new List<string>();
@@ -16,6 +20,16 @@ internal sealed class SnapshotsOptionsValidator : IValidateOptions<SnapshotsOpti
         if (options.Retention.KeepYoungerThan < TimeSpan.Zero || options.Retention.Grace < TimeSpan.Zero)
         {
             failures.Add("Snapshots:Retention: KeepYoungerThan and Grace are durations (d.hh:mm:ss) and cannot be negative.");
+        }
+
+        ValidateSection(options.Watch, WatchKey, failures);
+        if (options.Watch.IdleAfter <= TimeSpan.Zero)
+        {
+            failures.Add("Snapshots:Watch:IdleAfter must be a positive duration (hh:mm:ss), such as 00:10:00.");
+        }
+        if (configuration[WatchKey] is { } watch && !bool.TryParse(watch, out _))
+        {
+            failures.Add($"Snapshots:Watch is '{watch}': set it to true or false (or set Snapshots:Watch:Enabled).");
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDir))

@@ -41,6 +41,22 @@ public sealed class IgnoreFile
         }
     }
 
+    /// <summary>The lines of an ignore file opened by the caller (read through a directory handle); an unreadable one ignores nothing.</summary>
+    public static IEnumerable<string> ReadLines(Stream content)
+    {
+        var lines = new List<string>();
+        try
+        {
+            using var reader = new StreamReader(content, detectEncodingFromByteOrderMarks: true);
+            while (reader.ReadLine() is { } line) lines.Add(line);
+            return lines;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>The decision of the last matching pattern: true ignored, false re-included, null none matched.</summary>
     public bool? Decide(string workspacePath, bool isDirectory)
     {

@@ -1,51 +1,68 @@
 namespace AgentSnapshots.Engine.Ignore;
 
 /// <summary>
-/// Builds the ignore rules for a workspace root: the .gitignore files of an enclosing repository between its top
-/// and the root, the root's own .gitignore, the repository's info/exclude, and the service's configured excludes.
+/// Builds the ignore rules that reach a workspace root from outside its tree: the .gitignore files of an enclosing
+/// repository between its top and the root, the repository's info/exclude, and the service's configured excludes.
 /// </summary>
 public static class WorkspaceIgnoreRules
 {
-    public static IgnoreRules ForRoot(string root, IReadOnlyList<string> configuredExcludes)
+    /// <summary>
+    /// The rules in force at the workspace root before its own .gitignore (which a walk pushes like any other
+    /// directory's): .gitignore files of an enclosing repository above the root, its info/exclude, and the
+    /// configured excludes.
+    /// </summary>
+    public static IgnoreRules AboveRoot(string root, IReadOnlyList<string> configuredExcludes)
     {
-        var repositoryTop = FindRepositoryTop(root);
-        var above = new List<IgnoreFile>();
+        var sources = SourcesAbove(root);
+        var above = sources.IgnoreFiles
+            .Select(f => IgnoreFile.Above(Path.GetRelativePath(Path.GetDirectoryName(f)!, root).Replace(Path.DirectorySeparatorChar, '/'), IgnoreFile.ReadLines(f)))
+            .ToList();
         var fallbacks = new List<IgnoreFile>();
-        if (repositoryTop is not null)
+        if (sources.Exclude is { } exclude && File.Exists(exclude))
         {
-            // .gitignore files above the root, outermost first so that deeper ones are pushed later and win.
-            var chain = new List<string>();
-            for (var dir = Path.GetDirectoryName(root); dir is not null && dir.Length >= repositoryTop.Length; dir = Path.GetDirectoryName(dir))
-            {
-                chain.Add(dir);
-                if (dir == repositoryTop) break;
-            }
-            chain.Reverse();
-            foreach (var dir in chain)
-            {
-                var file = Path.Join(dir, ".gitignore");
-                if (File.Exists(file))
-                {
-                    above.Add(IgnoreFile.Above(Path.GetRelativePath(dir, root).Replace(Path.DirectorySeparatorChar, '/'), IgnoreFile.ReadLines(file)));
-                }
-            }
-            var exclude = Path.Join(GitDirectoryOf(repositoryTop), "info", "exclude");
-            if (File.Exists(exclude))
-            {
-                var rootFromTop = Path.GetRelativePath(repositoryTop, root).Replace(Path.DirectorySeparatorChar, '/');
-                fallbacks.Add(IgnoreFile.Above(rootFromTop == "." ? "" : rootFromTop, IgnoreFile.ReadLines(exclude)));
-            }
-        }
-        var rootIgnore = Path.Join(root, ".gitignore");
-        if (File.Exists(rootIgnore))
-        {
-            above.Add(IgnoreFile.Inside("", IgnoreFile.ReadLines(rootIgnore)));
+            var rootFromTop = Path.GetRelativePath(sources.RepositoryTop!, root).Replace(Path.DirectorySeparatorChar, '/');
+            fallbacks.Add(IgnoreFile.Above(rootFromTop == "." ? "" : rootFromTop, IgnoreFile.ReadLines(exclude)));
         }
         if (configuredExcludes.Count > 0)
         {
             fallbacks.Add(IgnoreFile.Inside("", configuredExcludes));
         }
         return IgnoreRules.Create(above, fallbacks);
+    }
+
+    /// <summary>
+    /// A fingerprint of the ignore sources above the root (which repository encloses it, and the size and time of
+    /// each .gitignore and info/exclude file there): when it changes, every ignore decision must be made again.
+    /// </summary>
+    public static string StampAbove(string root)
+    {
+        var sources = SourcesAbove(root);
+        var stamp = new System.Text.StringBuilder(sources.RepositoryTop ?? "-");
+        foreach (var file in sources.IgnoreFiles.Append(sources.Exclude ?? ""))
+        {
+            if (file.Length == 0) continue;
+            var info = new FileInfo(file);
+            stamp.Append('|').Append(file).Append(':').Append(info.Exists ? info.Length : -1).Append(':').Append(info.Exists ? info.LastWriteTimeUtc.Ticks : 0);
+        }
+        return stamp.ToString();
+    }
+
+    private sealed record Sources(string? RepositoryTop, List<string> IgnoreFiles, string? Exclude);
+
+    /// <summary>The .gitignore files between the enclosing repository's top and the root's parent (outermost first, so deeper ones win), and its info/exclude.</summary>
+    private static Sources SourcesAbove(string root)
+    {
+        var repositoryTop = FindRepositoryTop(root);
+        var ignoreFiles = new List<string>();
+        if (repositoryTop is null) return new Sources(null, ignoreFiles, null);
+        for (var dir = Path.GetDirectoryName(root); dir is not null && dir.Length >= repositoryTop.Length; dir = Path.GetDirectoryName(dir))
+        {
+            var file = Path.Join(dir, ".gitignore");
+            if (File.Exists(file)) ignoreFiles.Add(file);
+            if (dir == repositoryTop) break;
+        }
+        ignoreFiles.Reverse();
+        return new Sources(repositoryTop, ignoreFiles, Path.Join(GitDirectoryOf(repositoryTop), "info", "exclude"));
     }
 
     /// <summary>The nearest directory at or above <paramref name="root"/> holding a .git entry, or null.</summary>

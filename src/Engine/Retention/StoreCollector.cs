@@ -55,6 +55,11 @@ public static class StoreCollector
                 freed += length;
             }
         }
+        if (deleted > 0 && !(SnapshotIndex.ReadRoot(store) is { } indexed && reachable.Contains(indexed)))
+        {
+            // The working tree's index may name objects just deleted: its next snapshot checks before reusing them.
+            CollectionMarker.Change(store);
+        }
         var objectsDir = Path.Combine(store.GitDir, "objects");
         foreach (var tmp in new DirectoryInfo(objectsDir).EnumerateFiles(TemporaryPrefix + "*"))
         {

@@ -1,102 +1,349 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace AgentSnapshots.Engine;
 
 /// <summary>
-/// What the last snapshot of a workspace saw of each file (size, modification time, mode, blob id), so a file
-/// whose stat is unchanged is not read again. Kept as a file beside the object store; losing it costs one full
-/// re-read, never a wrong snapshot. Entries recorded too close to the snapshot's start are "racy" (a write in the
-/// same timestamp tick would go unseen) and are never trusted.
+/// The working tree's state as the last snapshot saw it (per directory: each file's size, modification time, mode
+/// and blob, and the directory's tree), kept beside the object store so a new silo does not read every file again.
+/// A compact binary base file holds the whole state; each track appends only the directories it changed to a log
+/// (a directory whose tree alone changed costs its path and an id), and the log is folded into a new base when it
+/// outgrows it. Records are checksummed: a torn append loses that record only. Losing the index costs one full
+/// re-read, never a wrong snapshot: every fact in it is a stat and the blob that stat had, trusted only if the
+/// stat still matches.
 /// </summary>
-public sealed class SnapshotIndex
+internal sealed class SnapshotIndex
 {
-    private const string FileName = "agentsnapshots.index";
-    private const int Version = 1;
-    private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
+    private const string BaseFile = "agentsnapshots.index";
+    private const string LogFile = "agentsnapshots.index.log";
+    private const string RootFile = "agentsnapshots.index.root";
+    private const uint BaseMagic = 0x32495341; // "ASI2"
+    private const uint LogMagic = 0x324C5341;  // "ASL2"
+    private const int HeaderBytes = 12;        // magic (4), generation (8)
+    private const int FrameBytes = 12;         // payload length (4), XxHash64 of the payload (8)
+    private const long MinCompactBytes = 1 << 20;
 
-    private readonly Dictionary<string, Entry> _entries;
-
-    private SnapshotIndex(Dictionary<string, Entry> entries) => _entries = entries;
-
-    public readonly record struct Entry(long Size, long MtimeTicks, EntryMode Mode, GitObjectId Id, bool Racy);
-
-    public int Count => _entries.Count;
-
-    public static SnapshotIndex Empty() => new(new Dictionary<string, Entry>(StringComparer.Ordinal));
-
-    public static SnapshotIndex Load(ObjectStore store)
+    private enum RecordType : byte
     {
-        var path = Path.Combine(store.GitDir, FileName);
+        Directory = 1,
+        Tree = 2,
+        Removed = 3,
+        Marker = 4,
+    }
+
+    private readonly ObjectStore _store;
+    private ulong _generation;
+    private long _baseBytes;
+    private long _logBytes;
+
+    private SnapshotIndex(ObjectStore store) => _store = store;
+
+    /// <summary>The state recorded for the store's workspace (null if there is none or it is unreadable), and the collection marker it was recorded under.</summary>
+    public static SnapshotIndex Load(ObjectStore store, out DirectoryState? root, out string marker)
+    {
+        root = null;
+        marker = "";
         try
         {
-            using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
-            if (reader.ReadInt32() != Version) return Empty();
-            var count = reader.ReadInt32();
-            var entries = new Dictionary<string, Entry>(count, StringComparer.Ordinal);
-            Span<byte> raw = stackalloc byte[GitObjectId.ByteLength];
-            for (var i = 0; i < count; i++)
+            var baseBytes = File.ReadAllBytes(Path.Combine(store.GitDir, BaseFile));
+            if (!TryHeader(baseBytes, BaseMagic, out var generation)) return new SnapshotIndex(store);
+            var nodes = new Dictionary<string, DirectoryState>(StringComparer.Ordinal);
+            var recorded = "";
+            if (Replay(baseBytes, nodes, ref recorded) != baseBytes.Length) return new SnapshotIndex(store);
+            var index = new SnapshotIndex(store) { _generation = generation, _baseBytes = baseBytes.Length };
+            var logPath = Path.Combine(store.GitDir, LogFile);
+            if (File.Exists(logPath))
             {
-                var name = reader.ReadString();
-                var size = reader.ReadInt64();
-                var mtime = reader.ReadInt64();
-                var mode = (EntryMode)reader.ReadInt32();
-                var racy = reader.ReadBoolean();
-                reader.BaseStream.ReadExactly(raw);
-                entries[name] = new Entry(size, mtime, mode, new GitObjectId(raw), racy);
+                var logBytes = File.ReadAllBytes(logPath);
+                if (TryHeader(logBytes, LogMagic, out var logGeneration) && logGeneration == generation)
+                {
+                    index._logBytes = Replay(logBytes, nodes, ref recorded);
+                }
             }
-            return new SnapshotIndex(entries);
+            root = nodes.GetValueOrDefault("");
+            marker = recorded;
+            return index;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or FormatException)
         {
             // Absent or damaged: the next snapshot reads every file once and writes a fresh index.
-            return Empty();
+            root = null;
+            marker = "";
+            return new SnapshotIndex(store);
         }
     }
 
-    /// <summary>The blob id recorded for <paramref name="path"/> if its stat is unchanged and the entry is trustworthy.</summary>
-    public bool TryGetUnchanged(string path, long size, long mtimeTicks, EntryMode mode, out GitObjectId id)
+    /// <summary>Records a snapshot's changes: appended to the log, or the whole state written anew when that is smaller or due.</summary>
+    public void Record(DirectoryState root, StateChanges changes, string marker, bool markerChanged)
     {
-        if (_entries.TryGetValue(path, out var e) && !e.Racy && e.Size == size && e.MtimeTicks == mtimeTicks && e.Mode == mode)
+        if (_baseBytes == 0)
         {
-            id = e.Id;
-            return true;
+            WriteBase(root, marker);
         }
-        id = default;
-        return false;
+        else if (!changes.IsEmpty || markerChanged)
+        {
+            AppendLog(changes, marker, markerChanged);
+            if (_logBytes > Math.Max(_baseBytes, MinCompactBytes)) WriteBase(root, marker);
+        }
+        if (!changes.IsEmpty || _baseBytes == 0) WriteRoot(root.Tree);
     }
 
-    public void Set(string path, long size, long mtimeTicks, EntryMode mode, GitObjectId id, DateTime snapshotStartUtc) =>
-        _entries[path] = new Entry(size, mtimeTicks, mode, id, mtimeTicks >= (snapshotStartUtc - RacyWindow).Ticks);
-
-    /// <summary>Writes the index atomically (temporary file, then rename).</summary>
-    public void Save(ObjectStore store)
+    /// <summary>The root tree of the last recorded snapshot, for the collector to tell whether the index's objects are kept.</summary>
+    public static GitObjectId? ReadRoot(ObjectStore store)
     {
-        var path = Path.Combine(store.GitDir, FileName);
+        try
+        {
+            return GitObjectId.TryParse(File.ReadAllText(Path.Combine(store.GitDir, RootFile)).Trim(), out var id) ? id : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void WriteRoot(GitObjectId? tree) =>
+        File.WriteAllText(Path.Combine(_store.GitDir, RootFile), tree?.ToHex() ?? "");
+
+    private void WriteBase(DirectoryState root, string marker)
+    {
+        var generation = (ulong)Random.Shared.NextInt64();
+        var path = Path.Combine(_store.GitDir, BaseFile);
         var tmp = path + ".tmp-" + Guid.NewGuid().ToString("N");
         try
         {
-            using (var writer = new BinaryWriter(new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), Encoding.UTF8))
+            long written;
+            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                writer.Write(Version);
-                writer.Write(_entries.Count);
-                Span<byte> raw = stackalloc byte[GitObjectId.ByteLength];
-                foreach (var (name, e) in _entries)
-                {
-                    writer.Write(name);
-                    writer.Write(e.Size);
-                    writer.Write(e.MtimeTicks);
-                    writer.Write((int)e.Mode);
-                    writer.Write(e.Racy);
-                    e.Id.WriteTo(raw);
-                    writer.Write(raw);
-                }
+                WriteHeader(file, BaseMagic, generation);
+                using var record = new RecordWriter(file);
+                record.Marker(marker);
+                foreach (var node in root.SelfAndDescendants()) record.Directory(node);
+                written = file.Length;
             }
             File.Move(tmp, path, overwrite: true);
+            _baseBytes = written;
         }
         catch
         {
             File.Delete(tmp);
             throw;
         }
+        _generation = generation;
+        using (var log = new FileStream(Path.Combine(_store.GitDir, LogFile), FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            WriteHeader(log, LogMagic, generation);
+        }
+        _logBytes = HeaderBytes;
+    }
+
+    private void AppendLog(StateChanges changes, string marker, bool markerChanged)
+    {
+        using var log = new FileStream(Path.Combine(_store.GitDir, LogFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16);
+        if (_logBytes < HeaderBytes)
+        {
+            // No log of this base's generation yet (or a stale one, left by a crash while a base was written).
+            log.SetLength(0);
+            WriteHeader(log, LogMagic, _generation);
+        }
+        else
+        {
+            // Drop a torn record at the end, if a crash left one.
+            log.SetLength(_logBytes);
+            log.Seek(0, SeekOrigin.End);
+        }
+        using (var record = new RecordWriter(log))
+        {
+            if (markerChanged) record.Marker(marker);
+            // Removals first (a directory removed and made anew in one track comes back), then parents before children.
+            foreach (var path in changes.Removed) record.Removed(path);
+            foreach (var node in changes.Rewritten.OrderBy(n => n.Depth)) record.Directory(node);
+            foreach (var node in changes.Retreed) record.Tree(node);
+        }
+        _logBytes = log.Length;
+    }
+
+    private static void WriteHeader(Stream stream, uint magic, ulong generation)
+    {
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, magic);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[4..], generation);
+        stream.Write(header);
+    }
+
+    private static bool TryHeader(byte[] bytes, uint magic, out ulong generation)
+    {
+        generation = 0;
+        if (bytes.Length < HeaderBytes || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != magic) return false;
+        generation = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(4));
+        return true;
+    }
+
+    /// <summary>Applies every whole, intact record after the header; returns the length of the part that was applied.</summary>
+    private static long Replay(byte[] bytes, Dictionary<string, DirectoryState> nodes, ref string marker)
+    {
+        var offset = HeaderBytes;
+        while (offset + FrameBytes <= bytes.Length)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset));
+            var checksum = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset + 4));
+            if (length <= 0 || offset + FrameBytes + length > bytes.Length) break;
+            var payload = bytes.AsSpan(offset + FrameBytes, length);
+            if (XxHash64.HashToUInt64(payload) != checksum) break;
+            Apply(payload.ToArray(), nodes, ref marker);
+            offset += FrameBytes + length;
+        }
+        return offset;
+    }
+
+    private static void Apply(byte[] payload, Dictionary<string, DirectoryState> nodes, ref string marker)
+    {
+        using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
+        var type = (RecordType)reader.ReadByte();
+        if (type == RecordType.Marker)
+        {
+            marker = reader.ReadString();
+            return;
+        }
+        var path = reader.ReadString();
+        switch (type)
+        {
+            case RecordType.Removed:
+                if (nodes.GetValueOrDefault(path) is { Parent: { } parent } removed)
+                {
+                    parent.RemoveDirectory(removed.Name);
+                    foreach (var gone in removed.SelfAndDescendants()) nodes.Remove(gone.Path);
+                }
+                break;
+            case RecordType.Tree:
+                if (nodes.GetValueOrDefault(path) is { } retreed) retreed.Tree = ReadTree(reader);
+                break;
+            case RecordType.Directory:
+                var node = nodes.GetValueOrDefault(path) ?? Create(path, nodes);
+                if (node is null) break;
+                node.Tree = ReadTree(reader);
+                node.Files.Clear();
+                var count = reader.ReadInt32();
+                Span<byte> raw = stackalloc byte[GitObjectId.ByteLength];
+                for (var i = 0; i < count; i++)
+                {
+                    var name = reader.ReadString();
+                    var mode = (EntryMode)reader.ReadInt32();
+                    var size = reader.ReadInt64();
+                    var mtime = reader.ReadInt64();
+                    reader.BaseStream.ReadExactly(raw);
+                    var racy = reader.ReadBoolean();
+                    node.Files.Add(new FileState(name, mode, size, mtime, new GitObjectId(raw), racy));
+                }
+                break;
+            default:
+                throw new InvalidDataException($"Unknown index record type {type}.");
+        }
+    }
+
+    /// <summary>A new node for <paramref name="path"/> under its recorded parent (null if the parent is unknown: the record is stale).</summary>
+    private static DirectoryState? Create(string path, Dictionary<string, DirectoryState> nodes)
+    {
+        DirectoryState node;
+        if (path.Length == 0)
+        {
+            node = new DirectoryState("", null);
+        }
+        else
+        {
+            var slash = path.LastIndexOf('/');
+            if (nodes.GetValueOrDefault(slash < 0 ? "" : path[..slash]) is not { } parent) return null;
+            node = new DirectoryState(path[(slash + 1)..], parent);
+            parent.SetDirectory(node);
+        }
+        nodes[path] = node;
+        return node;
+    }
+
+    private static GitObjectId? ReadTree(BinaryReader reader)
+    {
+        if (!reader.ReadBoolean()) return null;
+        Span<byte> raw = stackalloc byte[GitObjectId.ByteLength];
+        reader.BaseStream.ReadExactly(raw);
+        return new GitObjectId(raw);
+    }
+
+    /// <summary>Writes framed records (length, checksum, payload) to a stream.</summary>
+    private sealed class RecordWriter(Stream output) : IDisposable
+    {
+        private readonly BinaryWriter _writer = new(new MemoryStream(), Encoding.UTF8);
+        private readonly byte[] _raw = new byte[GitObjectId.ByteLength];
+
+        public void Marker(string marker)
+        {
+            Begin(RecordType.Marker);
+            _writer.Write(marker);
+            End();
+        }
+
+        public void Removed(string path)
+        {
+            Begin(RecordType.Removed);
+            _writer.Write(path);
+            End();
+        }
+
+        public void Tree(DirectoryState node)
+        {
+            Begin(RecordType.Tree);
+            _writer.Write(node.Path);
+            WriteTree(node.Tree);
+            End();
+        }
+
+        public void Directory(DirectoryState node)
+        {
+            Begin(RecordType.Directory);
+            _writer.Write(node.Path);
+            WriteTree(node.Tree);
+            _writer.Write(node.Files.Count);
+            foreach (var file in node.Files)
+            {
+                _writer.Write(file.Name);
+                _writer.Write((int)file.Mode);
+                _writer.Write(file.Size);
+                _writer.Write(file.MtimeNs);
+                file.Id.WriteTo(_raw);
+                _writer.Write(_raw);
+                _writer.Write(file.Racy);
+            }
+            End();
+        }
+
+        private void WriteTree(GitObjectId? tree)
+        {
+            _writer.Write(tree.HasValue);
+            if (tree is { } id)
+            {
+                id.WriteTo(_raw);
+                _writer.Write(_raw);
+            }
+        }
+
+        private void Begin(RecordType type)
+        {
+            _writer.Flush();
+            ((MemoryStream)_writer.BaseStream).SetLength(0);
+            _writer.Write((byte)type);
+        }
+
+        private void End()
+        {
+            _writer.Flush();
+            var stream = (MemoryStream)_writer.BaseStream;
+            var payload = stream.GetBuffer().AsSpan(0, (int)stream.Length);
+            Span<byte> frame = stackalloc byte[FrameBytes];
+            BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(frame[4..], XxHash64.HashToUInt64(payload));
+            output.Write(frame);
+            output.Write(payload);
+        }
+
+        public void Dispose() => _writer.Dispose();
     }
 }

@@ -1,263 +1,166 @@
-using System.Collections.Concurrent;
-using System.Text;
+using System.Diagnostics;
 using AgentSnapshots.Engine.Ignore;
 using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Engine;
 
 /// <summary>
-/// Walks a working tree and writes it into the object store as git trees: ignore rules honoured, .git directories
-/// never entered, symlinks stored as links, the executable bit kept, oversized or unreadable files skipped and
-/// reported. Files whose stat matches the last snapshot's index are not read again; the others are streamed into
-/// the store (in parallel, each with a fixed-size buffer), so memory does not grow with file sizes.
+/// Snapshots one working tree again and again, keeping what the last snapshot saw (<see cref="DirectoryState"/>,
+/// persisted in the <see cref="SnapshotIndex"/>). When the file watcher vouches for everything since the last
+/// snapshot, a track applies only the changes it reported (<see cref="TreeUpdate"/>); otherwise it walks the whole
+/// tree (<see cref="TreeWalk"/>), re-reading only files whose stat changed, and logs why (once per cause).
+/// Ignore rules are honoured, .git directories never entered, symlinks stored as links, the executable bit kept,
+/// oversized or unreadable files skipped and reported. Not thread-safe: one workspace's single writer calls it.
 /// </summary>
-internal sealed class WorkingTreeSnapshotter(string root, ObjectStore store, SnapshotsOptions options, ILogger logger)
+internal sealed class WorkingTreeSnapshotter : IDisposable
 {
-    private const int StableReadAttempts = 3;
+    private readonly string _root;
+    private readonly ObjectStore _store;
+    private readonly SnapshotsOptions _options;
+    private readonly ILogger _logger;
+    private readonly bool _portable;
+    private readonly WorkspaceWatch? _watch;
+    private readonly string? _dataDirectory;
+    private SnapshotIndex? _index;
+    private DirectoryState? _state;
+    private string _marker = "";
+    private string? _aboveStamp;
+    private IgnoreRules? _aboveRules;
+    private (ulong Device, ulong Inode) _rootIdentity;
+    private bool _tracked;
+    private FullWalkReason? _lastLogged;
+    private GitObjectId? _emptyTree;
 
-    private sealed class DirNode(string name)
+    public WorkingTreeSnapshotter(string root, ObjectStore store, SnapshotsOptions options, ILogger logger, WatchRegistry? watches, bool portable)
     {
-        public string Name { get; } = name;
-        public List<FileNode> Files { get; } = [];
-        public List<DirNode> Dirs { get; } = [];
+        _root = root;
+        _store = store;
+        _options = options;
+        _logger = logger;
+        _portable = portable;
+        _watch = watches is { Enabled: true } && !portable && OperatingSystem.IsLinux() ? watches.Open(root) : null;
+        var dataDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDir));
+        var rootPrefix = Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar;
+        _dataDirectory = dataDir.StartsWith(rootPrefix, StringComparison.Ordinal) ? dataDir[rootPrefix.Length..].Replace(Path.DirectorySeparatorChar, '/') : null;
     }
 
-    private sealed class FileNode(string name, string path, EntryMode mode, long size, long mtimeTicks)
-    {
-        public string Name { get; } = name;
-        public string Path { get; } = path;
-        public EntryMode Mode { get; } = mode;
-        public long Size { get; set; } = size;
-        public long MtimeTicks { get; set; } = mtimeTicks;
-        public GitObjectId? Id { get; set; }
-    }
+    /// <summary>Directories watched for this workspace now (0 when it walks in full).</summary>
+    public int WatchedDirectories => _watch?.Count ?? 0;
 
     public SnapshotTaken Snapshot(CancellationToken cancellationToken)
     {
-        var start = DateTime.UtcNow;
-        var index = SnapshotIndex.Load(store);
-        var next = SnapshotIndex.Empty();
-        var skipped = new ConcurrentBag<SkippedPath>();
-        var pending = new List<FileNode>();
-        var dataDir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDir));
-
-        var rules = WorkspaceIgnoreRules.ForRoot(root, options.Excludes);
-        var tree = Walk(new DirNode(""), root, "", rules, index, pending, skipped, dataDir, cancellationToken);
-
-        Parallel.ForEach(
-            pending,
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            file => StoreFile(file, skipped, cancellationToken));
-
-        var files = 0;
-        var rootId = WriteTree(tree, next, start, ref files) ?? store.WriteTree([]);
-        next.Save(store);
-        var skippedList = skipped.DistinctBy(s => s.Path, StringComparer.Ordinal).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
-        var elapsedMs = (long)(DateTime.UtcNow - start).TotalMilliseconds;
-        EngineLog.SnapshotTaken(logger, rootId, root, files, pending.Count, skippedList.Count, elapsedMs);
-        return new SnapshotTaken(rootId, files, skippedList);
-    }
-
-    private DirNode Walk(DirNode node, string absolute, string relative, IgnoreRules rules, SnapshotIndex index,
-        List<FileNode> pending, ConcurrentBag<SkippedPath> skipped, string dataDir, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        IEnumerable<FileSystemInfo> entries;
+        var startUtc = DateTime.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        _index ??= SnapshotIndex.Load(_store, out _state, out _marker);
+        var marker = CollectionMarker.Read(_store);
+        var aboveStamp = WorkspaceIgnoreRules.StampAbove(_root);
+        using var rootDirectory = WorkingDirectory.OpenRoot(_root, _portable);
+        var rootStat = rootDirectory.StatSelf();
+        _watch?.BeginTrack();
         try
         {
-            entries = new DirectoryInfo(absolute)
-                .EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, MatchType = MatchType.Simple })
-                .OrderBy(e => e.Name, StringComparer.Ordinal)
-                .ToList();
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            EngineLog.Skipped(logger, relative + "/", root, e.Message);
-            skipped.Add(new SkippedPath(relative + "/", CauseOf(e)));
-            return node;
-        }
+            Dictionary<int, PendingDirectory> pending = [];
+            var reason =
+                !_tracked || _state is null ? FullWalkReason.FirstSnapshot
+                : marker != _marker ? FullWalkReason.ObjectsCollected
+                : aboveStamp != _aboveStamp ? FullWalkReason.IgnoreFilesChanged
+                : (rootStat.Device, rootStat.Inode) != _rootIdentity ? FullWalkReason.RootReplaced
+                : _watch is null ? FullWalkReason.WatcherOff
+                : !_watch.TryTakeChanges(out pending, out var lost) ? lost
+                : (FullWalkReason?)null;
 
-        var unspellable = ReportInvalidNames(absolute, relative, rules, skipped);
-
-        foreach (var entry in entries)
-        {
-            var name = entry.Name;
-            if (name == ".git") continue;
-            if (unspellable is not null && unspellable.Contains(name) && !ExistsNoFollow(Path.Join(absolute, name))) continue;
-            var path = relative.Length == 0 ? name : relative + "/" + name;
-            // Spelled from our own parts: past PATH_MAX .NET gives an entry an empty FullName.
-            var full = Path.Join(absolute, name);
-            try
+            var read = 0;
+            if (reason is null)
             {
-                var isLink = entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && entry.LinkTarget is not null;
-                var isDir = !isLink && entry is DirectoryInfo;
-                if (rules.IsIgnored(path, isDir)) continue;
-                if (isDir)
-                {
-                    if (string.Equals(full, dataDir, StringComparison.Ordinal)) continue;
-                    var childRules = rules.Push(IgnoreFile.Inside(path, ReadIgnoreFile(full)));
-                    var child = Walk(new DirNode(name), full, path, childRules, index, pending, skipped, dataDir, ct);
-                    if (child.Files.Count > 0 || child.Dirs.Count > 0) node.Dirs.Add(child);
-                    continue;
-                }
-                if (isLink)
-                {
-                    var target = Encoding.UTF8.GetBytes(entry.LinkTarget!);
-                    node.Files.Add(new FileNode(name, path, EntryMode.Symlink, target.Length, 0) { Id = store.WriteObject(GitObjectType.Blob, target) });
-                    continue;
-                }
-                var info = (FileInfo)entry;
-                var size = info.Length;
-                if (size > options.MaxFileBytes)
-                {
-                    skipped.Add(new SkippedPath(path, SkipCause.TooLarge));
-                    continue;
-                }
-                var mode = (info.UnixFileMode & UnixFileMode.UserExecute) != 0 ? EntryMode.ExecutableFile : EntryMode.RegularFile;
-                var file = new FileNode(name, path, mode, size, info.LastWriteTimeUtc.Ticks);
-                node.Files.Add(file);
-                if (index.TryGetUnchanged(path, size, file.MtimeTicks, mode, out var known) && store.Contains(known))
-                {
-                    file.Id = known;
-                }
-                else if (size == 0)
-                {
-                    // Never opened: an empty file needs no read, and a FIFO or socket (which stat as empty) must not be opened.
-                    file.Id = store.WriteObject(GitObjectType.Blob, []);
-                }
-                else
-                {
-                    pending.Add(file);
-                }
+                var walk = new TreeWalk(_store, _options, _logger, _root, _dataDirectory, verify: false, _watch, startUtc, cancellationToken);
+                var builder = new TreeBuilder(_store, _watch, rewriteAll: false);
+                reason = new TreeUpdate(walk, builder, _watch!, _dataDirectory).Apply(rootDirectory, _state!, pending);
+                if (reason is null) _lastLogged = null;
+                // New directories were watched as they were walked: if one could not be, the next track walks in full.
+                if (!_watch!.FinishWalk(out var failure) && failure is { } failed) LogWhy(failed);
+                // Recorded even when a full walk must follow: what it applied is true, and the walk's changes build on it.
+                _index.Record(_state!, builder.Changes, marker, markerChanged: false);
+                read = walk.Read;
             }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            if (reason is { } why)
             {
-                // Vanished between listing and stat: it is simply not part of this snapshot.
+                read += WalkFully(why, rootDirectory, marker, aboveStamp, startUtc, cancellationToken);
             }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                EngineLog.Skipped(logger, path, root, e.Message);
-                skipped.Add(new SkippedPath(path, CauseOf(e)));
-            }
-        }
-        return node;
-    }
+            _rootIdentity = (rootStat.Device, rootStat.Inode);
+            _tracked = true;
 
-    /// <summary>
-    /// Entries whose names are not valid UTF-8 are invisible to .NET's enumeration (and cannot be opened by a .NET
-    /// path): they are not stored, so they are reported as skipped, spelled with \xNN escapes, never silently lost.
-    /// A restore never deletes them (no tree holds them).
-    /// </summary>
-    /// <returns>The names .NET gives those entries (invalid bytes as U+FFFD; it lists some, e.g. directories, under a
-    /// name that opens nothing), so the walk can leave them out; null when there are none.</returns>
-    private HashSet<string>? ReportInvalidNames(string absolute, string relative, IgnoreRules rules, ConcurrentBag<SkippedPath> skipped)
-    {
-        var invalidNames = RawDirectory.InvalidNames(absolute);
-        if (invalidNames.Count == 0) return null;
-        var unspellable = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var invalid in invalidNames)
-        {
-            unspellable.Add(Encoding.UTF8.GetString(invalid.Bytes));
-            var path = (relative.Length == 0 ? "" : relative + "/") + invalid.Display;
-            if (rules.IsIgnored(path, invalid.IsDirectory)) continue;
-            var shown = invalid.IsDirectory ? path + "/" : path;
-            EngineLog.Skipped(logger, shown, root, "its name is not valid UTF-8, so it cannot be stored; rename it to have it snapshotted");
-            skipped.Add(new SkippedPath(shown, SkipCause.NotUtf8));
+            var tree = _state!.Tree ?? (_emptyTree ??= _store.WriteTree([]));
+            var skipped = Skipped(_state);
+            var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            EngineLog.SnapshotTaken(_logger, tree, _root, _state.FileCount, read, skipped.Count, elapsedMs);
+            return new SnapshotTaken(tree, _state.FileCount, skipped) { FullWalk = reason, Read = read };
         }
-        return unspellable;
-    }
-
-    /// <summary>Whether something (a file, directory or a symlink, dangling or not) exists at exactly this path.</summary>
-    private static bool ExistsNoFollow(string path)
-    {
-        try
+        finally
         {
-            return Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
-        }
-        catch (IOException)
-        {
-            return false;
+            _watch?.EndTrack();
         }
     }
 
-    private static IEnumerable<string> ReadIgnoreFile(string directory)
+    public void Dispose() => _watch?.Dispose();
+
+    /// <summary>Walks the whole tree against the previous state, watching it when the watcher can; returns the files read.</summary>
+    private int WalkFully(FullWalkReason reason, IWorkingDirectory rootDirectory, string marker, string aboveStamp, DateTime startUtc, CancellationToken cancellationToken)
     {
-        var path = Path.Join(directory, ".gitignore");
-        return File.Exists(path) ? IgnoreFile.ReadLines(path) : [];
+        var verify = _state is not null && marker != _marker;
+        var watching = false;
+        if (_watch is not null)
+        {
+            watching = _watch.PrepareWalk(rootDirectory, out var refusal);
+            if (refusal is { } refused && reason != FullWalkReason.WatcherOff) reason = refused;
+        }
+        LogWhy(reason);
+        var aboveUnchanged = _aboveRules is not null && aboveStamp == _aboveStamp;
+        if (!aboveUnchanged)
+        {
+            _aboveRules = WorkspaceIgnoreRules.AboveRoot(_root, _options.Excludes);
+            _aboveStamp = aboveStamp;
+        }
+        var walk = new TreeWalk(_store, _options, _logger, _root, _dataDirectory, verify, watching ? _watch : null, startUtc, cancellationToken);
+        var walked = walk.WalkRoot(rootDirectory, _state, _aboveRules!, aboveUnchanged);
+        var builder = new TreeBuilder(_store, _watch, rewriteAll: verify);
+        builder.FinishWalked(walked);
+        if (watching && !_watch!.FinishWalk(out var failure) && failure is { } failed) LogWhy(failed);
+        _state = walked;
+        _index!.Record(walked, builder.Changes, marker, markerChanged: marker != _marker);
+        _marker = marker;
+        return walk.Read;
     }
 
-    private void StoreFile(FileNode file, ConcurrentBag<SkippedPath> skipped, CancellationToken ct)
+    /// <summary>Logs why a track walks in full: once per cause while it lasts (a lasting one, such as a watch limit, is not repeated every track).</summary>
+    private void LogWhy(FullWalkReason reason)
     {
-        var absolute = RelativePath.ToAbsolute(root, file.Path);
-        for (var attempt = 1; ; attempt++)
+        if (reason == _lastLogged) return;
+        _lastLogged = reason;
+        var why = reason switch
         {
-            try
-            {
-                using var stream = new FileStream(absolute, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-                file.Id = store.WriteBlob(stream, file.Size, ct);
-                SnapshotMetrics.SnapshotBytes.Add(file.Size);
-                return;
-            }
-            catch (ContentLengthChangedException) when (attempt < StableReadAttempts)
-            {
-                // Written to while we read it: take its new stat (below) and read again.
-            }
-            catch (ContentLengthChangedException)
-            {
-                EngineLog.Skipped(logger, file.Path, root, "it kept changing while it was read");
-                skipped.Add(new SkippedPath(file.Path, SkipCause.KeptChanging));
-                return;
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                EngineLog.Skipped(logger, file.Path, root, e.Message);
-                skipped.Add(new SkippedPath(file.Path, CauseOf(e)));
-                return;
-            }
-
-            // Outside the catch blocks, so a file deleted right after it changed is "vanished", not an escaping exception.
-            var info = new FileInfo(absolute);
-            if (!info.Exists) return;
-            file.Size = info.Length;
-            file.MtimeTicks = info.LastWriteTimeUtc.Ticks;
-            if (file.Size > options.MaxFileBytes)
-            {
-                EngineLog.Skipped(logger, file.Path, root, "it grew over MaxFileBytes while it was read");
-                skipped.Add(new SkippedPath(file.Path, SkipCause.TooLarge));
-                return;
-            }
-            if (file.Size == 0)
-            {
-                file.Id = store.WriteObject(GitObjectType.Blob, []);
-                return;
-            }
-        }
+            FullWalkReason.WatcherOff => "the file watcher is off (Snapshots:Watch) or not available here; every track walks in full",
+            FullWalkReason.FirstSnapshot => "it is the first snapshot since the workspace was opened here (silo start, failover or activation)",
+            FullWalkReason.WatchesReleased => "its file watches were released (idle, or other workspaces were tracked more recently); this walk takes them back",
+            FullWalkReason.QueueOverflow => "the file watcher's event queue overflowed, so events may be lost",
+            FullWalkReason.TooManyChanges => $"more than {WorkspaceWatch.MaxPendingNames:N0} changed paths were waiting",
+            FullWalkReason.WatchFailed => "the system refused to watch one of its directories; tracks walk in full until it can",
+            FullWalkReason.WatchLimit => "the system's file watch limit is reached (fs.inotify.max_user_watches or max_user_instances); tracks walk in full until watches free up",
+            FullWalkReason.UnsupportedFileSystem => "it is on a network or user-space file system, where changes made elsewhere raise no events; every track walks in full",
+            FullWalkReason.RootReplaced => "the workspace directory itself was replaced or moved",
+            FullWalkReason.IgnoreFilesChanged => "ignore rules that apply to the whole tree changed (the root's .gitignore, one above it, or info/exclude)",
+            FullWalkReason.ObjectsCollected => "objects were collected since the last snapshot, so every blob it reuses is checked once",
+            _ => reason.ToString(),
+        };
+        EngineLog.FullWalk(_logger, _root, reason, why);
     }
 
-    private static SkipCause CauseOf(Exception e) => e is PathTooLongException ? SkipCause.PathTooLong : SkipCause.Unreadable;
-
-    private GitObjectId? WriteTree(DirNode node, SnapshotIndex next, DateTime start, ref int files)
+    private static List<SkippedPath> Skipped(DirectoryState root)
     {
-        var entries = new List<TreeEntry>(node.Files.Count + node.Dirs.Count);
-        foreach (var file in node.Files)
+        var skipped = new List<SkippedPath>();
+        foreach (var node in root.SelfAndDescendants())
         {
-            if (file.Id is not { } id) continue; // vanished or skipped while being read
-            entries.Add(new TreeEntry(file.Name, file.Mode, id));
-            if (file.Mode != EntryMode.Symlink) next.Set(file.Path, file.Size, file.MtimeTicks, file.Mode, id, start);
-            files++;
+            if (node.Skipped is { } own) skipped.AddRange(own);
         }
-        foreach (var dir in node.Dirs)
-        {
-            if (WriteTree(dir, next, start, ref files) is { } id)
-            {
-                entries.Add(new TreeEntry(dir.Name, EntryMode.Directory, id));
-            }
-        }
-        // Git stores no empty directories; neither do we, so our trees hash like git's.
-        return entries.Count == 0 ? null : store.WriteTree(entries);
+        return skipped.DistinctBy(s => s.Path, StringComparer.Ordinal).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
     }
 }

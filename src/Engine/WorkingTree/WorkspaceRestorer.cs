@@ -8,9 +8,11 @@ namespace AgentSnapshots.Engine;
 /// Makes a working tree match a snapshot for the paths in scope, given the safety snapshot just taken of it.
 /// Only paths one of the two snapshots covers are touched: files the target lacks are deleted, files that differ
 /// are replaced (written beside, then renamed over), and a path absent from the safety snapshot but present on
-/// disk (ignored, skipped, unreadable) is left alone. Nothing is ever written through a symlinked directory.
+/// disk (ignored, skipped, unreadable) is left alone. Every change goes through directory handles opened from the
+/// root down (see <see cref="IWritableDirectory"/>), so nothing is ever written or deleted through a symlink, even
+/// one swapped in mid-restore.
 /// </summary>
-internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger, IReadOnlyList<string>? excludes = null)
+internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger, IReadOnlyList<string>? excludes = null, bool portable = false)
 {
     private readonly Dictionary<string, (IgnoreRules Rules, GitObjectId? Tree)> _targetRules = new(StringComparer.Ordinal);
 
@@ -29,12 +31,12 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         var current = "";
         try
         {
+            using var directories = new DirectoryChain(root, portable);
             // Deletions first, so a file that becomes a directory (or the reverse) has room.
             foreach (var change in changes.Where(c => c.New is null))
             {
                 current = change.Path;
                 ct.ThrowIfCancellationRequested();
-                var absolute = RelativePath.ToAbsolute(root, change.Path);
                 if (TargetIgnores(target, change.Path))
                 {
                     // Absent from the target because the target's own ignore rules left it out (it may well have
@@ -42,34 +44,32 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
                     EngineLog.RestoreKept(logger, change.Path, root, targetHash);
                     continue;
                 }
-                EnsureRealParents(change.Path, create: false);
-                if (File.Exists(absolute) || IsSymlink(absolute))
-                {
-                    File.Delete(absolute);
-                    deleted.Add(change.Path);
-                }
-                PruneEmptyParents(change.Path);
+                var parts = SafeParts(change.Path);
+                if (directories.Parent(parts, create: false) is not { } parent) continue;
+                if (parent.DeleteFile(parts[^1])) deleted.Add(change.Path);
+                directories.PruneEmpty(parts);
             }
             foreach (var change in changes.Where(c => c.New is not null))
             {
                 current = change.Path;
                 ct.ThrowIfCancellationRequested();
                 var entry = change.New!.Value;
-                var absolute = RelativePath.ToAbsolute(root, change.Path);
-                if (change.Old is null && (Path.Exists(absolute) || IsSymlink(absolute)))
+                var parts = SafeParts(change.Path);
+                var parent = directories.Parent(parts, create: false);
+                if (change.Old is null && parent is not null && parent.TryStat(parts[^1], out _))
                 {
                     // Present on disk but not in the safety snapshot: ignored or skipped now, so not ours to overwrite.
                     EngineLog.RestoreKept(logger, change.Path, root, targetHash);
                     continue;
                 }
-                EnsureRealParents(change.Path, create: true);
+                parent ??= directories.Parent(parts, create: true)!;
                 if (change.Old is { } old && old.Id == entry.Id && old.Mode != EntryMode.Symlink && entry.Mode != EntryMode.Symlink)
                 {
-                    SetMode(absolute, entry.Mode);
+                    parent.SetExecutable(parts[^1], entry.Mode == EntryMode.ExecutableFile);
                 }
                 else
                 {
-                    WriteEntry(absolute, entry);
+                    WriteEntry(parent, parts[^1], entry);
                 }
                 written.Add(change.Path);
             }
@@ -152,101 +152,45 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         return [];
     }
 
-    private void WriteEntry(string absolute, TreeEntry entry)
+    /// <summary>
+    /// Writes <paramref name="entry"/> beside <paramref name="name"/> under a temporary name, then renames it over:
+    /// rename(2) replaces a file or a symlink atomically and never follows a symlink at the destination.
+    /// </summary>
+    private void WriteEntry(IWritableDirectory parent, string name, TreeEntry entry)
     {
-        var directory = Path.GetDirectoryName(absolute)!;
-        var temporary = Path.Join(directory, "." + Path.GetFileName(absolute) + ".agentsnapshots-" + Guid.NewGuid().ToString("N")[..8]);
+        var temporary = "." + name + ".agentsnapshots-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
             if (entry.Mode == EntryMode.Symlink)
             {
                 using var blob = store.OpenBlob(entry.Id);
                 using var reader = new StreamReader(blob, Encoding.UTF8);
-                File.CreateSymbolicLink(temporary, reader.ReadToEnd());
+                parent.CreateSymlink(temporary, reader.ReadToEnd());
             }
             else
             {
-                using (var blob = store.OpenBlob(entry.Id))
-                using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                {
-                    blob.CopyTo(output, 1 << 17);
-                }
-                SetMode(temporary, entry.Mode);
+                using var blob = store.OpenBlob(entry.Id);
+                using var output = parent.CreateFile(temporary, entry.Mode == EntryMode.ExecutableFile);
+                blob.CopyTo(output, 1 << 17);
             }
-            if (Directory.Exists(absolute) && !IsSymlink(absolute))
+            if (parent.TryStat(name, out var there) && there.Kind == EntryKind.Directory)
             {
-                throw new IOException($"'{absolute}' is a directory that still holds files no snapshot covers; move them away and restore again.");
+                throw new IOException($"'{Path.Join(root, name)}' is a directory that still holds files no snapshot covers; move them away and restore again.");
             }
-            // rename(2) replaces a file or a symlink atomically, and never follows a symlink at the destination.
-            Posix.Rename(temporary, absolute);
+            parent.Rename(temporary, name);
         }
         catch
         {
-            if (File.Exists(temporary) || IsSymlink(temporary)) File.Delete(temporary);
+            parent.DeleteFile(temporary);
             throw;
         }
     }
 
-    private static void SetMode(string absolute, EntryMode mode)
-    {
-        var current = File.GetUnixFileMode(absolute);
-        const UnixFileMode exec = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        var wanted = mode == EntryMode.ExecutableFile
-            ? current | UnixFileMode.UserExecute | ReadableToExec(current)
-            : current & ~exec;
-        if (wanted != current) File.SetUnixFileMode(absolute, wanted);
-    }
-
-    // chmod +x style: execute for whoever may read.
-    private static UnixFileMode ReadableToExec(UnixFileMode m) =>
-        (m.HasFlag(UnixFileMode.GroupRead) ? UnixFileMode.GroupExecute : 0) | (m.HasFlag(UnixFileMode.OtherRead) ? UnixFileMode.OtherExecute : 0);
-
-    /// <summary>Checks (and optionally creates) every parent of a path as a real directory inside the workspace.</summary>
-    private void EnsureRealParents(string relativePath, bool create)
+    /// <summary>The path's names, each checked as a plain name (no '..', no separators) before any is used.</summary>
+    private static string[] SafeParts(string relativePath)
     {
         var parts = relativePath.Split('/');
-        var dir = root;
-        for (var i = 0; i < parts.Length - 1; i++)
-        {
-            if (!RelativePath.IsSafeName(parts[i])) throw new IOException($"The snapshot holds an unsafe path '{relativePath}'.");
-            dir = Path.Join(dir, parts[i]);
-            if (IsSymlink(dir))
-            {
-                throw new IOException($"'{dir}' is a symlink that no snapshot covers; restore does not write through it. Remove or rename it and restore again.");
-            }
-            if (Directory.Exists(dir)) continue;
-            if (File.Exists(dir))
-            {
-                throw new IOException($"'{dir}' is a file that no snapshot covers, where the snapshot has a directory; move it away and restore again.");
-            }
-            if (!create) return;
-            Directory.CreateDirectory(dir);
-        }
-        if (!RelativePath.IsSafeName(parts[^1])) throw new IOException($"The snapshot holds an unsafe path '{relativePath}'.");
-    }
-
-    private void PruneEmptyParents(string relativePath)
-    {
-        for (var parent = Path.GetDirectoryName(relativePath.Replace('/', Path.DirectorySeparatorChar)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
-        {
-            var absolute = Path.Join(root, parent);
-            // RawDirectory also sees names .NET cannot (not valid UTF-8), so a directory holding only those is kept.
-            if (IsSymlink(absolute) || !Directory.Exists(absolute) || !RawDirectory.IsEmpty(absolute)) return;
-            Directory.Delete(absolute);
-        }
-    }
-
-    /// <summary>Whether the path itself is a symlink (dangling or not), without following it.</summary>
-    private static bool IsSymlink(string path)
-    {
-        try
-        {
-            return new FileInfo(path).LinkTarget is not null;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        return parts.All(RelativePath.IsSafeName) ? parts : throw new IOException($"The snapshot holds an unsafe path '{relativePath}'.");
     }
 }
 

@@ -3,96 +3,98 @@ using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.Engine;
 
-public sealed class RestoreTests : IDisposable
+/// <summary>Restores through Linux directory handles.</summary>
+public sealed class RestoreTestsWithDirectoryHandles() : RestoreTests(portable: false);
+
+/// <summary>Restores through the portable, path-based writer other systems use.</summary>
+public sealed class RestoreTestsWithPortableWriter() : RestoreTests(portable: true);
+
+public abstract class RestoreTests(bool portable) : PerReaderTests(portable)
 {
-    private readonly WorkspaceFixture _ws = new();
-
-    public void Dispose() => _ws.Dispose();
-
-    private GitObjectId Snapshot() => GitObjectId.Parse(_ws.Workspace.Snapshot().Hash);
+    private GitObjectId Snapshot() => GitObjectId.Parse(Ws.Workspace.Snapshot().Hash);
 
     [Fact]
     public void Restore_rewrites_changed_files_deletes_new_ones_and_keeps_ignored_ones()
     {
-        _ws.Write(".gitignore", "*.local\n");
-        _ws.Write("a.txt", "a1\n");
-        _ws.Write("dir/b.txt", "b1\n");
-        _ws.Write("gone.txt", "will be deleted by the agent\n");
+        Ws.Write(".gitignore", "*.local\n");
+        Ws.Write("a.txt", "a1\n");
+        Ws.Write("dir/b.txt", "b1\n");
+        Ws.Write("gone.txt", "will be deleted by the agent\n");
         var before = Snapshot();
 
-        _ws.Write("a.txt", "a2\n");
-        File.Delete(_ws.Path("gone.txt"));
-        _ws.Write("created/by/agent.txt", "new\n");
-        _ws.Write("settings.local", "ignored: the user's own\n");
+        Ws.Write("a.txt", "a2\n");
+        File.Delete(Ws.Path("gone.txt"));
+        Ws.Write("created/by/agent.txt", "new\n");
+        Ws.Write("settings.local", "ignored: the user's own\n");
 
-        var result = _ws.Workspace.Restore(before, null);
+        var result = Ws.Workspace.Restore(before, null);
 
-        Assert.Equal("a1\n", _ws.Read("a.txt"));
-        Assert.Equal("will be deleted by the agent\n", _ws.Read("gone.txt"));
-        Assert.False(_ws.Exists("created"));
-        Assert.Equal("ignored: the user's own\n", _ws.Read("settings.local"));
+        Assert.Equal("a1\n", Ws.Read("a.txt"));
+        Assert.Equal("will be deleted by the agent\n", Ws.Read("gone.txt"));
+        Assert.False(Ws.Exists("created"));
+        Assert.Equal("ignored: the user's own\n", Ws.Read("settings.local"));
         Assert.Equal(["a.txt", "gone.txt"], result.Written.Order(StringComparer.Ordinal));
         Assert.Equal(["created/by/agent.txt"], result.Deleted);
         Assert.Equal(before.ToHex(), Snapshot().ToHex());
 
         // The safety snapshot undoes the restore.
-        _ws.Workspace.Restore(result.Safety.Tree, null);
-        Assert.Equal("a2\n", _ws.Read("a.txt"));
-        Assert.Equal("new\n", _ws.Read("created/by/agent.txt"));
-        Assert.False(_ws.Exists("gone.txt"));
+        Ws.Workspace.Restore(result.Safety.Tree, null);
+        Assert.Equal("a2\n", Ws.Read("a.txt"));
+        Assert.Equal("new\n", Ws.Read("created/by/agent.txt"));
+        Assert.False(Ws.Exists("gone.txt"));
     }
 
     [Fact]
     public void Restore_brings_back_modes_symlinks_and_file_directory_swaps()
     {
-        File.SetUnixFileMode(_ws.Write("tool.sh", "#!/bin/sh\n"), (UnixFileMode)0b111_101_101);
-        File.CreateSymbolicLink(_ws.Path("link"), "tool.sh");
-        _ws.Write("swap", "was a file\n");
-        _ws.Write("dir/inner.txt", "was a directory\n");
+        File.SetUnixFileMode(Ws.Write("tool.sh", "#!/bin/sh\n"), (UnixFileMode)0b111_101_101);
+        File.CreateSymbolicLink(Ws.Path("link"), "tool.sh");
+        Ws.Write("swap", "was a file\n");
+        Ws.Write("dir/inner.txt", "was a directory\n");
         var before = Snapshot();
 
-        File.SetUnixFileMode(_ws.Path("tool.sh"), (UnixFileMode)0b110_100_100);
-        File.Delete(_ws.Path("link"));
-        _ws.Write("link", "now a regular file\n");
-        File.Delete(_ws.Path("swap"));
-        _ws.Write("swap/child.txt", "now a directory\n");
-        Directory.Delete(_ws.Path("dir"), recursive: true);
-        _ws.Write("dir", "now a file\n");
+        File.SetUnixFileMode(Ws.Path("tool.sh"), (UnixFileMode)0b110_100_100);
+        File.Delete(Ws.Path("link"));
+        Ws.Write("link", "now a regular file\n");
+        File.Delete(Ws.Path("swap"));
+        Ws.Write("swap/child.txt", "now a directory\n");
+        Directory.Delete(Ws.Path("dir"), recursive: true);
+        Ws.Write("dir", "now a file\n");
 
-        _ws.Workspace.Restore(before, null);
+        Ws.Workspace.Restore(before, null);
 
-        Assert.True(File.GetUnixFileMode(_ws.Path("tool.sh")).HasFlag(UnixFileMode.UserExecute));
-        Assert.Equal("tool.sh", new FileInfo(_ws.Path("link")).LinkTarget);
-        Assert.Equal("was a file\n", _ws.Read("swap"));
-        Assert.Equal("was a directory\n", _ws.Read("dir/inner.txt"));
+        Assert.True(File.GetUnixFileMode(Ws.Path("tool.sh")).HasFlag(UnixFileMode.UserExecute));
+        Assert.Equal("tool.sh", new FileInfo(Ws.Path("link")).LinkTarget);
+        Assert.Equal("was a file\n", Ws.Read("swap"));
+        Assert.Equal("was a directory\n", Ws.Read("dir/inner.txt"));
         Assert.Equal(before.ToHex(), Snapshot().ToHex());
     }
 
     [Fact]
     public void Revert_touches_only_the_listed_files()
     {
-        _ws.Write("a.txt", "a1\n");
-        _ws.Write("b.txt", "b1\n");
-        _ws.Write("src/c.txt", "c1\n");
+        Ws.Write("a.txt", "a1\n");
+        Ws.Write("b.txt", "b1\n");
+        Ws.Write("src/c.txt", "c1\n");
         var before = Snapshot();
-        _ws.Write("a.txt", "a2\n");
-        _ws.Write("b.txt", "b2\n");
-        _ws.Write("src/c.txt", "c2\n");
-        _ws.Write("src/new.txt", "added since\n");
+        Ws.Write("a.txt", "a2\n");
+        Ws.Write("b.txt", "b2\n");
+        Ws.Write("src/c.txt", "c2\n");
+        Ws.Write("src/new.txt", "added since\n");
 
-        var result = _ws.Workspace.Revert(before, ["a.txt", "./src/new.txt"]);
+        var result = Ws.Workspace.Revert(before, ["a.txt", "./src/new.txt"]);
 
-        Assert.Equal("a1\n", _ws.Read("a.txt"));
-        Assert.Equal("b2\n", _ws.Read("b.txt"));
-        Assert.Equal("c2\n", _ws.Read("src/c.txt"));
-        Assert.False(_ws.Exists("src/new.txt"));
+        Assert.Equal("a1\n", Ws.Read("a.txt"));
+        Assert.Equal("b2\n", Ws.Read("b.txt"));
+        Assert.Equal("c2\n", Ws.Read("src/c.txt"));
+        Assert.False(Ws.Exists("src/new.txt"));
         Assert.Equal(["a.txt"], result.Written);
         Assert.Equal(["src/new.txt"], result.Deleted);
 
         // A directory argument reverts everything below it.
-        _ws.Workspace.Revert(before, ["src"]);
-        Assert.Equal("c1\n", _ws.Read("src/c.txt"));
-        Assert.Equal("b2\n", _ws.Read("b.txt"));
+        Ws.Workspace.Revert(before, ["src"]);
+        Assert.Equal("c1\n", Ws.Read("src/c.txt"));
+        Assert.Equal("b2\n", Ws.Read("b.txt"));
     }
 
     [Theory]
@@ -104,30 +106,30 @@ public sealed class RestoreTests : IDisposable
     [InlineData(".git/config")]
     public void Revert_refuses_paths_outside_the_workspace_and_changes_nothing(string bad)
     {
-        _ws.Write("a.txt", "a1\n");
+        Ws.Write("a.txt", "a1\n");
         var before = Snapshot();
-        _ws.Write("a.txt", "a2\n");
-        var objectsBefore = _ws.Workspace.Store.EnumerateObjects().Count();
+        Ws.Write("a.txt", "a2\n");
+        var objectsBefore = Ws.Workspace.Store.EnumerateObjects().Count();
 
-        var e = Assert.Throws<EngineException>(() => _ws.Workspace.Revert(before, [bad]));
+        var e = Assert.Throws<EngineException>(() => Ws.Workspace.Revert(before, [bad]));
 
         Assert.Equal(EngineError.InvalidPath, e.Error);
         Assert.Contains(bad.Length == 0 ? "empty" : bad, e.Message, StringComparison.Ordinal);
-        Assert.Equal("a2\n", _ws.Read("a.txt"));
-        Assert.Equal(objectsBefore, _ws.Workspace.Store.EnumerateObjects().Count());
+        Assert.Equal("a2\n", Ws.Read("a.txt"));
+        Assert.Equal(objectsBefore, Ws.Workspace.Store.EnumerateObjects().Count());
     }
 
     [Fact]
     public void Restore_to_an_unknown_tree_is_refused()
     {
-        _ws.Write("a.txt", "a\n");
-        var blob = GitObjectId.Parse(_ws.ListTree(Snapshot().ToHex()).Length == 1
-            ? Git.Run(_ws.Root, "hash-object", _ws.Path("a.txt")).Trim()
+        Ws.Write("a.txt", "a\n");
+        var blob = GitObjectId.Parse(Ws.ListTree(Snapshot().ToHex()).Length == 1
+            ? Git.Run(Ws.Root, "hash-object", Ws.Path("a.txt")).Trim()
             : throw new InvalidOperationException());
         var unknown = GitObjectId.Parse(new string('1', 40));
-        Assert.Equal(EngineError.UnknownSnapshot, Assert.Throws<EngineException>(() => _ws.Workspace.Restore(unknown, null)).Error);
+        Assert.Equal(EngineError.UnknownSnapshot, Assert.Throws<EngineException>(() => Ws.Workspace.Restore(unknown, null)).Error);
         // A blob is not a snapshot either.
-        Assert.Equal(EngineError.UnknownSnapshot, Assert.Throws<EngineException>(() => _ws.Workspace.Restore(blob, null)).Error);
+        Assert.Equal(EngineError.UnknownSnapshot, Assert.Throws<EngineException>(() => Ws.Workspace.Restore(blob, null)).Error);
     }
 
     [Fact]
@@ -153,20 +155,20 @@ public sealed class RestoreTests : IDisposable
     public void Restore_never_writes_through_a_symlinked_directory()
     {
         using var outside = new TempDirectory("as-outside");
-        _ws.Write(".gitignore", "sub\n");
-        _ws.Write("kept.txt", "k1\n");
+        Ws.Write(".gitignore", "sub\n");
+        Ws.Write("kept.txt", "k1\n");
         // The snapshot has sub/file.txt (not yet ignored when taken).
-        File.WriteAllText(_ws.Path(".gitignore"), "");
-        _ws.Write("sub/file.txt", "inside\n");
+        File.WriteAllText(Ws.Path(".gitignore"), "");
+        Ws.Write("sub/file.txt", "inside\n");
         var before = Snapshot();
 
         // Now sub is an ignored symlink to a directory outside the workspace.
-        File.WriteAllText(_ws.Path(".gitignore"), "sub\n");
-        Directory.Delete(_ws.Path("sub"), recursive: true);
-        File.CreateSymbolicLink(_ws.Path("sub"), outside.Path);
-        _ws.Write("kept.txt", "k2\n");
+        File.WriteAllText(Ws.Path(".gitignore"), "sub\n");
+        Directory.Delete(Ws.Path("sub"), recursive: true);
+        File.CreateSymbolicLink(Ws.Path("sub"), outside.Path);
+        Ws.Write("kept.txt", "k2\n");
 
-        var e = Assert.Throws<RestoreFailedException>(() => _ws.Workspace.Restore(before, null));
+        var e = Assert.Throws<RestoreFailedException>(() => Ws.Workspace.Restore(before, null));
         Assert.Contains("symlink", e.Message, StringComparison.Ordinal);
         Assert.Contains(e.Safety, e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside.Path));

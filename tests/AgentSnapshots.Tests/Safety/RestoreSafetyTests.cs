@@ -4,19 +4,24 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentSnapshots.Tests.Safety;
 
+/// <summary>Restore safety through Linux directory handles.</summary>
+public sealed class RestoreSafetyTestsWithDirectoryHandles() : RestoreSafetyTests(portable: false);
+
+/// <summary>Restore safety through the portable, path-based writer.</summary>
+public sealed class RestoreSafetyTestsWithPortableWriter() : RestoreSafetyTests(portable: true);
+
 /// <summary>Restore and revert never lose work: planted symlinks, failures halfway, files no snapshot holds.</summary>
-public sealed class RestoreSafetyTests : IDisposable
+public abstract class RestoreSafetyTests(bool portable) : PerReaderTests(portable)
 {
-    private readonly WorkspaceFixture _ws = new();
     private readonly TempDirectory _outside = new("as-outside");
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _ws.Dispose();
         _outside.Dispose();
+        base.Dispose(disposing);
     }
 
-    private GitObjectId Snapshot() => GitObjectId.Parse(_ws.Workspace.Snapshot().Hash);
+    private GitObjectId Snapshot() => GitObjectId.Parse(Ws.Workspace.Snapshot().Hash);
 
     private void PlantOutsideFiles()
     {
@@ -29,25 +34,25 @@ public sealed class RestoreSafetyTests : IDisposable
     public void A_tracked_directory_replaced_by_a_symlink_to_outside_is_replaced_back_never_written_through()
     {
         PlantOutsideFiles();
-        _ws.Write("sub/file.txt", "inside\n");
-        _ws.Write("sub/deeper/x.txt", "inside x\n");
-        _ws.Write("top.txt", "top\n");
+        Ws.Write("sub/file.txt", "inside\n");
+        Ws.Write("sub/deeper/x.txt", "inside x\n");
+        Ws.Write("top.txt", "top\n");
         var before = Snapshot();
         var outsideBefore = TreeFingerprint.Of(_outside.Path);
 
-        Directory.Delete(_ws.Path("sub"), recursive: true);
-        File.CreateSymbolicLink(_ws.Path("sub"), _outside.Path);
-        var result = _ws.Workspace.Restore(before, null);
+        Directory.Delete(Ws.Path("sub"), recursive: true);
+        File.CreateSymbolicLink(Ws.Path("sub"), _outside.Path);
+        var result = Ws.Workspace.Restore(before, null);
 
         Assert.Equal(outsideBefore, TreeFingerprint.Of(_outside.Path));
-        Assert.Null(new DirectoryInfo(_ws.Path("sub")).LinkTarget);
-        Assert.Equal("inside\n", _ws.Read("sub/file.txt"));
+        Assert.Null(new DirectoryInfo(Ws.Path("sub")).LinkTarget);
+        Assert.Equal("inside\n", Ws.Read("sub/file.txt"));
         Assert.Equal(["sub"], result.Deleted);
         Assert.Equal(before.ToHex(), Snapshot().ToHex());
 
         // And back: the safety snapshot holds the link, restored as a link (pointing out, not written through).
-        _ws.Workspace.Restore(result.Safety.Tree, null);
-        Assert.Equal(_outside.Path, new DirectoryInfo(_ws.Path("sub")).LinkTarget);
+        Ws.Workspace.Restore(result.Safety.Tree, null);
+        Assert.Equal(_outside.Path, new DirectoryInfo(Ws.Path("sub")).LinkTarget);
         Assert.Equal(outsideBefore, TreeFingerprint.Of(_outside.Path));
     }
 
@@ -55,17 +60,17 @@ public sealed class RestoreSafetyTests : IDisposable
     public void A_file_replaced_by_a_symlink_to_an_outside_file_is_replaced_never_written_through()
     {
         PlantOutsideFiles();
-        _ws.Write("file.txt", "inside\n");
+        Ws.Write("file.txt", "inside\n");
         var before = Snapshot();
         var outsideBefore = TreeFingerprint.Of(_outside.Path);
 
-        File.Delete(_ws.Path("file.txt"));
-        File.CreateSymbolicLink(_ws.Path("file.txt"), Path.Combine(_outside.Path, "file.txt"));
-        _ws.Workspace.Restore(before, null);
+        File.Delete(Ws.Path("file.txt"));
+        File.CreateSymbolicLink(Ws.Path("file.txt"), Path.Combine(_outside.Path, "file.txt"));
+        Ws.Workspace.Restore(before, null);
 
         Assert.Equal(outsideBefore, TreeFingerprint.Of(_outside.Path));
-        Assert.Null(new FileInfo(_ws.Path("file.txt")).LinkTarget);
-        Assert.Equal("inside\n", _ws.Read("file.txt"));
+        Assert.Null(new FileInfo(Ws.Path("file.txt")).LinkTarget);
+        Assert.Equal("inside\n", Ws.Read("file.txt"));
     }
 
     [Fact]
@@ -73,17 +78,17 @@ public sealed class RestoreSafetyTests : IDisposable
     {
         // The race: the safety snapshot saw a real directory; before the restore's writes, it became a link out.
         PlantOutsideFiles();
-        _ws.Write("sub/file.txt", "v1\n");
+        Ws.Write("sub/file.txt", "v1\n");
         var target = Snapshot();
-        _ws.Write("sub/file.txt", "v2\n");
-        _ws.Write("sub/b.txt", "added since\n");
-        _ws.Write("sub/deeper/x.txt", "added since\n");
-        var safety = _ws.Workspace.Snapshot();
+        Ws.Write("sub/file.txt", "v2\n");
+        Ws.Write("sub/b.txt", "added since\n");
+        Ws.Write("sub/deeper/x.txt", "added since\n");
+        var safety = Ws.Workspace.Snapshot();
         var outsideBefore = TreeFingerprint.Of(_outside.Path);
 
-        Directory.Delete(_ws.Path("sub"), recursive: true);
-        File.CreateSymbolicLink(_ws.Path("sub"), _outside.Path);
-        var restorer = new WorkspaceRestorer(_ws.Workspace.Directory, _ws.Workspace.Store, NullLogger.Instance);
+        Directory.Delete(Ws.Path("sub"), recursive: true);
+        File.CreateSymbolicLink(Ws.Path("sub"), _outside.Path);
+        var restorer = new WorkspaceRestorer(Ws.Workspace.Directory, Ws.Workspace.Store, NullLogger.Instance, portable: Portable);
         var e = Assert.Throws<RestoreFailedException>(() => restorer.Restore(target, safety, null, CancellationToken.None));
 
         Assert.Contains("symlink", e.Message, StringComparison.Ordinal);
@@ -94,53 +99,53 @@ public sealed class RestoreSafetyTests : IDisposable
     [Fact]
     public void A_failure_halfway_leaves_the_workspace_recoverable_from_the_safety_snapshot_and_says_how()
     {
-        _ws.Write(".gitignore", "*.cache\n");
-        _ws.Write("a.txt", "a1\n");
-        _ws.Write("m/inner.txt", "m was a directory\n");
-        _ws.Write("z.txt", "z1\n");
+        Ws.Write(".gitignore", "*.cache\n");
+        Ws.Write("a.txt", "a1\n");
+        Ws.Write("m/inner.txt", "m was a directory\n");
+        Ws.Write("z.txt", "z1\n");
         var target = Snapshot();
 
         // Since then: a.txt and z.txt edited, gone.txt added, and the user ignores "m" and keeps a file of that
         // name where the snapshot has a directory. Restore may not remove that file, so it must stop at m/inner.txt,
         // after .gitignore and a.txt were written and gone.txt deleted.
-        _ws.Write(".gitignore", "*.cache\nm\n");
-        _ws.Write("a.txt", "a2\n");
-        _ws.Write("z.txt", "z2\n");
-        _ws.Write("gone.txt", "added since\n");
-        Directory.Delete(_ws.Path("m"), recursive: true);
-        _ws.Write("m", "the user's ignored file\n");
+        Ws.Write(".gitignore", "*.cache\nm\n");
+        Ws.Write("a.txt", "a2\n");
+        Ws.Write("z.txt", "z2\n");
+        Ws.Write("gone.txt", "added since\n");
+        Directory.Delete(Ws.Path("m"), recursive: true);
+        Ws.Write("m", "the user's ignored file\n");
         var workBefore = TreeFingerprintWithoutTimes();
 
-        var e = Assert.Throws<RestoreFailedException>(() => _ws.Workspace.Restore(target, null));
+        var e = Assert.Throws<RestoreFailedException>(() => Ws.Workspace.Restore(target, null));
 
         Assert.Contains("'m/inner.txt'", e.Message, StringComparison.Ordinal);
         Assert.Contains(e.Safety, e.Message, StringComparison.Ordinal);
         Assert.Contains("restore snapshot", e.Message, StringComparison.Ordinal);
-        Assert.Equal("a1\n", _ws.Read("a.txt"));           // done before the failure
-        Assert.False(_ws.Exists("gone.txt"));              // deletions come first
-        Assert.Equal("z2\n", _ws.Read("z.txt"));           // not reached
-        Assert.Equal("the user's ignored file\n", _ws.Read("m"));
+        Assert.Equal("a1\n", Ws.Read("a.txt"));           // done before the failure
+        Assert.False(Ws.Exists("gone.txt"));              // deletions come first
+        Assert.Equal("z2\n", Ws.Read("z.txt"));           // not reached
+        Assert.Equal("the user's ignored file\n", Ws.Read("m"));
 
         // What the error says works: restoring the safety snapshot gives back exactly the work as it was.
-        _ws.Workspace.Restore(GitObjectId.Parse(e.Safety), null);
+        Ws.Workspace.Restore(GitObjectId.Parse(e.Safety), null);
         Assert.Equal(workBefore, TreeFingerprintWithoutTimes());
     }
 
     [Fact]
     public void Symlinks_to_directories_and_dangling_ones_are_restored()
     {
-        _ws.Write("d/x.txt", "x\n");
-        File.CreateSymbolicLink(_ws.Path("to-dir"), "d");
-        File.CreateSymbolicLink(_ws.Path("dangling"), "nowhere");
+        Ws.Write("d/x.txt", "x\n");
+        File.CreateSymbolicLink(Ws.Path("to-dir"), "d");
+        File.CreateSymbolicLink(Ws.Path("dangling"), "nowhere");
         var target = Snapshot();
-        File.Delete(_ws.Path("to-dir"));
-        File.Delete(_ws.Path("dangling"));
+        File.Delete(Ws.Path("to-dir"));
+        File.Delete(Ws.Path("dangling"));
 
-        var result = _ws.Workspace.Restore(target, null);
+        var result = Ws.Workspace.Restore(target, null);
 
         Assert.Equal(["dangling", "to-dir"], result.Written.Order(StringComparer.Ordinal));
-        Assert.Equal("d", new FileInfo(_ws.Path("to-dir")).LinkTarget);
-        Assert.Equal("nowhere", new FileInfo(_ws.Path("dangling")).LinkTarget);
+        Assert.Equal("d", new FileInfo(Ws.Path("to-dir")).LinkTarget);
+        Assert.Equal("nowhere", new FileInfo(Ws.Path("dangling")).LinkTarget);
         Assert.Equal(target.ToHex(), Snapshot().ToHex());
     }
 
@@ -177,12 +182,12 @@ public sealed class RestoreSafetyTests : IDisposable
     public void Revert_of_a_path_below_a_symlink_touches_nothing_outside()
     {
         PlantOutsideFiles();
-        _ws.Write("a.txt", "a\n");
-        File.CreateSymbolicLink(_ws.Path("link"), _outside.Path);
+        Ws.Write("a.txt", "a\n");
+        File.CreateSymbolicLink(Ws.Path("link"), _outside.Path);
         var target = Snapshot();
         var outsideBefore = TreeFingerprint.Of(_outside.Path);
 
-        var result = _ws.Workspace.Revert(target, ["link/file.txt", "link/deeper"]);
+        var result = Ws.Workspace.Revert(target, ["link/file.txt", "link/deeper"]);
 
         Assert.Empty(result.Written);
         Assert.Empty(result.Deleted);
@@ -190,5 +195,5 @@ public sealed class RestoreSafetyTests : IDisposable
     }
 
     private string TreeFingerprintWithoutTimes() =>
-        Shell.Run(_ws.Root, "{ find . -printf '%y %m %s %p -> %l\\n'; find . -type f -exec sha1sum {} +; } | LC_ALL=C sort");
+        Shell.Run(Ws.Root, "{ find . -printf '%y %m %s %p -> %l\\n'; find . -type f -exec sha1sum {} +; } | LC_ALL=C sort");
 }

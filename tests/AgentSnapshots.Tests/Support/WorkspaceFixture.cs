@@ -2,17 +2,24 @@ using AgentSnapshots.Engine;
 
 namespace AgentSnapshots.Tests.Support;
 
-/// <summary>A temp working directory, a data directory beside it, and the engine's Workspace over them.</summary>
+/// <summary>
+/// A temp working directory, a data directory beside it, and the engine's Workspace over them: read through the
+/// Linux directory handles, or the portable reader (<c>portable</c>); with the file watcher when <c>watches</c> is given.
+/// </summary>
 public sealed class WorkspaceFixture : IDisposable
 {
     private readonly TempDirectory _temp = new("as-ws");
+    private readonly bool _portable;
+    private readonly WatchRegistry? _watches;
 
-    public WorkspaceFixture(Action<SnapshotsOptions>? configure = null)
+    public WorkspaceFixture(Action<SnapshotsOptions>? configure = null, bool portable = false, WatchRegistry? watches = null)
     {
+        _portable = portable;
+        _watches = watches;
         Root = Directory.CreateDirectory(_temp.Combine("work")).FullName;
         Options = new SnapshotsOptions { DataDir = _temp.Combine("data"), WorkspaceRoots = [_temp.Path] };
         configure?.Invoke(Options);
-        Workspace = Workspace.Open(WorkspaceIdentity.RealPath(Root)!, Options);
+        Workspace = Open(Root);
     }
 
     public string Root { get; }
@@ -20,6 +27,10 @@ public sealed class WorkspaceFixture : IDisposable
     public SnapshotsOptions Options { get; }
 
     public Workspace Workspace { get; }
+
+    /// <summary>A Workspace over <paramref name="directory"/> with this fixture's options, reader and watcher (the caller disposes it).</summary>
+    public Workspace Open(string directory) =>
+        Workspace.Open(WorkspaceIdentity.RealPath(directory)!, Options, null, _watches, _portable);
 
     public string TempPath => _temp.Path;
 
@@ -56,5 +67,9 @@ public sealed class WorkspaceFixture : IDisposable
 
     public string[] ListPaths(string tree) => ListTree(tree).Select(l => l.Split(' ', 2)[1]).ToArray();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        Workspace.Dispose();
+        _temp.Dispose();
+    }
 }

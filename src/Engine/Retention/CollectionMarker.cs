@@ -1,0 +1,31 @@
+namespace AgentSnapshots.Engine;
+
+/// <summary>
+/// A token beside the object store that a collection changes when it deleted objects the working tree's index
+/// may still name (the index's root tree was not among the live ones). A snapshot that finds the token changed
+/// since its state was recorded checks every blob it would reuse and writes every tree again, once.
+/// </summary>
+internal static class CollectionMarker
+{
+    private const string FileName = "agentsnapshots.collected";
+
+    public static string Read(ObjectStore store)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(store.GitDir, FileName));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return "";
+        }
+    }
+
+    public static void Change(ObjectStore store)
+    {
+        var path = Path.Combine(store.GitDir, FileName);
+        var tmp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(tmp, Guid.NewGuid().ToString("N"));
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
+using Microsoft.Win32.SafeHandles;
+
+namespace AgentSnapshots.Engine;
+
+/// <summary>
+/// A working-tree directory as a Linux directory handle: opened with O_NOFOLLOW|O_DIRECTORY from its parent's
+/// handle, listed with getdents64 (names as the kernel returns them, bytes and all, so names that are not valid
+/// UTF-8 are seen and reported), its entries stat'ed, opened and read relative to it. Nothing here resolves a path
+/// from the root again, so a directory swapped for a symlink mid-snapshot cannot lead a read outside the workspace.
+/// </summary>
+internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
+{
+    private const int ListBufferBytes = 32 * 1024;
+    private const int StackNameBytes = 512;
+
+    private readonly string _shown;
+    private int _fd;
+
+    private LinuxDirectory(int fd, string shown)
+    {
+        _fd = fd;
+        _shown = shown;
+    }
+
+    public string? WatchPath => "/proc/self/fd/" + _fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public long FileSystemType
+    {
+        get
+        {
+            var buffer = stackalloc byte[256];
+            return LinuxCalls.FStatFs(_fd, buffer) == 0 ? (long)*(nint*)buffer : 0;
+        }
+    }
+
+    public static LinuxDirectory OpenRoot(string root)
+    {
+        var fd = OpenAt(LinuxCalls.AtFdCwd, root, LinuxCalls.DirectoryFlags);
+        return fd >= 0 ? new LinuxDirectory(fd, root) : throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot open '{root}'");
+    }
+
+    public void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ListBufferBytes);
+        try
+        {
+            fixed (byte* start = buffer)
+            {
+                while (true)
+                {
+                    var read = LinuxCalls.GetDents64(_fd, start, (nuint)buffer.Length);
+                    if (read == 0) return;
+                    if (read < 0)
+                    {
+                        var errno = Marshal.GetLastPInvokeError();
+                        if (errno == LinuxCalls.EINTR) continue;
+                        throw LinuxCalls.Error(errno, $"Cannot list '{_shown}'");
+                    }
+                    for (var offset = 0; offset < read;)
+                    {
+                        var entry = start + offset;
+                        offset += *(ushort*)(entry + LinuxCalls.DirentReclenOffset);
+                        var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry + LinuxCalls.DirentNameOffset);
+                        if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8)) continue;
+                        var type = *(entry + LinuxCalls.DirentTypeOffset);
+                        if (Utf8.IsValid(name))
+                        {
+                            entries.Add(new DirectoryEntry(Encoding.UTF8.GetString(name), KindOf(type)));
+                        }
+                        else
+                        {
+                            unrepresentable.Add(new UnrepresentableEntry(RawDirectory.Escape(name), IsDirectory(entry + LinuxCalls.DirentNameOffset, type)));
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public bool TryStat(string name, out EntryStat stat)
+    {
+        LinuxCalls.Statx raw;
+        int result;
+        var bytes = NameBytes(name, stackalloc byte[StackNameBytes]);
+        fixed (byte* path = bytes)
+        {
+            result = LinuxCalls.StatxAt(_fd, path, LinuxCalls.AtSymlinkNoFollow, LinuxCalls.StatxBasicStats, &raw);
+        }
+        if (result != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is LinuxCalls.ENOENT or LinuxCalls.ENOTDIR)
+            {
+                stat = default;
+                return false;
+            }
+            throw LinuxCalls.Error(errno, $"Cannot stat '{Shown(name)}'");
+        }
+        stat = ToStat(raw);
+        return true;
+    }
+
+    public EntryStat StatSelf()
+    {
+        LinuxCalls.Statx raw;
+        byte empty = 0;
+        if (LinuxCalls.StatxAt(_fd, &empty, LinuxCalls.AtEmptyPath, LinuxCalls.StatxBasicStats, &raw) != 0)
+        {
+            throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot stat '{_shown}'");
+        }
+        return ToStat(raw);
+    }
+
+    public IWorkingDirectory OpenDirectory(string name)
+    {
+        var fd = OpenAt(_fd, name, LinuxCalls.DirectoryFlags);
+        return fd >= 0 ? new LinuxDirectory(fd, Shown(name)) : throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot open directory '{Shown(name)}'");
+    }
+
+    public Stream OpenFile(string name)
+    {
+        var fd = OpenAt(_fd, name, LinuxCalls.FileFlags);
+        if (fd < 0)
+        {
+            throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot open '{Shown(name)}'");
+        }
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            // Opened by name after a stat: make sure it is still a regular file (a FIFO swapped in is not content).
+            LinuxCalls.Statx raw;
+            byte empty = 0;
+            if (LinuxCalls.StatxAt(fd, &empty, LinuxCalls.AtEmptyPath, LinuxCalls.StatxBasicStats, &raw) != 0 ||
+                (raw.Mode & LinuxCalls.TypeMask) != LinuxCalls.TypeRegular)
+            {
+                throw new FileNotFoundException($"'{Shown(name)}' is no longer a regular file.");
+            }
+            return new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    public byte[] ReadLink(string name)
+    {
+        var bytes = NameBytes(name, stackalloc byte[StackNameBytes]);
+        for (var size = 1024; ; size *= 4)
+        {
+            var target = ArrayPool<byte>.Shared.Rent(size);
+            try
+            {
+                nint read;
+                fixed (byte* path = bytes)
+                fixed (byte* into = target)
+                {
+                    read = LinuxCalls.ReadLinkAt(_fd, path, into, (nuint)target.Length);
+                }
+                if (read < 0)
+                {
+                    throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot read link '{Shown(name)}'");
+                }
+                if (read < target.Length) return target.AsSpan(0, (int)read).ToArray();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(target);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0) _ = LinuxCalls.Close(fd);
+    }
+
+    private string Shown(string name) => _shown + "/" + name;
+
+    private static EntryStat ToStat(in LinuxCalls.Statx raw)
+    {
+        var kind = (raw.Mode & LinuxCalls.TypeMask) switch
+        {
+            LinuxCalls.TypeRegular => EntryKind.File,
+            LinuxCalls.TypeDirectory => EntryKind.Directory,
+            LinuxCalls.TypeSymlink => EntryKind.Symlink,
+            _ => EntryKind.Other,
+        };
+        return new EntryStat(kind, (long)raw.Size, raw.MtimeSeconds * 1_000_000_000 + raw.MtimeNanoseconds,
+            (raw.Mode & LinuxCalls.UserExecute) != 0, ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode);
+    }
+
+    private static EntryKind KindOf(byte type) => type switch
+    {
+        LinuxCalls.DtRegular => EntryKind.File,
+        LinuxCalls.DtDirectory => EntryKind.Directory,
+        LinuxCalls.DtSymlink => EntryKind.Symlink,
+        LinuxCalls.DtUnknown => EntryKind.Unknown,
+        _ => EntryKind.Other,
+    };
+
+    /// <summary>Whether an entry is a directory: its d_type, or (where the file system gives none) a stat by its raw name.</summary>
+    private bool IsDirectory(byte* name, byte type)
+    {
+        if (type != LinuxCalls.DtUnknown) return type == LinuxCalls.DtDirectory;
+        LinuxCalls.Statx raw;
+        return LinuxCalls.StatxAt(_fd, name, LinuxCalls.AtSymlinkNoFollow, LinuxCalls.StatxBasicStats, &raw) == 0 &&
+            (raw.Mode & LinuxCalls.TypeMask) == LinuxCalls.TypeDirectory;
+    }
+
+    private static int OpenAt(int dirFd, string name, int flags)
+    {
+        var bytes = NameBytes(name, stackalloc byte[StackNameBytes]);
+        fixed (byte* path = bytes)
+        {
+            return LinuxCalls.OpenAt(dirFd, path, flags);
+        }
+    }
+
+    /// <summary><paramref name="name"/> as NUL-terminated UTF-8, in <paramref name="scratch"/> when it fits.</summary>
+    private static ReadOnlySpan<byte> NameBytes(string name, Span<byte> scratch)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(name.Length) + 1;
+        var buffer = max <= scratch.Length ? scratch : new byte[max];
+        var length = Encoding.UTF8.GetBytes(name, buffer);
+        buffer[length] = 0;
+        return buffer[..(length + 1)];
+    }
+}

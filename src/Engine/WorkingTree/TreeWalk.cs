@@ -1,0 +1,347 @@
+using AgentSnapshots.Engine.Ignore;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSnapshots.Engine;
+
+/// <summary>
+/// One pass of a snapshot over (part of) a working tree: lists directories in parallel across cores through
+/// directory handles, leaves out ignored entries before descending into them, reuses the blob of every file whose
+/// stat matches the previous state, streams the others into the store, and builds the new
+/// <see cref="DirectoryState"/>s (watched, when a watch is given, before they are listed, so no change after the
+/// listing goes unseen). Trees are written afterwards by <see cref="TreeBuilder"/>.
+/// </summary>
+internal sealed class TreeWalk
+{
+    private const int StableReadAttempts = 3;
+
+    /// <summary>An entry whose modification time is this close to the walk's start is not trusted by later walks.</summary>
+    public static readonly long RacyWindowNs = 2_000_000_000;
+
+    private readonly ObjectStore _store;
+    private readonly SnapshotsOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _root;
+    private readonly string? _dataDir;
+    private readonly bool _verify;
+    private readonly WorkspaceWatch? _watch;
+    private readonly CancellationToken _cancellationToken;
+    private readonly long _racyAfterNs;
+    private GitObjectId? _emptyBlob;
+    private int _read;
+
+    /// <param name="dataDirectory">The workspace-relative path of the silo's data directory when it lies inside the workspace (never walked).</param>
+    /// <param name="verify">Objects were collected since the previous state was recorded: reuse a blob only if the store still has it.</param>
+    public TreeWalk(ObjectStore store, SnapshotsOptions options, ILogger logger, string root, string? dataDirectory, bool verify,
+        WorkspaceWatch? watch, DateTime startUtc, CancellationToken cancellationToken)
+    {
+        _store = store;
+        _options = options;
+        _logger = logger;
+        _root = root;
+        _dataDir = dataDirectory;
+        _verify = verify;
+        _watch = watch;
+        _cancellationToken = cancellationToken;
+        _racyAfterNs = (startUtc - DateTime.UnixEpoch).Ticks * 100 - RacyWindowNs;
+    }
+
+    /// <summary>Files read into the store by this walk (the others matched the previous state).</summary>
+    public int Read => _read;
+
+    private sealed class SharedDirectory(IWorkingDirectory directory)
+    {
+        private int _references = 1;
+
+        public IWorkingDirectory Directory { get; } = directory;
+
+        public void AddReference() => Interlocked.Increment(ref _references);
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _references) == 0) Directory.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A directory to scan: opened already (a root), or to be opened by name from its parent's shared handle.
+    /// <see cref="RulesSame"/>: the ignore rules reaching it are the ones the previous state was walked with.
+    /// </summary>
+    private readonly record struct Item(SharedDirectory? Parent, IWorkingDirectory? Opened, DirectoryState Node, IgnoreRules Rules, bool RulesSame);
+
+    /// <summary>
+    /// Walks the whole tree under <paramref name="rootDirectory"/> (which stays the caller's to dispose);
+    /// <paramref name="aboveRootUnchanged"/>: <paramref name="aboveRoot"/> are the rules the previous state was walked with.
+    /// </summary>
+    public DirectoryState WalkRoot(IWorkingDirectory rootDirectory, DirectoryState? previous, IgnoreRules aboveRoot, bool aboveRootUnchanged)
+    {
+        var node = new DirectoryState("", null) { Previous = previous };
+        Run(new Item(null, rootDirectory, node, aboveRoot, aboveRootUnchanged));
+        return node;
+    }
+
+    /// <summary>Walks directory <paramref name="name"/> of <paramref name="parent"/> (open as <paramref name="parentDirectory"/>) anew.</summary>
+    public DirectoryState WalkSubtree(IWorkingDirectory parentDirectory, DirectoryState parent, string name, DirectoryState? previous)
+    {
+        var node = new DirectoryState(name, parent) { Previous = previous };
+        var shared = new SharedDirectory(parentDirectory);
+        // The caller keeps its handle: this walk holds one more reference and never drops the last.
+        shared.AddReference();
+        // Ignore decisions are all made afresh (a subtree is walked again when its rules change).
+        Run(new Item(shared, null, node, parent.Rules!, RulesSame: false));
+        return node;
+    }
+
+    private void Run(Item first) =>
+        ParallelWork<Item>.Run(first, Process, static item => item.Parent?.Release(), Environment.ProcessorCount, _cancellationToken);
+
+    private void Process(Item item, ParallelWork<Item> work)
+    {
+        var node = item.Node;
+        var directory = item.Opened;
+        if (directory is null)
+        {
+            try
+            {
+                if (!TryAccess(node, () => directory = item.Parent!.Directory.OpenDirectory(node.Name))) return;
+            }
+            finally
+            {
+                item.Parent!.Release();
+            }
+        }
+        var shared = new SharedDirectory(directory!);
+        if (item.Opened is not null) shared.AddReference();
+        try
+        {
+            Scan(shared, node, item, work);
+        }
+        finally
+        {
+            shared.Release();
+        }
+    }
+
+    private void Scan(SharedDirectory shared, DirectoryState node, Item item, ParallelWork<Item> work)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        var directory = shared.Directory;
+        var previous = node.Previous;
+        // Watched before it is listed: a change after the listing raises an event for the next track.
+        if (_watch is not null && directory.WatchPath is { } watchPath) node.Watch = _watch.Add(watchPath, node);
+
+        var entries = new List<DirectoryEntry>();
+        var unrepresentable = new List<UnrepresentableEntry>();
+        if (!TryAccess(node, () => directory.ReadEntries(entries, unrepresentable))) return;
+        entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+
+        var rules = item.Rules;
+        if (entries.Exists(static e => e.Name == ".gitignore"))
+        {
+            node.IgnoreFile = ReadIgnoreFile(directory, node, previous?.IgnoreFile);
+            if (node.IgnoreFile is not null) rules = rules.Push(node.IgnoreFile.Patterns);
+        }
+        node.Rules = rules;
+        // The same rules as last time (its own .gitignore unchanged, the very parse reused): what was included still is.
+        var rulesSame = item.RulesSame && previous is not null && node.IgnoreFile == previous.IgnoreFile;
+
+        foreach (var entry in unrepresentable)
+        {
+            var path = node.ChildPath(entry.Display);
+            if (rules.IsIgnored(path, entry.IsDirectory)) continue;
+            var shown = entry.IsDirectory ? path + "/" : path;
+            EngineLog.Skipped(_logger, shown, _root, "its name is not valid UTF-8, so it cannot be stored; rename it to have it snapshotted");
+            node.AddSkipped(new SkippedPath(shown, SkipCause.NotUtf8));
+        }
+
+        node.Files.Capacity = entries.Count;
+        var previousFiles = previous?.Files;
+        var cursor = 0;
+        foreach (var entry in entries)
+        {
+            if (entry.Name == ".git") continue;
+            // Both sorted by name: the previous entry of the same name, if any, is found by moving forward.
+            while (previousFiles is not null && cursor < previousFiles.Count && string.CompareOrdinal(previousFiles[cursor].Name, entry.Name) < 0) cursor++;
+            FileState? known = previousFiles is not null && cursor < previousFiles.Count && previousFiles[cursor].Name == entry.Name ? previousFiles[cursor] : null;
+            try
+            {
+                AddEntry(shared, node, entry, known, rules, rulesSame, work);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                Skip(node, node.ChildPath(entry.Name), e);
+            }
+        }
+        // Kept for as long as the workspace is tracked: no slack per directory.
+        node.Files.TrimExcess();
+        node.Directories.TrimExcess();
+    }
+
+    private void AddEntry(SharedDirectory shared, DirectoryState node, DirectoryEntry entry, FileState? known, IgnoreRules rules, bool rulesSame, ParallelWork<Item> work)
+    {
+        var directory = shared.Directory;
+        var name = entry.Name;
+        var kind = entry.Kind;
+        EntryStat stat = default;
+        var statted = false;
+        if (kind == EntryKind.Unknown)
+        {
+            if (!directory.TryStat(name, out stat)) return;
+            kind = stat.Kind;
+            statted = true;
+        }
+        if (kind == EntryKind.Other) return;
+        var previousDirectory = kind == EntryKind.Directory ? node.Previous?.DirectoryNamed(name) : null;
+        // Included last time, under the same rules, as the same kind of entry: the same decision, without matching.
+        var included = rulesSame && (kind == EntryKind.Directory ? previousDirectory is not null : known is not null);
+        if (!included && rules.IsIgnored(node.ChildPath(name), kind == EntryKind.Directory)) return;
+        if (kind != EntryKind.Directory)
+        {
+            if (!statted && !directory.TryStat(name, out stat)) return;
+            if (stat.Kind == EntryKind.Other) return;
+            if (stat.Kind == EntryKind.Directory)
+            {
+                // Replaced by a directory since it was listed: decide for the directory.
+                if (rules.IsIgnored(node.ChildPath(name), isDirectory: true)) return;
+                kind = EntryKind.Directory;
+                previousDirectory = node.Previous?.DirectoryNamed(name);
+            }
+        }
+        if (kind == EntryKind.Directory)
+        {
+            if (_dataDir is not null && node.ChildPath(name) == _dataDir) return;
+            var child = new DirectoryState(name, node) { Previous = previousDirectory };
+            node.Directories.Add(child);
+            shared.AddReference();
+            work.Push(new Item(shared, null, child, rules, rulesSame));
+            return;
+        }
+        if (ReadEntry(directory, node, name, stat, known, force: false) is { } file)
+        {
+            node.Files.Add(file);
+        }
+    }
+
+    /// <summary>
+    /// The state of file or symlink <paramref name="name"/> stat'ed as <paramref name="stat"/>: its previous blob if
+    /// the stat matches (and <paramref name="force"/> is off), otherwise its content read into the store. Null when
+    /// it vanished, or it was skipped (recorded in <paramref name="node"/>).
+    /// </summary>
+    public FileState? ReadEntry(IWorkingDirectory directory, DirectoryState node, string name, EntryStat stat, FileState? previous, bool force)
+    {
+        if (stat.Kind == EntryKind.File && stat.Size > _options.MaxFileBytes)
+        {
+            node.AddSkipped(new SkippedPath(node.ChildPath(name), SkipCause.TooLarge));
+            return null;
+        }
+        var mode = stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
+        if (!force && previous is { } known && known.Matches(stat, mode) && (!_verify || _store.Contains(known.Id)))
+        {
+            return known;
+        }
+        GitObjectId id;
+        if (mode == EntryMode.Symlink)
+        {
+            id = _store.WriteObject(GitObjectType.Blob, directory.ReadLink(name));
+            Interlocked.Increment(ref _read);
+        }
+        else if (stat.Size == 0)
+        {
+            id = _emptyBlob ??= _store.WriteObject(GitObjectType.Blob, []);
+        }
+        else if (StoreFile(directory, node, name, ref stat) is { } stored)
+        {
+            id = stored;
+        }
+        else
+        {
+            return null;
+        }
+        return new FileState(name, mode, stat.Size, stat.MtimeNs, id, stat.MtimeNs >= _racyAfterNs);
+    }
+
+    /// <summary>Streams a file into the store, reading it again (up to a few times) if it changes while it is read.</summary>
+    private GitObjectId? StoreFile(IWorkingDirectory directory, DirectoryState node, string name, ref EntryStat stat)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var stream = directory.OpenFile(name);
+                var id = _store.WriteBlob(stream, stat.Size, _cancellationToken);
+                Interlocked.Increment(ref _read);
+                SnapshotMetrics.SnapshotBytes.Add(stat.Size);
+                return id;
+            }
+            catch (ContentLengthChangedException) when (attempt < StableReadAttempts)
+            {
+                // Written to while we read it: take its new stat (below) and read again.
+            }
+            catch (ContentLengthChangedException)
+            {
+                EngineLog.Skipped(_logger, node.ChildPath(name), _root, "it kept changing while it was read");
+                node.AddSkipped(new SkippedPath(node.ChildPath(name), SkipCause.KeptChanging));
+                return null;
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+
+            // Outside the catch blocks, so a file deleted right after it changed is "vanished", not an escaping exception.
+            if (!directory.TryStat(name, out stat) || stat.Kind != EntryKind.File) return null;
+            if (stat.Size > _options.MaxFileBytes)
+            {
+                EngineLog.Skipped(_logger, node.ChildPath(name), _root, "it grew over MaxFileBytes while it was read");
+                node.AddSkipped(new SkippedPath(node.ChildPath(name), SkipCause.TooLarge));
+                return null;
+            }
+            if (stat.Size == 0) return _emptyBlob ??= _store.WriteObject(GitObjectType.Blob, []);
+        }
+    }
+
+    /// <summary>
+    /// The directory's .gitignore, parsed (or the previous parse, if its stat is unchanged and not racy). A symlinked
+    /// .gitignore is not followed, as git (2.32 and later) does not; an unreadable one ignores nothing.
+    /// </summary>
+    private ParsedIgnoreFile? ReadIgnoreFile(IWorkingDirectory directory, DirectoryState node, ParsedIgnoreFile? previous)
+    {
+        try
+        {
+            if (!directory.TryStat(".gitignore", out var stat) || stat.Kind != EntryKind.File) return null;
+            if (previous is not null && !previous.Racy && previous.Size == stat.Size && previous.MtimeNs == stat.MtimeNs) return previous;
+            using var content = directory.OpenFile(".gitignore");
+            var lines = IgnoreFile.ReadLines(content);
+            return new ParsedIgnoreFile(IgnoreFile.Inside(node.Path, lines), stat.Size, stat.MtimeNs, stat.MtimeNs >= _racyAfterNs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Opens or lists a directory; false if that failed: it is gone (or no longer a directory) since its parent was listed, or it is skipped as unreadable.</summary>
+    private bool TryAccess(DirectoryState node, Action access)
+    {
+        try
+        {
+            access();
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            node.Gone = true;
+            return false;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            Skip(node, node.Path + "/", e);
+            return false;
+        }
+    }
+
+    private void Skip(DirectoryState node, string path, Exception e)
+    {
+        EngineLog.Skipped(_logger, path, _root, e.Message);
+        node.AddSkipped(new SkippedPath(path, e is PathTooLongException ? SkipCause.PathTooLong : SkipCause.Unreadable));
+    }
+}

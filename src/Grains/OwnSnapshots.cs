@@ -1,0 +1,49 @@
+namespace AgentSnapshots;
+
+/// <summary>
+/// The hashes a session may name: only its own snapshots. One that retention dropped meanwhile is reported as
+/// removed, with the reason the workspace recorded, rather than as unknown or as a failure of the call that met it.
+/// </summary>
+internal sealed class OwnSnapshots(SessionRecords history, string sessionId, IGrainFactory grains)
+{
+    /// <summary>A well-formed hash of one of this session's snapshots, normalised to lowercase.</summary>
+    public async Task<string> RequireAsync(string? hash, string argument)
+    {
+        var parsed = SessionErrors.ParseHash(hash, argument);
+        if (!history.Contains(parsed))
+        {
+            throw await WhyDropped(parsed, argument) is { } removed
+                ? SessionErrors.Removed(removed)
+                : SessionErrors.NotOurs(sessionId, argument, parsed);
+        }
+        return parsed;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/>; if it fails because a collection removed one of <paramref name="hashes"/>
+    /// meanwhile, reports that as UnknownSnapshot with the retention reason instead of a failure.
+    /// </summary>
+    public async Task<T> RetentionChecked<T>(Func<Task<T>> call, params (string Hash, string Argument)[] hashes)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is SnapshotServiceException { Error: ServiceError.MissingObject } or SnapshotRequestException { Error: RequestError.UnknownSnapshot })
+        {
+            foreach (var (hash, argument) in hashes)
+            {
+                if (hash.Length > 0 && await WhyDropped(hash, argument) is { } message)
+                {
+                    throw SessionErrors.Removed(message);
+                }
+            }
+            throw;
+        }
+    }
+
+    private async Task<string?> WhyDropped(string hash, string argument) =>
+        history.WorkspaceId is { } workspaceId
+            ? await grains.GetGrain<IWorkspaceGrain>(workspaceId).WhyDropped(sessionId, hash, argument)
+            : null;
+}

@@ -1,0 +1,143 @@
+using AgentSnapshots.Engine;
+using AgentSnapshots.Tests.Support;
+
+namespace AgentSnapshots.Tests.Safety;
+
+/// <summary>
+/// Restores write, delete and chmod through directory handles opened from the workspace root down, so a directory
+/// swapped for a symlink to outside while a restore runs cannot make it write or delete outside: a racing thread
+/// keeps swapping the workspace's directories for symlinks to outside directories holding the same file names,
+/// while restores go back and forth between two snapshots that rewrite, add, delete and chmod those files.
+/// </summary>
+public sealed class RestoreConfinementTests : IDisposable
+{
+    private const string Secret = "OUTSIDE-SECRET";
+    private const int FilesPerDirectory = 60;
+    private static readonly string[] Levels = ["", "deep"];
+
+    private readonly TempDirectory _temp = new("as-confine-restore");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Directories_swapped_for_symlinks_to_outside_never_let_a_restore_write_or_delete_outside()
+    {
+        var outside = _temp.Combine("outside");
+        var work = WorkspaceIdentity.RealPath(Directory.CreateDirectory(_temp.Combine("work")).FullName)!;
+        foreach (var level in Levels)
+        {
+            for (var i = 0; i < FilesPerDirectory; i++)
+            {
+                _temp.Write(Path.Combine("outside", level, $"f{i}.txt"), $"{Secret} {level} {i}\n");
+                _temp.Write(Path.Combine("outside", level, $"only-in-b{i}.txt"), $"{Secret} {level} {i}\n");
+            }
+        }
+        var options = new SnapshotsOptions { DataDir = _temp.Combine("data"), WorkspaceRoots = [_temp.Path] };
+        using var workspace = Workspace.Open(work, options);
+        // Snapshot a: every file at v1. Snapshot b: every file at v2 and executable, plus files a lacks (so a
+        // restore to a deletes them and one to b creates them).
+        WriteVersion(work, "v1", extraFiles: false);
+        var a = GitObjectId.Parse(workspace.Snapshot().Hash);
+        WriteVersion(work, "v2", extraFiles: true);
+        var b = GitObjectId.Parse(workspace.Snapshot().Hash);
+        var outsideBefore = TreeFingerprint.Of(outside);
+
+        using var stop = new CancellationTokenSource();
+        var swaps = 0;
+        var racer = Task.Run(() =>
+        {
+            var pairs = new[] { (Path.Combine(work, "d"), outside), (Path.Combine(work, "d", "deep"), Path.Combine(outside, "deep")) };
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var (inside, target) in pairs)
+                {
+                    if (Swap(inside, target)) swaps++;
+                }
+            }
+        });
+        var restores = 0;
+        var refused = 0;
+        try
+        {
+            for (var round = 0; round < 40; round++)
+            {
+                try
+                {
+                    workspace.Restore(round % 2 == 0 ? a : b, null);
+                    restores++;
+                }
+                catch (RestoreFailedException e)
+                {
+                    // The restore met a symlink where a directory belongs (planted between its safety snapshot and
+                    // its writes): it stops there and names the safety snapshot, which is what it must do.
+                    Assert.Contains(e.Safety, e.Message, StringComparison.Ordinal);
+                    refused++;
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await racer;
+        }
+
+        Assert.True(swaps > 10, $"only {swaps} swaps ran during the restores");
+        Assert.True(restores + refused == 40);
+        // Nothing outside was written, deleted, renamed or chmodded, and nothing from outside reached the store.
+        Assert.Equal(outsideBefore, TreeFingerprint.Of(outside));
+        var everything = Git.Run(_temp.Path, "--git-dir", workspace.Store.GitDir, "cat-file", "--batch-all-objects", "--batch");
+        Assert.DoesNotContain(Secret, everything, StringComparison.Ordinal);
+        // Once the racing stops, a restore gives back exactly the snapshot.
+        workspace.Restore(b, null);
+        Assert.Equal(b.ToHex(), workspace.Snapshot().Hash);
+    }
+
+    private static void WriteVersion(string work, string version, bool extraFiles)
+    {
+        foreach (var level in Levels)
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(work, "d", level)).FullName;
+            for (var i = 0; i < FilesPerDirectory; i++)
+            {
+                var file = Path.Combine(dir, $"f{i}.txt");
+                File.WriteAllText(file, $"inside {level} {i} {version}\n");
+                if (extraFiles)
+                {
+                    File.SetUnixFileMode(file, File.GetUnixFileMode(file) | UnixFileMode.UserExecute);
+                    File.WriteAllText(Path.Combine(dir, $"only-in-b{i}.txt"), $"inside {level} {i}\n");
+                }
+            }
+        }
+    }
+
+    /// <summary>Moves a directory aside, puts a symlink to outside in its place, then puts it back; false if the restore's own moves got in the way.</summary>
+    private static bool Swap(string inside, string target)
+    {
+        var moved = inside + ".moved";
+        try
+        {
+            Directory.Move(inside, moved);
+            File.CreateSymbolicLink(inside, target);
+            Thread.Yield();
+            File.Delete(inside);
+            Directory.Move(moved, inside);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The other pair's swap moved this one's parent away for a moment, or a restore replaced the symlink
+            // with a directory of its own while the real one was aside: put things back as far as possible.
+            try
+            {
+                if (new FileInfo(inside).LinkTarget is not null) File.Delete(inside);
+                if (Directory.Exists(moved) && Directory.Exists(inside)) Directory.Delete(moved, recursive: true);
+                if (Directory.Exists(moved) && !Path.Exists(inside)) Directory.Move(moved, inside);
+            }
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+            {
+                // The restore is moving things under us too; the next round tries again.
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using AgentSnapshots.Engine;
+using AgentSnapshots.Silo;
+using AgentSnapshots.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AgentSnapshots.Tests.Service;
+
+/// <summary>The watcher's settings as the silo reads them: <c>Snapshots:Watch</c> (or <c>:Enabled</c>) switches it, bad values stop the silo with a clear message.</summary>
+public sealed class WatchSettingsTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("as-watch-settings");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("Snapshots:Watch", "false", false)]
+    [InlineData("Snapshots:Watch", "true", true)]
+    [InlineData("Snapshots:Watch:Enabled", "false", false)]
+    [InlineData("Snapshots:Watch:MaxWorkspaces", "5", true)]
+    public void Snapshots_Watch_switches_the_silos_watcher(string key, string value, bool enabled)
+    {
+        using var host = Build(key, value);
+        Assert.Equal(enabled, host.Services.GetRequiredService<WatchRegistry>().Enabled);
+        Assert.Equal(enabled, host.Services.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Watch.Enabled);
+    }
+
+    [Theory]
+    [InlineData("Snapshots:Watch", "sometimes", "Snapshots:Watch is 'sometimes'")]
+    [InlineData("Snapshots:Watch:MaxWorkspaces", "0", "Snapshots:Watch")]
+    [InlineData("Snapshots:Watch:IdleAfter", "00:00:00", "Snapshots:Watch:IdleAfter")]
+    public void A_bad_watch_setting_is_refused_naming_it(string key, string value, string named)
+    {
+        using var host = Build(key, value);
+        var refused = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<SnapshotsOptions>>().Value);
+        Assert.Contains(named, refused.Message, StringComparison.Ordinal);
+    }
+
+    private IHost Build(string key, string value)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Snapshots:DataDir"] = _temp.Combine("data"),
+            ["Snapshots:WorkspaceRoots:0"] = _temp.Path,
+            [key] = value,
+        });
+        builder.AddAgentSnapshotsServices();
+        return builder.Build();
+    }
+}
