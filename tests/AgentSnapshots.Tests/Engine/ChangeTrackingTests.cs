@@ -261,8 +261,8 @@ public sealed class ChangeTrackingTests : IDisposable
         Write("b/two.txt", "2");
         AgeFiles();
         var first = workspace.Snapshot();
-        // Nothing is live: every object goes.
-        var collected = StoreCollector.Collect(workspace.Store, [], TimeSpan.Zero);
+        // Nothing is kept (the kept ref is rebuilt to no snapshot): every object goes.
+        var collected = StoreCollector.Collect(workspace.Store, [], [], TimeSpan.Zero);
         Assert.True(collected.ObjectsDeleted > 0);
 
         var after = workspace.Snapshot();

@@ -59,7 +59,9 @@ public sealed class RestoreConfinementTests : IDisposable
         var refused = 0;
         try
         {
-            for (var round = 0; round < 40; round++)
+            // At least 40 restores, and on until the racer has swapped often enough (a loaded machine may start it late).
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            for (var round = 0; (round < 40 || swaps <= 10) && DateTime.UtcNow < deadline; round++)
             {
                 try
                 {
@@ -81,8 +83,7 @@ public sealed class RestoreConfinementTests : IDisposable
             await racer;
         }
 
-        Assert.True(swaps > 10, $"only {swaps} swaps ran during the restores");
-        Assert.True(restores + refused == 40);
+        Assert.True(swaps > 10, $"only {swaps} swaps ran during {restores} restores ({refused} more stopped at a symlink)");
         // Nothing outside was written, deleted, renamed or chmodded, and nothing from outside reached the store.
         Assert.Equal(outsideBefore, TreeFingerprint.Of(outside));
         var everything = Git.Run(_temp.Path, "--git-dir", workspace.Store.GitDir, "cat-file", "--batch-all-objects", "--batch");
