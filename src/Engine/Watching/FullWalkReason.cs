@@ -25,4 +25,6 @@ public enum FullWalkReason
     IgnoreFilesChanged,
     /// <summary>Objects were collected since the last snapshot: every reused blob is checked once.</summary>
     ObjectsCollected,
+    /// <summary>The previous track failed (refused, cancelled or an error): what it had seen is not trusted.</summary>
+    PreviousTrackFailed,
 }

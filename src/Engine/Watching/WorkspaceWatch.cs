@@ -196,6 +196,12 @@ internal sealed class WorkspaceWatch : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// After a track that failed part-way: releases every watch (some may name directories of a state that was
+    /// thrown away); the next track walks in full and takes them back.
+    /// </summary>
+    public void Abandon() => _registry.Release(this, FullWalkReason.PreviousTrackFailed, force: true);
+
     /// <summary>Stops watching <paramref name="node"/>'s directory, unless a newer node took its watch over.</summary>
     public void Remove(DirectoryState node)
     {

@@ -26,8 +26,11 @@ internal sealed class TreeWalk
     private readonly WorkspaceWatch? _watch;
     private readonly CancellationToken _cancellationToken;
     private readonly long _racyAfterNs;
+    private readonly int _maxFiles;
     private GitObjectId? _emptyBlob;
     private int _read;
+    private int _found;
+    private bool _counting;
 
     /// <param name="dataDirectory">The workspace-relative path of the silo's data directory when it lies inside the workspace (never walked).</param>
     /// <param name="verify">Objects were collected since the previous state was recorded: reuse a blob only if the store still has it.</param>
@@ -43,6 +46,7 @@ internal sealed class TreeWalk
         _watch = watch;
         _cancellationToken = cancellationToken;
         _racyAfterNs = (startUtc - DateTime.UnixEpoch).Ticks * 100 - RacyWindowNs;
+        _maxFiles = WorkspaceFileLimit.For(options);
     }
 
     /// <summary>Files read into the store by this walk (the others matched the previous state).</summary>
@@ -71,9 +75,13 @@ internal sealed class TreeWalk
     /// <summary>
     /// Walks the whole tree under <paramref name="rootDirectory"/> (which stays the caller's to dispose);
     /// <paramref name="aboveRootUnchanged"/>: <paramref name="aboveRoot"/> are the rules the previous state was walked with.
+    /// Stops with <see cref="EngineError.WorkspaceTooBroad"/> on finding more files than <c>Snapshots:MaxFilesPerWorkspace</c>,
+    /// before reading the one over.
     /// </summary>
     public DirectoryState WalkRoot(IWorkingDirectory rootDirectory, DirectoryState? previous, IgnoreRules aboveRoot, bool aboveRootUnchanged)
     {
+        // Only a walk of the whole tree knows the whole count; a track driven by the watcher checks the state's count.
+        _counting = true;
         var node = new DirectoryState("", null) { Previous = previous };
         Run(new Item(null, rootDirectory, node, aboveRoot, aboveRootUnchanged));
         return node;
@@ -205,6 +213,10 @@ internal sealed class TreeWalk
                 kind = EntryKind.Directory;
                 previousDirectory = node.Previous?.DirectoryNamed(name);
             }
+        }
+        if (kind != EntryKind.Directory && _counting && Interlocked.Increment(ref _found) > _maxFiles)
+        {
+            throw WorkspaceFileLimit.Exceeded(_root, _maxFiles);
         }
         if (kind == EntryKind.Directory)
         {

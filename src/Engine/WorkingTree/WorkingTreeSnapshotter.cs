@@ -28,6 +28,7 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
     private IgnoreRules? _aboveRules;
     private (ulong Device, ulong Inode) _rootIdentity;
     private bool _tracked;
+    private FullWalkReason _untracked = FullWalkReason.FirstSnapshot;
     private FullWalkReason? _lastLogged;
     private GitObjectId? _emptyTree;
 
@@ -61,7 +62,7 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
         {
             Dictionary<int, PendingDirectory> pending = [];
             var reason =
-                !_tracked || _state is null ? FullWalkReason.FirstSnapshot
+                !_tracked || _state is null ? _untracked
                 : marker != _marker ? FullWalkReason.ObjectsCollected
                 : aboveStamp != _aboveStamp ? FullWalkReason.IgnoreFilesChanged
                 : (rootStat.Device, rootStat.Inode) != _rootIdentity ? FullWalkReason.RootReplaced
@@ -78,6 +79,10 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
                 if (reason is null) _lastLogged = null;
                 // New directories were watched as they were walked: if one could not be, the next track walks in full.
                 if (!_watch!.FinishWalk(out var failure) && failure is { } failed) LogWhy(failed);
+                if (reason is null && _state!.FileCount > WorkspaceFileLimit.For(_options))
+                {
+                    throw WorkspaceFileLimit.Exceeded(_root, WorkspaceFileLimit.For(_options));
+                }
                 // Recorded even when a full walk must follow: what it applied is true, and the walk's changes build on it.
                 _index.Record(_state!, builder.Changes, marker, markerChanged: false);
                 read = walk.Read;
@@ -95,6 +100,11 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
             EngineLog.SnapshotTaken(_logger, tree, _root, _state.FileCount, read, skipped.Count, elapsedMs);
             return new SnapshotTaken(tree, _state.FileCount, skipped) { FullWalk = reason, Read = read };
         }
+        catch (Exception)
+        {
+            Forget();
+            throw;
+        }
         finally
         {
             _watch?.EndTrack();
@@ -102,6 +112,20 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
     }
 
     public void Dispose() => _watch?.Dispose();
+
+    /// <summary>
+    /// After a failed track (too many files, cancelled, an error), forgets what this object saw: a track driven by the
+    /// watcher may have changed the state part-way, and a walk may have watched directories of a state now thrown away.
+    /// The next track loads the last recorded index (never written by a failed track) and walks in full.
+    /// </summary>
+    private void Forget()
+    {
+        _index = null;
+        _state = null;
+        _tracked = false;
+        _untracked = FullWalkReason.PreviousTrackFailed;
+        _watch?.Abandon();
+    }
 
     /// <summary>Walks the whole tree against the previous state, watching it when the watcher can; returns the files read.</summary>
     private int WalkFully(FullWalkReason reason, IWorkingDirectory rootDirectory, string marker, string aboveStamp, DateTime startUtc, CancellationToken cancellationToken)
@@ -149,6 +173,7 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
             FullWalkReason.RootReplaced => "the workspace directory itself was replaced or moved",
             FullWalkReason.IgnoreFilesChanged => "ignore rules that apply to the whole tree changed (the root's .gitignore, one above it, or info/exclude)",
             FullWalkReason.ObjectsCollected => "objects were collected since the last snapshot, so every blob it reuses is checked once",
+            FullWalkReason.PreviousTrackFailed => "the previous track failed, so what it saw is not trusted",
             _ => reason.ToString(),
         };
         EngineLog.FullWalk(_logger, _root, reason, why);

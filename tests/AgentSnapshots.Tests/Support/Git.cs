@@ -7,6 +7,22 @@ public static class Git
 {
     public static string Run(string workingDirectory, params string[] args) => RunWithInput(workingDirectory, null, args);
 
+    /// <summary>git's tree of <paramref name="directory"/>: <c>git add -A &amp;&amp; git write-tree</c> into a fresh repository.</summary>
+    public static string WriteTreeOf(string directory)
+    {
+        var gitDir = Directory.CreateTempSubdirectory("as-git-").FullName;
+        try
+        {
+            Run(gitDir, "init", "-q", "--bare", gitDir);
+            Run(gitDir, "--git-dir", gitDir, "--work-tree", directory, "add", "-A");
+            return Run(gitDir, "--git-dir", gitDir, "write-tree").Trim();
+        }
+        finally
+        {
+            Directory.Delete(gitDir, recursive: true);
+        }
+    }
+
     public static string RunWithInput(string workingDirectory, string? stdin, params string[] args)
     {
         var psi = new ProcessStartInfo("git")
