@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.Engine;
 
@@ -156,13 +157,13 @@ internal sealed class RandomEdits(string root, Random random)
     }
 
     private List<string> Files() =>
-        Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
+        Directory.EnumerateFiles(root, "*", SymlinkFreeWalk.Options)
             .Where(f => Path.GetFileName(f) != ".gitignore")
             .Order(StringComparer.Ordinal)
             .ToList();
 
     private List<string> Directories() =>
-        Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
+        Directory.EnumerateDirectories(root, "*", SymlinkFreeWalk.Options)
             .Order(StringComparer.Ordinal)
             .ToList();
 

@@ -42,26 +42,14 @@ public sealed class RestoreConfinementTests : IDisposable
         var b = GitObjectId.Parse(workspace.Snapshot().Hash);
         var outsideBefore = TreeFingerprint.Of(outside);
 
-        using var stop = new CancellationTokenSource();
-        var swaps = 0;
-        var racer = Task.Run(() =>
-        {
-            var pairs = new[] { (Path.Combine(work, "d"), outside), (Path.Combine(work, "d", "deep"), Path.Combine(outside, "deep")) };
-            while (!stop.IsCancellationRequested)
-            {
-                foreach (var (inside, target) in pairs)
-                {
-                    if (Swap(inside, target)) swaps++;
-                }
-            }
-        });
+        using var racer = new SymlinkSwapRacer((Path.Combine(work, "d"), outside), (Path.Combine(work, "d", "deep"), Path.Combine(outside, "deep")));
         var restores = 0;
         var refused = 0;
         try
         {
             // At least 40 restores, and on until the racer has swapped often enough (a loaded machine may start it late).
             var deadline = DateTime.UtcNow.AddMinutes(3);
-            for (var round = 0; (round < 40 || swaps <= 10) && DateTime.UtcNow < deadline; round++)
+            for (var round = 0; (round < 40 || racer.Swaps <= 10) && DateTime.UtcNow < deadline; round++)
             {
                 try
                 {
@@ -79,10 +67,10 @@ public sealed class RestoreConfinementTests : IDisposable
         }
         finally
         {
-            stop.Cancel();
-            await racer;
+            await racer.StopAsync();
         }
 
+        var swaps = racer.Swaps;
         Assert.True(swaps > 10, $"only {swaps} swaps ran during {restores} restores ({refused} more stopped at a symlink)");
         // Nothing outside was written, deleted, renamed or chmodded, and nothing from outside reached the store.
         Assert.Equal(outsideBefore, TreeFingerprint.Of(outside));
@@ -108,37 +96,6 @@ public sealed class RestoreConfinementTests : IDisposable
                     File.WriteAllText(Path.Combine(dir, $"only-in-b{i}.txt"), $"inside {level} {i}\n");
                 }
             }
-        }
-    }
-
-    /// <summary>Moves a directory aside, puts a symlink to outside in its place, then puts it back; false if the restore's own moves got in the way.</summary>
-    private static bool Swap(string inside, string target)
-    {
-        var moved = inside + ".moved";
-        try
-        {
-            Directory.Move(inside, moved);
-            File.CreateSymbolicLink(inside, target);
-            Thread.Yield();
-            File.Delete(inside);
-            Directory.Move(moved, inside);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The other pair's swap moved this one's parent away for a moment, or a restore replaced the symlink
-            // with a directory of its own while the real one was aside: put things back as far as possible.
-            try
-            {
-                if (new FileInfo(inside).LinkTarget is not null) File.Delete(inside);
-                if (Directory.Exists(moved) && Directory.Exists(inside)) Directory.Delete(moved, recursive: true);
-                if (Directory.Exists(moved) && !Path.Exists(inside)) Directory.Move(moved, inside);
-            }
-            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
-            {
-                // The restore is moving things under us too; the next round tries again.
-            }
-            return false;
         }
     }
 }

@@ -42,48 +42,20 @@ public sealed class SnapshotConfinementTests : IDisposable
         using var workspace = Workspace.Open(work, options, null, watched ? _watches : null, portableReading: false);
         workspace.Snapshot();
 
-        using var stop = new CancellationTokenSource();
-        var swaps = 0;
-        // Its own thread: a busy test run's thread pool could start it only after the snapshots are done.
-        var racer = Task.Factory.StartNew(() =>
-        {
-            // d and d/deep in turn become symlinks to the outside directories with the same file names, and back.
-            var pairs = new[] { (Path.Combine(work, "d"), outside), (Path.Combine(work, "d", "deep"), Path.Combine(outside, "deep")) };
-            while (!stop.IsCancellationRequested)
-            {
-                foreach (var (inside, target) in pairs)
-                {
-                    var moved = inside + ".moved";
-                    try
-                    {
-                        Directory.Move(inside, moved);
-                        File.CreateSymbolicLink(inside, target);
-                        Thread.Yield();
-                        File.Delete(inside);
-                        Directory.Move(moved, inside);
-                        Interlocked.Increment(ref swaps);
-                    }
-                    catch (IOException)
-                    {
-                        // The other pair's swap moved this one's parent away for a moment: put things back and go on.
-                        if (new FileInfo(inside).LinkTarget is not null) File.Delete(inside);
-                        if (Directory.Exists(moved) && !Path.Exists(inside)) Directory.Move(moved, inside);
-                    }
-                }
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // d and d/deep in turn become symlinks to the outside directories with the same file names, and back.
+        using var racer = new SymlinkSwapRacer((Path.Combine(work, "d"), outside), (Path.Combine(work, "d", "deep"), Path.Combine(outside, "deep")));
         try
         {
             // At least 60 snapshots, and on until the racer has swapped often enough to have raced them (however slow the machine).
             var deadline = DateTime.UtcNow.AddMinutes(2);
-            for (var round = 0; round < 60 || (Volatile.Read(ref swaps) <= 10 && DateTime.UtcNow < deadline); round++) workspace.Snapshot();
+            for (var round = 0; round < 60 || (racer.Swaps <= 10 && DateTime.UtcNow < deadline); round++) workspace.Snapshot();
         }
         finally
         {
-            stop.Cancel();
-            await racer;
+            await racer.StopAsync();
         }
 
+        var swaps = racer.Swaps;
         Assert.True(swaps > 10, $"only {swaps} swaps ran during the snapshots");
         // Every object ever written to the store: none holds a byte of the outside files.
         var everything = Git.Run(_temp.Path, "--git-dir", workspace.Store.GitDir, "cat-file", "--batch-all-objects", "--batch");

@@ -52,7 +52,7 @@ public sealed class WorkspaceFixture : IDisposable
     public void AgeAllFiles()
     {
         var old = DateTime.UtcNow.AddHours(-1);
-        foreach (var f in Directory.EnumerateFiles(Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+        foreach (var f in Directory.EnumerateFiles(Root, "*", SymlinkFreeWalk.Options))
         {
             File.SetLastWriteTimeUtc(f, old);
         }
