@@ -92,15 +92,5 @@ internal sealed partial class PortableDirectory : IWorkingDirectory
     private static long ToNanoseconds(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
 
     /// <summary>Whether something (a file, directory or a symlink, dangling or not) exists at exactly this path.</summary>
-    private static bool ExistsNoFollow(string path)
-    {
-        try
-        {
-            return Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    private static bool ExistsNoFollow(string path) => Path.Exists(path) || IsSymlink(path);
 }
