@@ -44,7 +44,8 @@ internal sealed class DirectoryState
 
     public DirectoryState? Parent { get; }
 
-    public List<FileState> Files { get; } = [];
+    /// <summary>Sorted by name. A walk that finds a directory as it was hands on the previous state's very list (<see cref="UseFiles"/>).</summary>
+    public List<FileState> Files { get; private set; } = [];
 
     public List<DirectoryState> Directories { get; } = [];
 
@@ -74,6 +75,23 @@ internal sealed class DirectoryState
 
     /// <summary>The state this one replaces, during the walk that builds it.</summary>
     public DirectoryState? Previous { get; set; }
+
+    /// <summary>Makes <paramref name="files"/> (sorted by name) this directory's files: a new list, or the previous state's when nothing changed.</summary>
+    public void UseFiles(List<FileState> files) => Files = files;
+
+    /// <summary>
+    /// The string this directory already holds for the name spelled <paramref name="utf8"/> (a file's, else a
+    /// subdirectory's), so listing an unchanged directory again decodes and allocates no name; null when it holds
+    /// none, or the name is not ASCII (then it is decoded as usual).
+    /// </summary>
+    public string? KnownName(ReadOnlySpan<byte> utf8)
+    {
+        if (!System.Text.Ascii.IsValid(utf8)) return null;
+        var i = BinarySearch(Files, utf8, static f => f.Name);
+        if (i >= 0) return Files[i].Name;
+        i = BinarySearch(Directories, utf8, static d => d.Name);
+        return i >= 0 ? Directories[i].Name : null;
+    }
 
     public string ChildPath(string name) => Path.Length == 0 ? name : Path + "/" + name;
 
@@ -158,6 +176,32 @@ internal sealed class DirectoryState
             if (dir.Tree is { } id) entries.Add(new TreeEntry(dir.Name, EntryMode.Directory, id));
         }
         return entries;
+    }
+
+    /// <summary>As the search by string, for an ASCII name in bytes: ordinal order of strings is byte order of ASCII.</summary>
+    private static int BinarySearch<T>(List<T> list, ReadOnlySpan<byte> ascii, Func<T, string> nameOf)
+    {
+        int lo = 0, hi = list.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var c = CompareOrdinal(nameOf(list[mid]), ascii);
+            if (c == 0) return mid;
+            if (c < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return ~lo;
+    }
+
+    private static int CompareOrdinal(string name, ReadOnlySpan<byte> ascii)
+    {
+        var common = Math.Min(name.Length, ascii.Length);
+        for (var i = 0; i < common; i++)
+        {
+            var c = name[i] - ascii[i];
+            if (c != 0) return c;
+        }
+        return name.Length - ascii.Length;
     }
 
     private static int BinarySearch<T>(List<T> list, string name, Func<T, string> nameOf)

@@ -210,7 +210,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         var unrepresentable = new List<UnrepresentableEntry>();
         try
         {
-            directory.ReadEntries(entries, unrepresentable);
+            directory.ReadEntries(entries, unrepresentable, node);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -137,56 +137,134 @@ internal sealed class TreeWalk
         // Watched before it is listed: a change after the listing raises an event for the next track.
         if (_watch is not null && directory.WatchPath is { } watchPath) node.Watch = _watch.Add(watchPath, node);
 
-        var entries = new List<DirectoryEntry>();
-        var unrepresentable = new List<UnrepresentableEntry>();
-        if (!TryAccess(node, () => directory.ReadEntries(entries, unrepresentable))) return;
-        entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-
-        var rules = item.Rules;
-        if (entries.Exists(static e => e.Name == ".gitignore"))
+        var scratch = ScanScratch.Rent();
+        try
         {
-            node.IgnoreFile = ReadIgnoreFile(directory, node, previous?.IgnoreFile);
-            if (node.IgnoreFile is not null) rules = rules.Push(node.IgnoreFile.Patterns);
-        }
-        node.Rules = rules;
-        // The same rules as last time (its own .gitignore unchanged, the very parse reused): what was included still is.
-        var rulesSame = item.RulesSame && previous is not null && node.IgnoreFile == previous.IgnoreFile;
+            var entries = scratch.Entries;
+            if (!TryAccess(node, () => directory.ReadEntries(entries, scratch.Unrepresentable, previous))) return;
+            entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
 
-        foreach (var entry in unrepresentable)
-        {
-            var path = node.ChildPath(entry.Display);
-            if (rules.IsIgnored(path, entry.IsDirectory)) continue;
-            var shown = entry.IsDirectory ? path + "/" : path;
-            EngineLog.Skipped(_logger, shown, _root, "its name is not valid UTF-8, so it cannot be stored; rename it to have it snapshotted");
-            node.AddSkipped(new SkippedPath(shown, SkipCause.NotUtf8));
-        }
-
-        node.Files.Capacity = entries.Count;
-        var previousFiles = previous?.Files;
-        var cursor = 0;
-        foreach (var entry in entries)
-        {
-            if (entry.Name == ".git") continue;
-            // Both sorted by name: the previous entry of the same name, if any, is found by moving forward.
-            while (previousFiles is not null && cursor < previousFiles.Count && string.CompareOrdinal(previousFiles[cursor].Name, entry.Name) < 0) cursor++;
-            FileState? known = previousFiles is not null && cursor < previousFiles.Count && previousFiles[cursor].Name == entry.Name ? previousFiles[cursor] : null;
-            try
+            var rules = item.Rules;
+            if (entries.Exists(static e => e.Name == ".gitignore"))
             {
-                AddEntry(shared, node, entry, known, rules, rulesSame, work);
+                node.IgnoreFile = ReadIgnoreFile(directory, node, previous?.IgnoreFile);
+                if (node.IgnoreFile is not null) rules = rules.Push(node.IgnoreFile.Patterns);
             }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            node.Rules = rules;
+            // The same rules as last time (its own .gitignore unchanged, the very parse reused): what was included still is.
+            var rulesSame = item.RulesSame && previous is not null && node.IgnoreFile == previous.IgnoreFile;
+
+            foreach (var entry in scratch.Unrepresentable)
             {
-                Skip(node, node.ChildPath(entry.Name), e);
+                var path = node.ChildPath(entry.Display);
+                if (rules.IsIgnored(path, entry.IsDirectory)) continue;
+                var shown = entry.IsDirectory ? path + "/" : path;
+                EngineLog.Skipped(_logger, shown, _root, "its name is not valid UTF-8, so it cannot be stored; rename it to have it snapshotted");
+                node.AddSkipped(new SkippedPath(shown, SkipCause.NotUtf8));
             }
+
+            var listing = new Listing(shared, node, rules, rulesSame, scratch.Files, work);
+            var previousFiles = previous?.Files;
+            var cursor = 0;
+            foreach (var entry in entries)
+            {
+                if (entry.Name == ".git") continue;
+                // Both sorted by name: the previous entry of the same name, if any, is found by moving forward.
+                while (previousFiles is not null && cursor < previousFiles.Count && string.CompareOrdinal(previousFiles[cursor].Name, entry.Name) < 0) cursor++;
+                FileState? known = previousFiles is not null && cursor < previousFiles.Count && previousFiles[cursor].Name == entry.Name ? previousFiles[cursor] : null;
+                try
+                {
+                    AddEntry(ref listing, entry, known);
+                }
+                catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+                {
+                    Skip(node, node.ChildPath(entry.Name), e);
+                }
+            }
+            CountFound(ref listing);
+            // A directory found as it was keeps the previous list; a changed one gets a list of its exact size
+            // (kept for as long as the workspace is tracked: no slack per directory).
+            node.UseFiles(previousFiles is not null && SameFiles(scratch.Files, previousFiles) ? previousFiles : new List<FileState>(scratch.Files));
+            node.Directories.TrimExcess();
         }
-        // Kept for as long as the workspace is tracked: no slack per directory.
-        node.Files.TrimExcess();
-        node.Directories.TrimExcess();
+        finally
+        {
+            ScanScratch.Return(scratch);
+        }
     }
 
-    private void AddEntry(SharedDirectory shared, DirectoryState node, DirectoryEntry entry, FileState? known, IgnoreRules rules, bool rulesSame, ParallelWork<Item> work)
+    /// <summary>
+    /// What one directory's scan carries from entry to entry: where its files go, and the files it found that no
+    /// read has counted yet (counted in one step per directory, or before a read, so the file limit holds without
+    /// the threads contending on the count for every file).
+    /// </summary>
+    private struct Listing(SharedDirectory shared, DirectoryState node, IgnoreRules rules, bool rulesSame, List<FileState> files, ParallelWork<Item> work)
     {
-        var directory = shared.Directory;
+        public readonly SharedDirectory Shared = shared;
+        public readonly DirectoryState Node = node;
+        public readonly IgnoreRules Rules = rules;
+        public readonly bool RulesSame = rulesSame;
+        public readonly List<FileState> Files = files;
+        public readonly ParallelWork<Item> Work = work;
+        public int Uncounted;
+    }
+
+    /// <summary>Lists reused by the scans a thread runs, so listing a directory allocates nothing that does not outlive it.</summary>
+    private sealed class ScanScratch
+    {
+        private const int KeptCapacity = 4096;
+
+        [ThreadStatic]
+        private static ScanScratch? t_free;
+
+        public List<DirectoryEntry> Entries { get; } = [];
+
+        public List<UnrepresentableEntry> Unrepresentable { get; } = [];
+
+        public List<FileState> Files { get; } = [];
+
+        public static ScanScratch Rent()
+        {
+            var scratch = t_free ?? new ScanScratch();
+            t_free = null;
+            return scratch;
+        }
+
+        public static void Return(ScanScratch scratch)
+        {
+            // A huge directory's lists are not kept alive by the thread that listed it.
+            if (scratch.Entries.Capacity > KeptCapacity || scratch.Files.Capacity > KeptCapacity) return;
+            scratch.Entries.Clear();
+            scratch.Unrepresentable.Clear();
+            scratch.Files.Clear();
+            t_free = scratch;
+        }
+    }
+
+    private static bool SameFiles(List<FileState> now, List<FileState> before)
+    {
+        if (now.Count != before.Count) return false;
+        for (var i = 0; i < now.Count; i++)
+        {
+            if (now[i] != before[i]) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Adds the files this directory found and no read counted to the walk's count; over the limit, the walk stops.</summary>
+    private void CountFound(ref Listing listing)
+    {
+        if (!_counting || listing.Uncounted == 0) return;
+        var found = Interlocked.Add(ref _found, listing.Uncounted);
+        listing.Uncounted = 0;
+        if (found > _maxFiles) throw WorkspaceFileLimit.Exceeded(_root, _maxFiles);
+    }
+
+    private void AddEntry(ref Listing listing, DirectoryEntry entry, FileState? known)
+    {
+        var node = listing.Node;
+        var directory = listing.Shared.Directory;
+        var rules = listing.Rules;
         var name = entry.Name;
         var kind = entry.Kind;
         EntryStat stat = default;
@@ -200,7 +278,7 @@ internal sealed class TreeWalk
         if (kind == EntryKind.Other) return;
         var previousDirectory = kind == EntryKind.Directory ? node.Previous?.DirectoryNamed(name) : null;
         // Included last time, under the same rules, as the same kind of entry: the same decision, without matching.
-        var included = rulesSame && (kind == EntryKind.Directory ? previousDirectory is not null : known is not null);
+        var included = listing.RulesSame && (kind == EntryKind.Directory ? previousDirectory is not null : known is not null);
         if (!included && rules.IsIgnored(node.ChildPath(name), kind == EntryKind.Directory)) return;
         if (kind != EntryKind.Directory)
         {
@@ -214,24 +292,29 @@ internal sealed class TreeWalk
                 previousDirectory = node.Previous?.DirectoryNamed(name);
             }
         }
-        if (kind != EntryKind.Directory && _counting && Interlocked.Increment(ref _found) > _maxFiles)
-        {
-            throw WorkspaceFileLimit.Exceeded(_root, _maxFiles);
-        }
         if (kind == EntryKind.Directory)
         {
             if (_dataDir is not null && node.ChildPath(name) == _dataDir) return;
             var child = new DirectoryState(name, node) { Previous = previousDirectory };
             node.Directories.Add(child);
-            shared.AddReference();
-            work.Push(new Item(shared, null, child, rules, rulesSame));
+            listing.Shared.AddReference();
+            listing.Work.Push(new Item(listing.Shared, null, child, rules, listing.RulesSame));
             return;
         }
+        listing.Uncounted++;
+        // Counted before anything is read: the walk stops before reading the file over the limit.
+        if (known is not { } reusable || !Reusable(reusable, stat)) CountFound(ref listing);
         if (ReadEntry(directory, node, name, stat, known, force: false) is { } file)
         {
-            node.Files.Add(file);
+            listing.Files.Add(file);
         }
     }
+
+    /// <summary>Whether <see cref="ReadEntry"/> surely reuses <paramref name="known"/> for <paramref name="stat"/> without reading (a walk that verifies blobs counts every file at once).</summary>
+    private bool Reusable(in FileState known, in EntryStat stat) => !_verify && known.Matches(stat, ModeOf(stat));
+
+    private static EntryMode ModeOf(in EntryStat stat) =>
+        stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
 
     /// <summary>
     /// The state of file or symlink <paramref name="name"/> stat'ed as <paramref name="stat"/>: its previous blob if
@@ -245,7 +328,7 @@ internal sealed class TreeWalk
             node.AddSkipped(new SkippedPath(node.ChildPath(name), SkipCause.TooLarge));
             return null;
         }
-        var mode = stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
+        var mode = ModeOf(stat);
         if (!force && previous is { } known && known.Matches(stat, mode) && (!_verify || _store.Contains(known.Id)))
         {
             return known;

@@ -33,8 +33,11 @@ internal readonly record struct EntryStat(EntryKind Kind, long Size, long MtimeN
 /// </summary>
 internal interface IWorkingDirectory : IDisposable
 {
-    /// <summary>Every entry but "." and ".."; names that cannot be spelled go to <paramref name="unrepresentable"/>.</summary>
-    void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable);
+    /// <summary>
+    /// Every entry but "." and ".."; names that cannot be spelled go to <paramref name="unrepresentable"/>. Names
+    /// <paramref name="known"/> (the directory's last state) already holds are handed out as its strings.
+    /// </summary>
+    void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable, DirectoryState? known = null);
 
     /// <summary>Stats <paramref name="name"/> without following a symlink; false if it is gone.</summary>
     bool TryStat(string name, out EntryStat stat);

@@ -43,7 +43,7 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
         return fd >= 0 ? new LinuxDirectory(fd, root) : throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot open '{root}'");
     }
 
-    public void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable)
+    public void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable, DirectoryState? known = null)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ListBufferBytes);
         try
@@ -67,7 +67,11 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
                         var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry + LinuxCalls.DirentNameOffset);
                         if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8)) continue;
                         var type = *(entry + LinuxCalls.DirentTypeOffset);
-                        if (Utf8.IsValid(name))
+                        if (known?.KnownName(name) is { } same)
+                        {
+                            entries.Add(new DirectoryEntry(same, KindOf(type)));
+                        }
+                        else if (Utf8.IsValid(name))
                         {
                             entries.Add(new DirectoryEntry(Encoding.UTF8.GetString(name), KindOf(type)));
                         }
@@ -90,13 +94,19 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
         LinuxCalls.Statx raw;
         int result;
         var bytes = NameBytes(name, stackalloc byte[StackNameBytes]);
+        var errno = 0;
         fixed (byte* path = bytes)
         {
-            result = LinuxCalls.StatxAt(_fd, path, LinuxCalls.AtSymlinkNoFollow, LinuxCalls.StatxBasicStats, &raw);
+            result = LinuxCalls.StatxAtFast(_fd, path, LinuxCalls.AtSymlinkNoFollow, LinuxCalls.StatxBasicStats, &raw);
+            if (result != 0)
+            {
+                // Rare (a name gone since the listing): ask again, keeping errno this time.
+                result = LinuxCalls.StatxAt(_fd, path, LinuxCalls.AtSymlinkNoFollow, LinuxCalls.StatxBasicStats, &raw);
+                if (result != 0) errno = Marshal.GetLastPInvokeError();
+            }
         }
         if (result != 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
             if (errno is LinuxCalls.ENOENT or LinuxCalls.ENOTDIR)
             {
                 stat = default;

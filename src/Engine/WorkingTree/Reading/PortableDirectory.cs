@@ -24,7 +24,7 @@ internal sealed partial class PortableDirectory : IWorkingDirectory
     public static PortableDirectory OpenRoot(string root) =>
         Directory.Exists(root) ? new PortableDirectory(root) : throw new DirectoryNotFoundException($"Cannot open '{root}'.");
 
-    public void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable)
+    public void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable, DirectoryState? known = null)
     {
         _listed = new Dictionary<string, FileSystemInfo>(StringComparer.Ordinal);
         foreach (var info in new DirectoryInfo(_path).EnumerateFileSystemInfos("*", ListOptions))
