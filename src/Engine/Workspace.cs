@@ -12,6 +12,7 @@ public sealed class Workspace : IDisposable
     private readonly ILogger _logger;
     private readonly WorkingTreeSnapshotter _snapshotter;
     private readonly bool _portable;
+    private readonly SnapshotRefs _refs;
 
     /// <summary>
     /// Transient trees handed out recently, with when. Collection keeps them for its grace period though no session
@@ -26,6 +27,7 @@ public sealed class Workspace : IDisposable
         Options = options;
         _logger = logger;
         _portable = portableReading;
+        _refs = new SnapshotRefs(store);
         _snapshotter = new WorkingTreeSnapshotter(directory, store, options, logger, watches, portableReading);
     }
 
@@ -78,7 +80,7 @@ public sealed class Workspace : IDisposable
     public SnapshotTaken Snapshot(CancellationToken cancellationToken = default)
     {
         var taken = Take(cancellationToken);
-        new SnapshotRefs(Store).Keep(taken.Tree);
+        _refs.Keep(taken.Tree);
         return taken;
     }
 

@@ -44,26 +44,23 @@ internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, Summar
         {
             throw new SnapshotRequestException(RequestError.UnknownSnapshot, $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
         }
-        if (cache.TryGet(storeDir, fromId, toId, out var cached))
-        {
-            SnapshotMetrics.SummaryCacheHits.Add(1);
-            return cached;
-        }
-
-        SnapshotMetrics.SummaryCacheMisses.Add(1);
-        using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.diff");
+        var computed = false;
         var started = Stopwatch.StartNew();
-        var summary = await pools.Diffs.Run(() =>
+        var summary = await cache.GetOrComputeAsync(storeDir, fromId, toId, () =>
         {
-            // Computed by another caller while this one waited for a thread?
-            if (cache.TryGet(storeDir, fromId, toId, out var ready)) return ready;
-            var computed = new DiffSummaryBuilder(ObjectStore.Open(storeDir), options.Value.Summary).Summarize(fromId, toId, cancellationToken);
-            cache.Add(storeDir, fromId, toId, computed);
-            SnapshotMetrics.DiffDuration.Record(started.Elapsed.TotalSeconds);
-            SnapshotMetrics.DiffBytesStreamed.Add(computed.Files.Sum(f => f.OldSize + f.NewSize));
-            return computed;
+            computed = true;
+            return pools.Diffs.Run(() =>
+            {
+                using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.diff");
+                var fresh = new DiffSummaryBuilder(ObjectStore.Open(storeDir), options.Value.Summary).Summarize(fromId, toId, cancellationToken);
+                cache.Add(storeDir, fromId, toId, fresh);
+                SnapshotMetrics.DiffDuration.Record(started.Elapsed.TotalSeconds);
+                SnapshotMetrics.DiffBytesStreamed.Add(fresh.Files.Sum(f => f.OldSize + f.NewSize));
+                return fresh;
+            }, cancellationToken);
         }, cancellationToken);
-        GrainLog.Summarized(logger, workspaceId, fromId, toId, summary.FileCount, started.Elapsed);
+        (computed ? SnapshotMetrics.SummaryCacheMisses : SnapshotMetrics.SummaryCacheHits).Add(1);
+        if (computed) GrainLog.Summarized(logger, workspaceId, fromId, toId, summary.FileCount, started.Elapsed);
         return summary;
     }
 }

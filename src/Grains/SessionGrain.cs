@@ -20,7 +20,11 @@ internal sealed class SessionGrain(
     /// <summary>The grain storage provider holding sessions and workspaces.</summary>
     public const string StorageName = SnapshotsStorage.Name;
 
+    /// <summary>The longest a step's stats wait in memory for a write.</summary>
+    private static readonly TimeSpan StepsWrittenWithin = TimeSpan.FromSeconds(30);
+
     private SessionRecords _history = null!;
+    private IGrainTimer? _stepsWrite;
     private OwnSnapshots _own = null!;
 
     private string SessionId => this.GetPrimaryKeyString();
@@ -120,12 +124,29 @@ internal sealed class SessionGrain(
         return new DeletedSession(SessionId, workspaceId, directory, released);
     }
 
-    public async Task RecordStep(string hash, string from, StepStats stats)
+    /// <summary>
+    /// Keeps the step's stats in the history page, written with the next track's write of that page, or within
+    /// <see cref="StepsWrittenWithin"/>, or at deactivation: one write per step, not two. A crash before then loses
+    /// only stats, which the next activation computes again (the step is still pending in storage).
+    /// </summary>
+    public Task RecordStep(string hash, string from, StepStats stats)
     {
         if (_history.SetStep(hash, from, stats))
         {
-            await _history.SaveAsync();
+            _stepsWrite ??= this.RegisterGrainTimer(async _ =>
+            {
+                _stepsWrite?.Dispose();
+                _stepsWrite = null;
+                await _history.SaveAsync();
+            }, StepsWrittenWithin, Timeout.InfiniteTimeSpan);
         }
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Stats recorded since the last write (a deleted session has nothing left to write).
+        if (_stepsWrite is not null && _history.WorkspaceId is not null) await _history.SaveAsync();
     }
 
     private async Task<RestoreResult> RestoreCore(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)

@@ -47,16 +47,14 @@ internal sealed class WorkspaceGrain(
 
     public async Task<TrackResult> Snapshot(string directory, CancellationToken cancellationToken)
     {
-        var workspace = await OpenAsync(directory);
-        var taken = await pools.Snapshots.Run(() => workspace.TransientSnapshot(cancellationToken), cancellationToken);
+        var taken = await OnWorkspace(directory, workspace => workspace.TransientSnapshot(cancellationToken), cancellationToken);
         return taken.ToWire(_options.MaxListedPaths);
     }
 
     public async Task<Recorded> Track(string directory, string sessionId, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(sessionId);
-        var workspace = await OpenAsync(directory);
-        var taken = await pools.Snapshots.Run(() => workspace.Snapshot(cancellationToken), cancellationToken);
+        var taken = await OnWorkspace(directory, workspace => workspace.Snapshot(cancellationToken), cancellationToken);
         await RecordAsync(taken.Hash, sessionId, safety: false);
         return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch);
     }
@@ -64,8 +62,7 @@ internal sealed class WorkspaceGrain(
     public async Task<ChangesResult> Changes(string directory, string since, string? after, CancellationToken cancellationToken)
     {
         var sinceId = WorkspaceIdentity.ParseHash(since, "since");
-        var workspace = await OpenAsync(directory);
-        var changes = await pools.Snapshots.Run(() => workspace.Changes(sinceId, cancellationToken), cancellationToken);
+        var changes = await OnWorkspace(directory, workspace => workspace.Changes(sinceId, cancellationToken), cancellationToken);
         return changes.ToWire(_options.MaxListedPaths, after);
     }
 
@@ -74,17 +71,16 @@ internal sealed class WorkspaceGrain(
         RequestChecks.CheckSessionId(sessionId);
         var toId = WorkspaceIdentity.ParseHash(to, "to");
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
-        var workspace = await OpenAsync(directory);
-        var previous = workspace.LastSnapshot;
+        var previous = _workspace?.LastSnapshot;
         RestoreOutcome outcome;
         try
         {
-            outcome = await pools.Snapshots.Run(() => workspace.Restore(toId, scope, cancellationToken), cancellationToken);
+            outcome = await OnWorkspace(directory, workspace => workspace.Restore(toId, scope, cancellationToken), cancellationToken);
         }
         finally
         {
             // The restore's safety snapshot is recorded whether or not the restore went through: it is the way back.
-            if (!ReferenceEquals(workspace.LastSnapshot, previous) && workspace.LastSnapshot is { } safety)
+            if (_workspace?.LastSnapshot is { } safety && !ReferenceEquals(safety, previous))
             {
                 await RecordAsync(safety.Hash, sessionId, safety: true);
             }
@@ -164,19 +160,25 @@ internal sealed class WorkspaceGrain(
 
     private ObjectStore Store() => _workspace?.Store ?? ObjectStore.Open(StoreDirectory);
 
-    /// <summary>The engine workspace, opened on first use after checking that this grain's key belongs to the directory.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on the engine workspace (opened on first use) on the silo's snapshot threads,
+    /// after checking there, in the same turn of the pool, that <paramref name="directory"/> still resolves to this
+    /// grain's workspace: one wait for a snapshot thread per operation, not two.
+    /// </summary>
+    private async Task<T> OnWorkspace<T>(string directory, Func<Workspace, T> work, CancellationToken cancellationToken)
+    {
+        var workspace = _workspace ?? await OpenAsync(directory);
+        return await pools.Snapshots.Run(() =>
+        {
+            CheckDirectory(directory);
+            return work(workspace);
+        }, cancellationToken);
+    }
+
+    /// <summary>The engine workspace, opened after checking that this grain's key belongs to the directory.</summary>
     private async Task<Workspace> OpenAsync(string directory)
     {
-        var canonical = await pools.Snapshots.Run(() => WorkspaceIdentity.ResolveDirectory(directory, _options.EffectiveWorkspaceRoots, _options.AllowBroadWorkspaces));
-        if (!string.Equals(canonical, directory, StringComparison.Ordinal) || !string.Equals(WorkspaceIdentity.IdFor(canonical), Key, StringComparison.Ordinal))
-        {
-            throw new EngineException(EngineError.WorkspaceMismatch,
-                $"Workspace {Key} is not the workspace of {directory}: address the workspace by the id of its canonical directory.");
-        }
-        if (_workspace is not null)
-        {
-            return _workspace;
-        }
+        var canonical = await pools.Snapshots.Run(() => CheckDirectory(directory));
         _workspace = await pools.Snapshots.Run(() => Workspace.Open(canonical, _options, logger, watches));
         if (state.State.Directory is null)
         {
@@ -185,5 +187,17 @@ internal sealed class WorkspaceGrain(
         }
         GrainLog.Opened(logger, Key, canonical);
         return _workspace;
+    }
+
+    /// <summary>Resolves <paramref name="directory"/> (inside the workspace roots, not too broad) and checks it is this grain's workspace; returns it.</summary>
+    private string CheckDirectory(string directory)
+    {
+        var canonical = WorkspaceIdentity.ResolveDirectory(directory, _options.EffectiveWorkspaceRoots, _options.AllowBroadWorkspaces);
+        if (!string.Equals(canonical, directory, StringComparison.Ordinal) || !string.Equals(WorkspaceIdentity.IdFor(canonical), Key, StringComparison.Ordinal))
+        {
+            throw new EngineException(EngineError.WorkspaceMismatch,
+                $"Workspace {Key} is not the workspace of {directory}: address the workspace by the id of its canonical directory.");
+        }
+        return canonical;
     }
 }

@@ -114,6 +114,7 @@ public static class SiloHostingExtensions
             {
                 silo.Services.AddSingleton<SqliteSchema>();
                 silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SqliteSchema>());
+                silo.Services.AddHostedService<SqliteCheckpoints>();
                 silo.AddAdoNetGrainStorage(StorageName, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
                     options.Configure<IOptions<SnapshotsOptions>>((storage, snapshots) =>
                     {

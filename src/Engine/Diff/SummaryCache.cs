@@ -13,6 +13,9 @@ public sealed class SummaryCache(long budgetBytes)
     private readonly LinkedList<Entry> _recency = new();
     private long _bytes;
 
+    /// <summary>Summaries being computed now, so a second caller asking for the same pair waits for the first one's.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Store, GitObjectId From, GitObjectId To), Task<TreeDiffSummary>> _computing = new();
+
     private sealed record Entry((string Store, GitObjectId From, GitObjectId To) Key, TreeDiffSummary Summary, long Bytes);
 
     public long Hits { get; private set; }
@@ -24,6 +27,57 @@ public sealed class SummaryCache(long budgetBytes)
         get
         {
             lock (_lock) return _index.Count;
+        }
+    }
+
+    /// <summary>
+    /// The cached summary of the pair, or the one being computed for another caller (an agent's diff of a step and
+    /// the step's own stats ask for the same pair at once), or the one <paramref name="compute"/> returns (cached by
+    /// it). A caller that stops waiting leaves the computation to run; if the computing caller gives up, a waiting
+    /// one computes it itself.
+    /// </summary>
+    public async Task<TreeDiffSummary> GetOrComputeAsync(string store, GitObjectId from, GitObjectId to,
+        Func<Task<TreeDiffSummary>> compute, CancellationToken cancellationToken)
+    {
+        var key = (store, from, to);
+        while (true)
+        {
+            if (TryGet(store, from, to, out var cached)) return cached;
+            var mine = new TaskCompletionSource<TreeDiffSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _computing.GetOrAdd(key, mine.Task);
+            if (running != mine.Task)
+            {
+                try
+                {
+                    return await running.WaitAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    continue;
+                }
+            }
+            try
+            {
+                var summary = await compute();
+                mine.SetResult(summary);
+                return summary;
+            }
+            catch (OperationCanceledException)
+            {
+                mine.SetCanceled(CancellationToken.None);
+                throw;
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+                // Observed here: with no caller waiting, the failure is this caller's alone to report.
+                _ = mine.Task.Exception;
+                throw;
+            }
+            finally
+            {
+                _computing.TryRemove(KeyValuePair.Create(key, mine.Task));
+            }
         }
     }
 

@@ -44,6 +44,9 @@ public readonly struct GitObjectId : IEquatable<GitObjectId>, IComparable<GitObj
         return true;
     }
 
+    /// <summary>The first byte: the fan-out directory of a loose object, the fan-out slot of a pack index.</summary>
+    public byte FirstByte => (byte)(_a >> 56);
+
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, _a);

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace AgentSnapshots.Engine;
 
@@ -32,8 +33,8 @@ internal static class GitRefs
     /// <summary>The object <paramref name="name"/> (e.g. <c>refs/agentsnapshots/kept</c>) names, or null.</summary>
     public static GitObjectId? Read(string gitDir, string name)
     {
-        var file = Path.Combine(gitDir, name);
-        if (File.Exists(file)) return ReadFile(file);
+        // A loose ref wins over packed-refs, even one that does not parse (as git has it).
+        if (TryReadText(Path.Combine(gitDir, name), out var text)) return Parse(text);
         foreach (var (packedName, id) in Packed(gitDir))
         {
             if (packedName == name) return id;
@@ -50,29 +51,44 @@ internal static class GitRefs
     {
         var file = Path.Combine(gitDir, name);
         var directory = Path.GetDirectoryName(file)!;
-        Directory.CreateDirectory(directory);
         var lockFile = file + ".lock";
-        using (var stream = new FileStream(lockFile, FileMode.Create, FileAccess.Write, FileShare.None))
+        SafeFileHandle handle;
+        try
         {
-            stream.Write(Encoding.ASCII.GetBytes(id.ToHex() + "\n"));
-            if (durable) stream.Flush(flushToDisk: true);
+            handle = File.OpenHandle(lockFile, FileMode.Create, FileAccess.Write, FileShare.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The first write of a ref under a new directory (refs/agentsnapshots).
+            Directory.CreateDirectory(directory);
+            handle = File.OpenHandle(lockFile, FileMode.Create, FileAccess.Write, FileShare.None);
+        }
+        using (handle)
+        {
+            RandomAccess.Write(handle, Encoding.ASCII.GetBytes(id.ToHex() + "\n"), 0);
+            if (durable) RandomAccess.FlushToDisk(handle);
         }
         File.Move(lockFile, file, overwrite: true);
         if (durable) Posix.SyncDirectory(directory);
     }
 
-    private static GitObjectId? ReadFile(string file)
+    private static GitObjectId? ReadFile(string file) => TryReadText(file, out var text) ? Parse(text) : null;
+
+    private static GitObjectId? Parse(string text) => GitObjectId.TryParse(text.Trim(), out var id) ? id : null;
+
+    /// <summary>The file's text; false if there is no such file.</summary>
+    private static bool TryReadText(string file, out string text)
     {
-        string text;
         try
         {
-            text = File.ReadAllText(file).Trim();
+            text = File.ReadAllText(file);
+            return true;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            text = "";
+            return false;
         }
-        return GitObjectId.TryParse(text, out var id) ? id : null;
     }
 
     private static IEnumerable<(string Name, GitObjectId Id)> Packed(string gitDir)

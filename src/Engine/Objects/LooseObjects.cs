@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace AgentSnapshots.Engine;
 
@@ -15,6 +16,12 @@ internal sealed class LooseObjects(string objectsDirectory)
 {
     public const string TemporaryPrefix = "tmp_obj_";
     private const int ChunkBytes = 128 * 1024;
+
+    /// <summary>Object files up to this size are read whole when opened.</summary>
+    private const int SmallFileBytes = 64 * 1024;
+
+    /// <summary>Fan-out directories (objects/xx) this object created or wrote into: the next object there needs no mkdir. Racy reads are harmless (a redundant mkdir).</summary>
+    private readonly bool[] _fanOutSeen = new bool[256];
 
     public string Directory { get; } = objectsDirectory;
 
@@ -29,10 +36,10 @@ internal sealed class LooseObjects(string objectsDirectory)
     /// <summary>Opens the object's content after its header, or returns null if there is no such loose object.</summary>
     public Stream? TryOpen(GitObjectId id, out GitObjectType type, out long size)
     {
-        FileStream file;
+        SafeFileHandle handle;
         try
         {
-            file = new FileStream(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+            handle = File.OpenHandle(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -40,7 +47,17 @@ internal sealed class LooseObjects(string objectsDirectory)
             size = 0;
             return null;
         }
-        var inflater = new ZLibStream(file, CompressionMode.Decompress, leaveOpen: false);
+        Stream compressed;
+        try
+        {
+            compressed = OpenCompressed(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+        var inflater = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: false);
         try
         {
             (type, size) = ReadHeader(inflater);
@@ -50,6 +67,31 @@ internal sealed class LooseObjects(string objectsDirectory)
         {
             inflater.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The object file's bytes as a stream: a small file (most trees, commits and source files) read whole in one
+    /// call and closed at once, a large one through a buffered stream that owns <paramref name="handle"/>.
+    /// </summary>
+    private static Stream OpenCompressed(SafeFileHandle handle)
+    {
+        var length = RandomAccess.GetLength(handle);
+        if (length > SmallFileBytes)
+        {
+            return new FileStream(handle, FileAccess.Read, 1 << 16);
+        }
+        using (handle)
+        {
+            var bytes = new byte[length];
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+                if (n == 0) break;
+                read += n;
+            }
+            return new MemoryStream(bytes, 0, read, writable: false);
         }
     }
 
@@ -116,22 +158,12 @@ internal sealed class LooseObjects(string objectsDirectory)
             Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
             sha.GetHashAndReset(digest);
             var id = new GitObjectId(digest);
-            var final = PathOf(id);
-            if (File.Exists(final) || stored(id))
+            if (stored(id))
             {
                 File.Delete(tmp);
                 return id;
             }
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            try
-            {
-                File.Move(tmp, final, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(final))
-            {
-                // Another writer stored the same content first: the object is immutable, so theirs is ours.
-                File.Delete(tmp);
-            }
+            Publish(tmp, id);
             return id;
         }
         catch
@@ -142,6 +174,61 @@ internal sealed class LooseObjects(string objectsDirectory)
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Writes an object held in memory whose id the caller computed (and found missing): compressed in memory,
+    /// written to a temporary file in one call, renamed into place. A few system calls, where a streamed write
+    /// takes a dozen.
+    /// </summary>
+    public void WriteSmall(GitObjectType type, ReadOnlySpan<byte> content, GitObjectId id)
+    {
+        var compressed = new MemoryStream(content.Length / 2 + 64);
+        using (var deflater = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflater.Write(Header(type, content.Length));
+            deflater.Write(content);
+        }
+        var tmp = Path.Combine(Directory, TemporaryPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var file = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                RandomAccess.Write(file, compressed.GetBuffer().AsSpan(0, (int)compressed.Length), 0);
+            }
+            Publish(tmp, id);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Renames a written temporary file to the object's name, creating its fan-out directory only when the rename
+    /// says it is missing. An object of that name already there is replaced: objects are immutable, so it holds the
+    /// same content (a second writer of the same object costs a rename, never a wrong object).
+    /// </summary>
+    private void Publish(string tmp, GitObjectId id)
+    {
+        var final = PathOf(id);
+        var fanOut = id.FirstByte;
+        if (!_fanOutSeen[fanOut])
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            _fanOutSeen[fanOut] = true;
+        }
+        try
+        {
+            File.Move(tmp, final, overwrite: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Removed since this object saw it (collection drops emptied fan-out directories).
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            File.Move(tmp, final, overwrite: true);
         }
     }
 

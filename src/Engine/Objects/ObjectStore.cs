@@ -18,6 +18,9 @@ public sealed class ObjectStore
     /// <summary>Trees, commits and tags are read whole; one larger than this is taken for damage.</summary>
     private const int MaxSmallObjectBytes = 256 << 20;
 
+    /// <summary>Blobs up to this size are read into memory and hashed before they are written.</summary>
+    private const int SmallBlobBytes = 64 * 1024;
+
     private readonly LooseObjects _loose;
 
     private ObjectStore(string gitDir)
@@ -89,16 +92,46 @@ public sealed class ObjectStore
     /// Throws <see cref="ContentLengthChangedException"/> if the source holds more or fewer bytes
     /// (a file that changed while it was read); nothing is left behind then.
     /// </summary>
-    public GitObjectId WriteBlob(Stream content, long length, CancellationToken cancellationToken = default) =>
-        _loose.Write(GitObjectType.Blob, content, length, ContainsQuick, cancellationToken);
+    public GitObjectId WriteBlob(Stream content, long length, CancellationToken cancellationToken = default)
+    {
+        if (length > SmallBlobBytes)
+        {
+            return _loose.Write(GitObjectType.Blob, content, length, ContainsQuick, cancellationToken);
+        }
+        // Small (most source files): read whole, hashed before anything is written, so content the store holds
+        // already (a file touched, or changed back) costs no temporary file.
+        cancellationToken.ThrowIfCancellationRequested();
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length + 1);
+        try
+        {
+            var total = 0;
+            while (total <= length)
+            {
+                var read = content.Read(buffer, total, (int)length + 1 - total);
+                if (read == 0) break;
+                total += read;
+            }
+            if (total != length)
+            {
+                throw new ContentLengthChangedException(length, total);
+            }
+            var bytes = buffer.AsSpan(0, total);
+            var id = HashOf(GitObjectType.Blob, bytes);
+            if (!ContainsQuick(id)) _loose.WriteSmall(GitObjectType.Blob, bytes, id);
+            return id;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>Writes a small object held in memory; one that is already stored (an unchanged tree) costs a hash and a lookup.</summary>
     public GitObjectId WriteObject(GitObjectType type, ReadOnlySpan<byte> content)
     {
         var id = HashOf(type, content);
-        if (ContainsQuick(id)) return id;
-        using var ms = new MemoryStream(content.ToArray(), writable: false);
-        return _loose.Write(type, ms, content.Length, ContainsQuick, CancellationToken.None);
+        if (!ContainsQuick(id)) _loose.WriteSmall(type, content, id);
+        return id;
     }
 
     /// <summary>The id git gives an object of <paramref name="type"/> with <paramref name="content"/>.</summary>

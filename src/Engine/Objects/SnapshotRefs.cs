@@ -22,17 +22,30 @@ public sealed class SnapshotRefs(ObjectStore store)
     private const string AppendedMessage = "AgentSnapshots: keep snapshot";
     private const string SetMessage = "AgentSnapshots: kept set";
 
+    /// <summary>The commit this object last wrote to the ref or read from it, and what it holds: the next <see cref="Keep"/> on top of it need not read it again.</summary>
+    private (GitObjectId Commit, GitObjectId Tree, bool IsSet)? _tip;
+
     /// <summary>Makes <paramref name="tree"/> reachable from the ref (one commit on top of it; nothing if it is already the newest).</summary>
     public void Keep(GitObjectId tree)
     {
         var tip = GitRefs.Read(store.GitDir, KeptRef);
-        if (tip is { } t && store.Contains(t) && ParseCommit(t) is { } top && top.Tree == tree && !top.IsSet)
+        var parent = tip is { } t && store.Contains(t) ? tip : null;
+        if (parent is { } p && Known(p) is { } top && top.Tree == tree && !top.IsSet)
         {
             return;
         }
-        var parent = tip is { } p && store.Contains(p) ? p : (GitObjectId?)null;
         var commit = WriteCommit(tree, parent, $"{AppendedMessage} {tree}");
         GitRefs.Write(store.GitDir, KeptRef, commit, durable: false);
+        _tip = (commit, tree, false);
+    }
+
+    /// <summary>The tree of tip commit <paramref name="tip"/> and whether it is a kept set: remembered if this object wrote it, else read.</summary>
+    private (GitObjectId Tree, bool IsSet)? Known(GitObjectId tip)
+    {
+        if (_tip is { } cached && cached.Commit == tip) return (cached.Tree, cached.IsSet);
+        if (ParseCommit(tip) is not { } parsed) return null;
+        _tip = (tip, parsed.Tree, parsed.IsSet);
+        return (parsed.Tree, parsed.IsSet);
     }
 
     /// <summary>

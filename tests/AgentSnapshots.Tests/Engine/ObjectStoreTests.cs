@@ -57,6 +57,43 @@ public sealed class ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public void Large_content_that_changes_length_while_streamed_leaves_nothing_behind()
+    {
+        // Over the size read whole: streamed through a temporary file.
+        var store = ObjectStore.Open(_dir.Combine("store"));
+        const int Length = 200_000;
+        Assert.Throws<ContentLengthChangedException>(() => store.WriteBlob(new MemoryStream(new byte[Length - 1]), Length));
+        Assert.Throws<ContentLengthChangedException>(() => store.WriteBlob(new MemoryStream(new byte[Length + 1]), Length));
+        Assert.Empty(Directory.EnumerateFiles(_dir.Combine("store", "objects"), "*", SearchOption.AllDirectories));
+
+        var content = Enumerable.Range(0, Length).Select(i => (byte)('a' + (i % 26))).ToArray();
+        var id = store.WriteBlob(new MemoryStream(content), Length);
+        Assert.Equal(Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "-s", id.ToHex()).Trim());
+    }
+
+    [Fact]
+    public void A_fan_out_directory_removed_under_the_store_is_made_again_by_the_next_write()
+    {
+        var store = ObjectStore.Open(_dir.Combine("store"));
+        var first = store.WriteObject(GitObjectType.Blob, "first\n"u8);
+        // Collection (or anyone) empties and removes objects/xx after this store wrote there.
+        var fanOut = Path.GetDirectoryName(store.Loose.PathOf(first))!;
+        Directory.Delete(fanOut, recursive: true);
+        // Another object with the same first byte goes to the same directory.
+        var (content, id) = Enumerable.Range(0, 100_000)
+            .Select(i => Encoding.UTF8.GetBytes($"other {i}\n"))
+            .Select(bytes => (bytes, ObjectStore.HashOf(GitObjectType.Blob, bytes)))
+            .First(c => c.Item2.FirstByte == first.FirstByte);
+
+        Assert.Equal(id, store.WriteObject(GitObjectType.Blob, content));
+        Assert.Equal(Encoding.UTF8.GetString(content), Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "blob", id.ToHex()));
+        // Written again (a second writer of the same object): still one object, still git's.
+        Assert.Equal(id, store.WriteBlob(new MemoryStream(content), content.Length));
+        Assert.Single(Directory.EnumerateFiles(fanOut));
+        Git.Run(_dir.Path, "--git-dir", store.GitDir, "fsck", "--strict");
+    }
+
+    [Fact]
     public void Missing_object_says_which()
     {
         var store = ObjectStore.Open(_dir.Combine("store"));

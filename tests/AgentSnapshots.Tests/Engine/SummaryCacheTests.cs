@@ -44,4 +44,78 @@ public sealed class SummaryCacheTests
         cache.Add("s", B, A, Summary(B, A, 100_000));
         Assert.False(cache.TryGet("s", B, A, out _));
     }
+
+    [Fact]
+    public async Task Callers_asking_for_a_pair_being_computed_wait_for_that_one_computation()
+    {
+        var cache = new SummaryCache(1 << 20);
+        var release = new TaskCompletionSource();
+        var computed = 0;
+        async Task<TreeDiffSummary> Compute()
+        {
+            Interlocked.Increment(ref computed);
+            await release.Task;
+            var summary = Summary(A, B, 10);
+            cache.Add("s", A, B, summary);
+            return summary;
+        }
+
+        var first = cache.GetOrComputeAsync("s", A, B, Compute, CancellationToken.None);
+        var second = cache.GetOrComputeAsync("s", A, B, Compute, CancellationToken.None);
+        release.SetResult();
+        var results = await Task.WhenAll(first, second);
+
+        Assert.Equal(1, computed);
+        Assert.Same(results[0], results[1]);
+        // Computed and cached: a later caller computes nothing.
+        Assert.Same(results[0], await cache.GetOrComputeAsync("s", A, B, Compute, CancellationToken.None));
+        Assert.Equal(1, computed);
+    }
+
+    [Fact]
+    public async Task When_the_computing_caller_gives_up_a_waiting_one_computes_it_itself()
+    {
+        var cache = new SummaryCache(1 << 20);
+        using var giveUp = new CancellationTokenSource();
+        var started = new TaskCompletionSource();
+        var computed = 0;
+        async Task<TreeDiffSummary> Compute(CancellationToken token)
+        {
+            Interlocked.Increment(ref computed);
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, token);
+            throw new InvalidOperationException("not reached");
+        }
+
+        var first = cache.GetOrComputeAsync("s", A, B, () => Compute(giveUp.Token), giveUp.Token);
+        await started.Task;
+        var second = cache.GetOrComputeAsync("s", A, B, () => Task.FromResult(Summary(A, B, 5)), CancellationToken.None);
+        await giveUp.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.Equal(5, (await second).Files[0].Patch.Length);
+        Assert.Equal(1, computed);
+    }
+
+    [Fact]
+    public async Task A_failed_computation_fails_its_waiters_with_the_same_error_and_is_not_kept()
+    {
+        var cache = new SummaryCache(1 << 20);
+        var release = new TaskCompletionSource();
+        async Task<TreeDiffSummary> Fail()
+        {
+            await release.Task;
+            throw new InvalidDataException("corrupt tree");
+        }
+
+        var first = cache.GetOrComputeAsync("s", A, B, Fail, CancellationToken.None);
+        var second = cache.GetOrComputeAsync("s", A, B, Fail, CancellationToken.None);
+        release.SetResult();
+
+        Assert.Equal("corrupt tree", (await Assert.ThrowsAsync<InvalidDataException>(() => first)).Message);
+        Assert.Equal("corrupt tree", (await Assert.ThrowsAsync<InvalidDataException>(() => second)).Message);
+        // Nothing was kept: the next caller computes afresh.
+        var afresh = await cache.GetOrComputeAsync("s", A, B, () => Task.FromResult(Summary(A, B, 7)), CancellationToken.None);
+        Assert.Equal(7, afresh.Files[0].Patch.Length);
+    }
 }

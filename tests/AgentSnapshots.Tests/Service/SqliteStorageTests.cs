@@ -66,6 +66,14 @@ public sealed class SqliteStorageTests(ServiceClusterFixture fixture)
         var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("page", grainId, stale));
         var duplicate = new GrainState<List<SessionSnapshot>>([]);
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("page", grainId, duplicate));
+        // A write from a version of a row that does not exist is a conflict too, and creates no row.
+        var neverWritten = GrainId.Create("sessiongrain", "storage-never-written");
+        var phantom = new GrainState<List<SessionSnapshot>>([]) { ETag = "5", RecordExists = true };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("page", neverWritten, phantom));
+        var absent = new GrainState<List<SessionSnapshot>>([]);
+        await storage.ReadStateAsync("page", neverWritten, absent);
+        Assert.False(absent.RecordExists);
+        Assert.Null(absent.ETag);
 
         Assert.Equal("1", firstVersion);
         Assert.Equal("2", read.ETag);

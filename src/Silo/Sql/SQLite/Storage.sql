@@ -46,33 +46,36 @@ ON CONFLICT (QueryKey) DO UPDATE SET QueryText = excluded.QueryText;
 
 -- Every statement that writes starts with PRAGMA synchronous = NORMAL (a setting of the connection, which the
 -- provider opens itself): in WAL mode a commit then appends to the log without an fsync, and a checkpoint syncs.
+-- Checkpoints (which fsync) are the silo's SqliteCheckpoints' work, beside the writer, as soon as the log grew: a
+-- writer checkpoints itself only when the log passes 1,000 pages, which that keeps rare. (A PRAGMA that returns a
+-- row, as wal_autocheckpoint does, cannot go here: the provider reads the first result as the statement's.)
 -- A killed silo loses nothing (the log is in the OS's cache); a power cut may lose the last commits, as it may
 -- the object files, which are not synced either. With FULL every commit waited for an fsync (4 ms on the
 -- benchmark machine), one writer at a time: the load run could not go past about 50 tracks a second.
 --
 -- Optimistic concurrency: an existing row is updated only from the version the grain read; a new row is
--- inserted only when the grain read no version. Exactly one of the two statements can return a row.
+-- inserted only when the grain read no version. One statement, so one write transaction per write: a row that
+-- is there goes to the update (when the versions match), a missing one is inserted only without a version
+-- (the EXISTS keeps a write from a version whose row is gone from inserting one). No row returned: conflict.
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', '
 PRAGMA synchronous = NORMAL;
-UPDATE OrleansGrainState
-SET PayloadBinary = @PayloadBinary,
-    Version = Version + 1,
-    ModifiedOnUtc = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now'')
-WHERE ServiceId = @ServiceId
-  AND GrainTypeHash = @GrainTypeHash AND GrainIdHash = @GrainIdHash
-  AND GrainTypeString = @GrainTypeString
-  AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
-  AND GrainIdExtensionString = IFNULL(@GrainIdExtensionString, '''')
-  AND @GrainStateVersion IS NOT NULL AND Version = @GrainStateVersion
-RETURNING Version AS NewGrainStateVersion;
-
 INSERT INTO OrleansGrainState
     (ServiceId, GrainTypeHash, GrainIdHash, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString,
      PayloadBinary, Version, ModifiedOnUtc)
 SELECT @ServiceId, @GrainTypeHash, @GrainIdHash, @GrainTypeString, @GrainIdN0, @GrainIdN1, IFNULL(@GrainIdExtensionString, ''''),
        @PayloadBinary, 1, strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now'')
 WHERE @GrainStateVersion IS NULL
-ON CONFLICT DO NOTHING
+   OR EXISTS (SELECT 1 FROM OrleansGrainState
+              WHERE ServiceId = @ServiceId
+                AND GrainTypeHash = @GrainTypeHash AND GrainIdHash = @GrainIdHash
+                AND GrainTypeString = @GrainTypeString
+                AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+                AND GrainIdExtensionString = IFNULL(@GrainIdExtensionString, ''''))
+ON CONFLICT (ServiceId, GrainTypeHash, GrainIdHash, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString) DO UPDATE
+SET PayloadBinary = excluded.PayloadBinary,
+    Version = Version + 1,
+    ModifiedOnUtc = excluded.ModifiedOnUtc
+WHERE @GrainStateVersion IS NOT NULL AND Version = @GrainStateVersion
 RETURNING Version AS NewGrainStateVersion;
 ')
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = excluded.QueryText;
