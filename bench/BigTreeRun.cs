@@ -87,7 +87,12 @@ internal static class BigTreeRun
     {
         var mode = watch ? "watched" : "walked";
         var dataDir = Path.Combine(root, "data-" + mode);
-        var siloSettings = new Dictionary<string, string> { ["Snapshots__Watch"] = watch ? "true" : "false" };
+        var siloSettings = new Dictionary<string, string>
+        {
+            ["Snapshots__Watch"] = watch ? "true" : "false",
+            // The generated tree is meant to be this big: at 1m it holds just over the default limit of 1,000,000 files.
+            ["Snapshots__MaxFilesPerWorkspace"] = (2L * tracked.Count + 1_000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         await using var silo = await BenchSilo.StartAsync(dataDir, root, maxFileBytes: 1L << 30, siloSettings);
         using var host = BenchSilo.ClientHost(silo.GatewayPort);
         await host.StartAsync();
