@@ -178,8 +178,8 @@ internal sealed class WorkspaceGrain(
     /// <summary>The engine workspace, opened after checking that this grain's key belongs to the directory.</summary>
     private async Task<Workspace> OpenAsync(string directory)
     {
-        var canonical = await pools.Snapshots.Run(() => CheckDirectory(directory));
-        _workspace = await pools.Snapshots.Run(() => Workspace.Open(canonical, _options, logger, watches));
+        _workspace = await pools.Snapshots.Run(() => Workspace.Open(CheckDirectory(directory), _options, logger, watches));
+        var canonical = _workspace.Directory;
         if (state.State.Directory is null)
         {
             state.State.Directory = canonical;

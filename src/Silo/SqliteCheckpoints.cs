@@ -47,7 +47,7 @@ internal sealed partial class SqliteCheckpoints(IOptions<SnapshotsOptions> optio
     }
 
     /// <summary>One passive checkpoint of the grain storage database under <paramref name="dataDir"/>.</summary>
-    public static void Checkpoint(string dataDir)
+    private static void Checkpoint(string dataDir)
     {
         using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(dataDir));
         connection.Open();

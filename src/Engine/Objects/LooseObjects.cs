@@ -128,7 +128,7 @@ internal sealed class LooseObjects(string objectsDirectory)
     public GitObjectId Write(GitObjectType type, Stream content, long length, Func<GitObjectId, bool> stored, CancellationToken cancellationToken)
     {
         var header = Header(type, length);
-        var tmp = Path.Combine(Directory, TemporaryPrefix + Guid.NewGuid().ToString("N"));
+        var tmp = NewTemporaryPath();
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
@@ -190,7 +190,7 @@ internal sealed class LooseObjects(string objectsDirectory)
             deflater.Write(Header(type, content.Length));
             deflater.Write(content);
         }
-        var tmp = Path.Combine(Directory, TemporaryPrefix + Guid.NewGuid().ToString("N"));
+        var tmp = NewTemporaryPath();
         try
         {
             using (var file = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -249,6 +249,8 @@ internal sealed class LooseObjects(string objectsDirectory)
             }
         }
     }
+
+    private string NewTemporaryPath() => Path.Combine(Directory, TemporaryPrefix + Guid.NewGuid().ToString("N"));
 
     private static void TryDelete(string path)
     {

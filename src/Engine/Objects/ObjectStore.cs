@@ -115,10 +115,7 @@ public sealed class ObjectStore
             {
                 throw new ContentLengthChangedException(length, total);
             }
-            var bytes = buffer.AsSpan(0, total);
-            var id = HashOf(GitObjectType.Blob, bytes);
-            if (!ContainsQuick(id)) _loose.WriteSmall(GitObjectType.Blob, bytes, id);
-            return id;
+            return WriteObject(GitObjectType.Blob, buffer.AsSpan(0, total));
         }
         finally
         {

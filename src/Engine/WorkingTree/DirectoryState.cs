@@ -76,6 +76,18 @@ internal sealed class DirectoryState
     /// <summary>The state this one replaces, during the walk that builds it.</summary>
     public DirectoryState? Previous { get; set; }
 
+    /// <summary>Whether two file lists record the same files with the same stats and blobs (the very list, when a walk kept it, at once).</summary>
+    public static bool SameFiles(List<FileState> now, List<FileState> before)
+    {
+        if (ReferenceEquals(now, before)) return true;
+        if (now.Count != before.Count) return false;
+        for (var i = 0; i < now.Count; i++)
+        {
+            if (now[i] != before[i]) return false;
+        }
+        return true;
+    }
+
     /// <summary>Makes <paramref name="files"/> (sorted by name) this directory's files: a new list, or the previous state's when nothing changed.</summary>
     public void UseFiles(List<FileState> files) => Files = files;
 

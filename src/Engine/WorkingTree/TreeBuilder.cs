@@ -35,7 +35,7 @@ internal sealed class TreeBuilder(ObjectStore store, WorkspaceWatch? watch, bool
         node.Previous = null;
 
         var sameFiles = previous is not null && SameEntries(node.Files, previous.Files);
-        var sameRecord = sameFiles && SameRecordFiles(node.Files, previous!.Files);
+        var sameRecord = sameFiles && DirectoryState.SameFiles(node.Files, previous!.Files);
         var sameNames = previous is not null && SameDirectoryNames(node.Directories, previous.Directories);
         var sameTrees = sameNames && node.Directories.Select(d => d.Tree).SequenceEqual(previous!.Directories.Select(d => d.Tree));
         node.Tree = !rewriteAll && sameFiles && sameTrees ? previous!.Tree : Write(node);
@@ -111,19 +111,11 @@ internal sealed class TreeBuilder(ObjectStore store, WorkspaceWatch? watch, bool
 
     private static bool SameEntries(List<FileState> now, List<FileState> before)
     {
+        if (ReferenceEquals(now, before)) return true;
         if (now.Count != before.Count) return false;
         for (var i = 0; i < now.Count; i++)
         {
             if (!now[i].SameEntry(before[i])) return false;
-        }
-        return true;
-    }
-
-    private static bool SameRecordFiles(List<FileState> now, List<FileState> before)
-    {
-        for (var i = 0; i < now.Count; i++)
-        {
-            if (now[i] != before[i]) return false;
         }
         return true;
     }

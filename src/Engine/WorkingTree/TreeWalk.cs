@@ -184,7 +184,7 @@ internal sealed class TreeWalk
             CountFound(ref listing);
             // A directory found as it was keeps the previous list; a changed one gets a list of its exact size
             // (kept for as long as the workspace is tracked: no slack per directory).
-            node.UseFiles(previousFiles is not null && SameFiles(scratch.Files, previousFiles) ? previousFiles : new List<FileState>(scratch.Files));
+            node.UseFiles(previousFiles is not null && DirectoryState.SameFiles(scratch.Files, previousFiles) ? previousFiles : new List<FileState>(scratch.Files));
             node.Directories.TrimExcess();
         }
         finally
@@ -241,16 +241,6 @@ internal sealed class TreeWalk
         }
     }
 
-    private static bool SameFiles(List<FileState> now, List<FileState> before)
-    {
-        if (now.Count != before.Count) return false;
-        for (var i = 0; i < now.Count; i++)
-        {
-            if (now[i] != before[i]) return false;
-        }
-        return true;
-    }
-
     /// <summary>Adds the files this directory found and no read counted to the walk's count; over the limit, the walk stops.</summary>
     private void CountFound(ref Listing listing)
     {
@@ -302,16 +292,25 @@ internal sealed class TreeWalk
             return;
         }
         listing.Uncounted++;
+        if (known is { } reusable && Reusable(reusable, stat))
+        {
+            listing.Files.Add(reusable);
+            return;
+        }
         // Counted before anything is read: the walk stops before reading the file over the limit.
-        if (known is not { } reusable || !Reusable(reusable, stat)) CountFound(ref listing);
+        CountFound(ref listing);
         if (ReadEntry(directory, node, name, stat, known, force: false) is { } file)
         {
             listing.Files.Add(file);
         }
     }
 
-    /// <summary>Whether <see cref="ReadEntry"/> surely reuses <paramref name="known"/> for <paramref name="stat"/> without reading (a walk that verifies blobs counts every file at once).</summary>
-    private bool Reusable(in FileState known, in EntryStat stat) => !_verify && known.Matches(stat, ModeOf(stat));
+    /// <summary>
+    /// Whether <paramref name="known"/> still holds for <paramref name="stat"/> with nothing to check in the store (as
+    /// <see cref="ReadEntry"/> decides; a walk that verifies blobs leaves every file to it).
+    /// </summary>
+    private bool Reusable(in FileState known, in EntryStat stat) =>
+        !_verify && !(stat.Kind == EntryKind.File && stat.Size > _options.MaxFileBytes) && known.Matches(stat, ModeOf(stat));
 
     private static EntryMode ModeOf(in EntryStat stat) =>
         stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
