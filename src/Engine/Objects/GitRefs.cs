@@ -43,13 +43,17 @@ internal static class GitRefs
     }
 
     /// <summary>
-    /// Points <paramref name="name"/> at <paramref name="id"/>: the new value goes to <c>name.lock</c> (git's lock
-    /// file, which git never reads as a ref), then replaces the ref in one rename. With <paramref name="durable"/>
-    /// the file and its directory are synced first, so the ref survives a power cut as well as a killed process.
+    /// Points <paramref name="name"/> at <paramref name="id"/>. With <paramref name="durable"/>, the new value goes to
+    /// <c>name.lock</c> (git's lock file, which git never reads as a ref), is synced, and replaces the ref in one
+    /// rename, the directory synced after: the ref survives a power cut as well as a killed process. Without it, an
+    /// existing ref file is overwritten in place (41 bytes in one sector): a rename per write would free an inode
+    /// and a block and allocate new ones every time, the most expensive part of a small track.
     /// </summary>
     public static void Write(string gitDir, string name, GitObjectId id, bool durable)
     {
         var file = Path.Combine(gitDir, name);
+        var content = Encoding.ASCII.GetBytes(id.ToHex() + "\n");
+        if (!durable && TryOverwrite(file, content)) return;
         var directory = Path.GetDirectoryName(file)!;
         var lockFile = file + ".lock";
         SafeFileHandle handle;
@@ -65,11 +69,31 @@ internal static class GitRefs
         }
         using (handle)
         {
-            RandomAccess.Write(handle, Encoding.ASCII.GetBytes(id.ToHex() + "\n"), 0);
+            RandomAccess.Write(handle, content, 0);
             if (durable) RandomAccess.FlushToDisk(handle);
         }
         File.Move(lockFile, file, overwrite: true);
         if (durable) Posix.SyncDirectory(directory);
+    }
+
+    /// <summary>Overwrites ref file <paramref name="file"/> if it exists and is as long as <paramref name="content"/>; false otherwise.</summary>
+    private static bool TryOverwrite(string file, byte[] content)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(file, FileMode.Open, FileAccess.Write, FileShare.None);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        using (handle)
+        {
+            if (RandomAccess.GetLength(handle) != content.Length) return false;
+            RandomAccess.Write(handle, content, 0);
+            return true;
+        }
     }
 
     private static GitObjectId? ReadFile(string file) => TryReadText(file, out var text) ? Parse(text) : null;

@@ -23,6 +23,10 @@ internal sealed class LooseObjects(string objectsDirectory)
     /// <summary>Fan-out directories (objects/xx) this object created or wrote into: the next object there needs no mkdir. Racy reads are harmless (a redundant mkdir).</summary>
     private readonly bool[] _fanOutSeen = new bool[256];
 
+    /// <summary>This process's part of temporary file names (see <see cref="NewTemporaryPath"/>), and the count after it.</summary>
+    private static readonly string s_processTag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + "_";
+    private static long s_temporaryCount;
+
     public string Directory { get; } = objectsDirectory;
 
     public string PathOf(GitObjectId id)
@@ -57,7 +61,9 @@ internal sealed class LooseObjects(string objectsDirectory)
             handle.Dispose();
             throw;
         }
-        var inflater = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: false);
+        var inflater = compressed is MemoryStream whole && whole.TryGetBuffer(out var bytes) && ZLibStored.TryUnwrap(bytes, out var stored)
+            ? new MemoryStream(stored.Array!, stored.Offset, stored.Count, writable: false)
+            : (Stream)new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: false);
         try
         {
             (type, size) = ReadHeader(inflater);
@@ -91,7 +97,7 @@ internal sealed class LooseObjects(string objectsDirectory)
                 if (n == 0) break;
                 read += n;
             }
-            return new MemoryStream(bytes, 0, read, writable: false);
+            return new MemoryStream(bytes, 0, read, writable: false, publiclyVisible: true);
         }
     }
 
@@ -178,24 +184,34 @@ internal sealed class LooseObjects(string objectsDirectory)
     }
 
     /// <summary>
-    /// Writes an object held in memory whose id the caller computed (and found missing): compressed in memory,
-    /// written to a temporary file in one call, renamed into place. A few system calls, where a streamed write
-    /// takes a dozen.
+    /// Writes an object held in memory whose id the caller computed (and found missing): compressed in memory (left
+    /// uncompressed if it fits one file-system block either way, see <see cref="ZLibStored"/>), written to a
+    /// temporary file in one call, renamed into place. A few system calls, where a streamed write takes a dozen.
     /// </summary>
     public void WriteSmall(GitObjectType type, ReadOnlySpan<byte> content, GitObjectId id)
     {
-        var compressed = new MemoryStream(content.Length / 2 + 64);
-        using (var deflater = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        var header = Header(type, content.Length);
+        ReadOnlySpan<byte> file;
+        if (header.Length + content.Length <= ZLibStored.MaxContent)
         {
-            deflater.Write(Header(type, content.Length));
-            deflater.Write(content);
+            file = ZLibStored.Wrap(header, content);
+        }
+        else
+        {
+            var compressed = new MemoryStream(content.Length / 2 + 64);
+            using (var deflater = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                deflater.Write(header);
+                deflater.Write(content);
+            }
+            file = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
         }
         var tmp = NewTemporaryPath();
         try
         {
-            using (var file = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                RandomAccess.Write(file, compressed.GetBuffer().AsSpan(0, (int)compressed.Length), 0);
+                RandomAccess.Write(handle, file, 0);
             }
             Publish(tmp, id);
         }
@@ -250,7 +266,12 @@ internal sealed class LooseObjects(string objectsDirectory)
         }
     }
 
-    private string NewTemporaryPath() => Path.Combine(Directory, TemporaryPrefix + Guid.NewGuid().ToString("N"));
+    /// <summary>
+    /// A name no other writer uses: this process's random tag and a counter (a GUID per object would read the
+    /// kernel's random source once per object). Created with CreateNew, so a clash could only fail, never mix files.
+    /// </summary>
+    private string NewTemporaryPath() =>
+        Path.Combine(Directory, TemporaryPrefix + s_processTag + Interlocked.Increment(ref s_temporaryCount).ToString("x", CultureInfo.InvariantCulture));
 
     private static void TryDelete(string path)
     {

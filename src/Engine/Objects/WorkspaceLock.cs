@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace AgentSnapshots.Engine;
 
 /// <summary>
 /// The single-writer guard of one workspace's object store across processes and machines that share the data
-/// directory: an exclusive OS lock on <c>agentsnapshots.lock</c> inside the store. On Linux a <see cref="FileStream"/>
-/// opened with <see cref="FileShare.None"/> takes <c>flock(LOCK_EX | LOCK_NB)</c> on the file, which the kernel drops
-/// when the holder closes it or dies (a SIGKILLed silo leaves no stale lock). Over NFS the Linux client maps
+/// directory: an exclusive OS lock on <c>agentsnapshots.lock</c> inside the store. On Unix the lock is
+/// <c>flock(LOCK_EX | LOCK_NB)</c> on the file, taken explicitly (the service's processes turn off .NET's own
+/// <see cref="FileShare"/> emulation, which costs two calls per file opened); the kernel drops it when the holder
+/// closes the file or dies (a SIGKILLed silo leaves no stale lock). Over NFS the Linux client maps
 /// <c>flock</c> to a byte-range lock the server arbitrates, so silos on several machines exclude each other as well.
 /// </summary>
 public sealed class WorkspaceLock : IDisposable
@@ -87,16 +89,29 @@ public sealed class WorkspaceLock : IDisposable
 
     private static FileStream? TryOpen(string path)
     {
+        FileStream file;
         try
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+            // On Windows FileShare.None is the lock; on Unix it is one only where .NET's emulation is on.
+            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
         }
         catch (IOException) when (File.Exists(path))
         {
-            // EWOULDBLOCK from flock surfaces as an IOException ("The process cannot access the file ...").
+            // EWOULDBLOCK from .NET's flock surfaces as an IOException ("The process cannot access the file ...").
             return null;
         }
+        if (OperatingSystem.IsWindows() || LinuxCalls.Flock((int)file.SafeFileHandle.DangerousGetHandle(), LinuxCalls.LockExclusive | LinuxCalls.LockNonBlocking) == 0)
+        {
+            return file;
+        }
+        var error = Marshal.GetLastPInvokeError();
+        file.Dispose();
+        if (error is LinuxCalls.EAGAIN or MacWouldBlock) return null;
+        throw new IOException($"Could not lock '{path}': {Marshal.GetPInvokeErrorMessage(error)}.");
     }
+
+    /// <summary>EWOULDBLOCK on macOS (on Linux it is EAGAIN).</summary>
+    private const int MacWouldBlock = 35;
 
     /// <summary>For people looking at a stuck store: who holds it (best effort, never read by the lock itself).</summary>
     private void WriteOwner()

@@ -102,8 +102,18 @@ internal sealed class SnapshotIndex
         }
     }
 
-    private void WriteRoot(GitObjectId? tree) =>
-        File.WriteAllText(Path.Combine(_store.GitDir, RootFile), tree?.ToHex() ?? "");
+    /// <summary>
+    /// Overwrites the root file in place (its length only changes between empty and one id): replacing or truncating
+    /// it every track would free and allocate a block each time. A torn write reads as an id the collector does not
+    /// find reachable, which only makes the next snapshot check the index's objects.
+    /// </summary>
+    private void WriteRoot(GitObjectId? tree)
+    {
+        var text = Encoding.ASCII.GetBytes(tree?.ToHex() ?? "");
+        using var file = File.OpenHandle(Path.Combine(_store.GitDir, RootFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+        RandomAccess.Write(file, text, 0);
+        if (RandomAccess.GetLength(file) != text.Length) RandomAccess.SetLength(file, text.Length);
+    }
 
     private void WriteBase(DirectoryState root, string marker)
     {
@@ -137,22 +147,14 @@ internal sealed class SnapshotIndex
         _logBytes = HeaderBytes;
     }
 
+    /// <summary>Appends the changed directories to the log in one write (records built in memory first).</summary>
     private void AppendLog(StateChanges changes, string marker, bool markerChanged)
     {
-        using var log = new FileStream(Path.Combine(_store.GitDir, LogFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16);
-        if (_logBytes < HeaderBytes)
-        {
-            // No log of this base's generation yet (or a stale one, left by a crash while a base was written).
-            log.SetLength(0);
-            WriteHeader(log, LogMagic, _generation);
-        }
-        else
-        {
-            // Drop a torn record at the end, if a crash left one.
-            log.SetLength(_logBytes);
-            log.Seek(0, SeekOrigin.End);
-        }
-        using (var record = new RecordWriter(log))
+        // No log of this base's generation yet (or a stale one, left by a crash while a base was written): start it.
+        var fresh = _logBytes < HeaderBytes;
+        var records = new MemoryStream();
+        if (fresh) WriteHeader(records, LogMagic, _generation);
+        using (var record = new RecordWriter(records))
         {
             if (markerChanged) record.Marker(marker);
             // Removals first (a directory removed and made anew in one track comes back), then parents before children.
@@ -160,7 +162,13 @@ internal sealed class SnapshotIndex
             foreach (var node in changes.Rewritten.OrderBy(n => n.Depth)) record.Directory(node);
             foreach (var node in changes.Retreed) record.Tree(node);
         }
-        _logBytes = log.Length;
+        var start = fresh ? 0 : _logBytes;
+        using var log = File.OpenHandle(Path.Combine(_store.GitDir, LogFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+        // Drop what lies past the last whole record (a stale log, or a record torn by a crash); only then, as a
+        // truncation costs more than the check.
+        if (RandomAccess.GetLength(log) != start) RandomAccess.SetLength(log, start);
+        RandomAccess.Write(log, records.GetBuffer().AsSpan(0, (int)records.Length), start);
+        _logBytes = start + records.Length;
     }
 
     private static void WriteHeader(Stream stream, uint magic, ulong generation)

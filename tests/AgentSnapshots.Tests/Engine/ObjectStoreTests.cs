@@ -94,6 +94,52 @@ public sealed class ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public void Objects_up_to_one_block_are_stored_uncompressed_and_larger_ones_compressed_git_reads_both()
+    {
+        var store = ObjectStore.Open(_dir.Combine("store"));
+        // "blob 4075\0" is 10 bytes: 4,085 with the content, the most one stored block in a 4 KiB file holds; one more byte is compressed.
+        var fits = Enumerable.Range(0, 4075).Select(i => (byte)('a' + (i % 26))).ToArray();
+        var over = fits.Append((byte)'\n').ToArray();
+        var small = store.WriteBlob(new MemoryStream(fits), fits.Length);
+        var large = store.WriteBlob(new MemoryStream(over), over.Length);
+
+        var smallFile = File.ReadAllBytes(LooseFile(store, small));
+        Assert.Equal(4096, smallFile.Length);
+        Assert.Equal([0x78, 0x01, 0x01], smallFile[..3]);
+        Assert.True(new FileInfo(LooseFile(store, large)).Length < 200, "the larger object is compressed");
+        Git.Run(_dir.Path, "--git-dir", store.GitDir, "fsck", "--strict");
+        Assert.Equal(Encoding.ASCII.GetString(fits), Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "blob", small.ToHex()));
+        Assert.Equal(Encoding.ASCII.GetString(over), Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "blob", large.ToHex()));
+        foreach (var (id, content) in new[] { (small, fits), (large, over) })
+        {
+            using var read = store.OpenBlob(id);
+            using var copy = new MemoryStream();
+            read.CopyTo(copy);
+            Assert.Equal(content, copy.ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_stored_object_whose_checksum_fails_is_reported_corrupt()
+    {
+        var store = ObjectStore.Open(_dir.Combine("store"));
+        var tree = store.WriteTree([new TreeEntry("f", EntryMode.RegularFile, store.WriteBlob(new MemoryStream("x"u8.ToArray()), 1))]);
+        var file = LooseFile(store, tree);
+        var bytes = File.ReadAllBytes(file);
+        bytes[^1] ^= 0xFF; // the Adler-32 trailer
+        File.SetAttributes(file, FileAttributes.Normal);
+        File.WriteAllBytes(file, bytes);
+
+        var e = Assert.Throws<CorruptObjectException>(() => store.ReadTree(tree));
+        Assert.Contains(tree.ToHex(), e.Message, StringComparison.Ordinal);
+        // git agrees the object is damaged.
+        Assert.Throws<InvalidOperationException>(() => Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "-p", tree.ToHex()));
+    }
+
+    private static string LooseFile(ObjectStore store, GitObjectId id) =>
+        Path.Combine(store.ObjectsDirectory, id.ToHex()[..2], id.ToHex()[2..]);
+
+    [Fact]
     public void Missing_object_says_which()
     {
         var store = ObjectStore.Open(_dir.Combine("store"));

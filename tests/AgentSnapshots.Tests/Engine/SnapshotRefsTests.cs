@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AgentSnapshots.Engine;
 using AgentSnapshots.Tests.Support;
 
@@ -59,6 +60,33 @@ public sealed class SnapshotRefsTests : IDisposable
 
         Assert.Equal([second, first], refs.Kept());
         Assert.Equal(second.ToHex(), Git("rev-parse", SnapshotRefs.KeptRef + "^{tree}").Trim());
+        Git("fsck", "--strict", "--no-dangling");
+    }
+
+    [Fact]
+    public void Appending_overwrites_the_ref_file_in_place_and_the_kept_set_replaces_it()
+    {
+        var refs = new SnapshotRefs(_ws.Workspace.Store);
+        var first = Snapshot("one\n");
+        var refFile = Path.Combine(_ws.Workspace.Store.GitDir, "refs", "agentsnapshots", "kept");
+        // A second name for the ref's file: it sees what is written into that file, not what replaces it.
+        var link = Path.Combine(_ws.TempPath, "kept-link");
+        using (var ln = Process.Start("ln", [refFile, link]))
+        {
+            ln.WaitForExit();
+            Assert.Equal(0, ln.ExitCode);
+        }
+
+        var second = Snapshot("two\n");
+
+        Assert.Equal(File.ReadAllText(refFile), File.ReadAllText(link));
+        Assert.Equal(second.ToHex(), Git("rev-parse", SnapshotRefs.KeptRef + "^{tree}").Trim());
+        Assert.Equal([second, first], refs.Kept());
+
+        refs.KeepExactly([first]);
+
+        Assert.NotEqual(File.ReadAllText(refFile), File.ReadAllText(link));
+        Assert.Equal([first], refs.Kept());
         Git("fsck", "--strict", "--no-dangling");
     }
 
