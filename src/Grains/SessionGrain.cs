@@ -46,7 +46,12 @@ internal sealed class SessionGrain(
     {
         RequestChecks.CheckSessionId(SessionId);
         var (session, bound) = (SessionId, _history.Directory);
-        var canonical = await Task.Run(() => SessionRecords.Resolve(session, bound, directory, options.Value), cancellationToken);
+        // A bound session's directory is checked where it is snapshotted: the workspace grain resolves it again in
+        // the same file-thread job (refusing it if it now resolves elsewhere), so resolving it here too would cost a
+        // thread-pool hop and the same system calls twice per track.
+        var canonical = directory is null && bound is not null
+            ? bound
+            : await Task.Run(() => SessionRecords.Resolve(session, bound, directory, options.Value), cancellationToken);
         var workspaceId = WorkspaceIdentity.IdFor(canonical);
         var recorded = await Workspace(workspaceId).Track(canonical, SessionId, cancellationToken);
         var bind = _history.Bind(workspaceId, canonical);

@@ -193,6 +193,11 @@ internal sealed class WorkspaceGrain(
     private string CheckDirectory(string directory)
     {
         var canonical = WorkspaceIdentity.ResolveDirectory(directory, _options.EffectiveWorkspaceRoots, _options.AllowBroadWorkspaces);
+        if (!string.Equals(canonical, directory, StringComparison.Ordinal) && string.Equals(WorkspaceIdentity.IdFor(directory), Key, StringComparison.Ordinal))
+        {
+            throw new EngineException(EngineError.WorkspaceMismatch,
+                $"Workspace directory '{MessageText.Shown(directory)}' now resolves to '{MessageText.Shown(canonical)}' (it was moved, or replaced by a symlink); nothing was snapshotted. A session stays with the directory it was bound to: track '{MessageText.Shown(canonical)}' with a new session.");
+        }
         if (!string.Equals(canonical, directory, StringComparison.Ordinal) || !string.Equals(WorkspaceIdentity.IdFor(canonical), Key, StringComparison.Ordinal))
         {
             throw new EngineException(EngineError.WorkspaceMismatch,

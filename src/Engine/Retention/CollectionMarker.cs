@@ -11,9 +11,13 @@ internal static class CollectionMarker
 
     public static string Read(ObjectStore store)
     {
+        var path = Path.Combine(store.GitDir, FileName);
+        // Most stores never had objects collected from under their index: asking costs a stat, where a failed open
+        // costs an exception on every track.
+        if (!File.Exists(path)) return "";
         try
         {
-            return File.ReadAllText(Path.Combine(store.GitDir, FileName));
+            return File.ReadAllText(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace AgentSnapshots.Engine;
 
 /// <summary>
@@ -15,8 +13,10 @@ public sealed class FileWorkScheduler : TaskScheduler, IDisposable
     [ThreadStatic]
     private static FileWorkScheduler? t_owner;
 
-    private readonly BlockingCollection<Task> _queue = [];
+    /// <summary>Tasks waiting for a thread; also the lock that guards it and <see cref="_stopping"/>.</summary>
+    private readonly Queue<Task> _queue = new();
     private readonly Thread[] _threads;
+    private bool _stopping;
 
     public FileWorkScheduler(int threads, string name)
     {
@@ -32,43 +32,67 @@ public sealed class FileWorkScheduler : TaskScheduler, IDisposable
     public override int MaximumConcurrencyLevel => _threads.Length;
 
     /// <summary>Tasks queued and not yet started.</summary>
-    public int Queued => _queue.Count;
+    public int Queued
+    {
+        get
+        {
+            lock (_queue) return _queue.Count;
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> on one of this scheduler's threads; cancelled before it starts, it never runs.</summary>
     public Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken = default) =>
         Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.DenyChildAttach, this);
 
-    protected override void QueueTask(Task task) => _queue.Add(task);
+    protected override void QueueTask(Task task)
+    {
+        lock (_queue)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _queue.Enqueue(task);
+            Monitor.Pulse(_queue);
+        }
+    }
 
     // A task already queued stays queued too; whichever thread gets to it first runs it, the other finds it done.
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
         t_owner == this && TryExecuteTask(task);
 
-    protected override IEnumerable<Task> GetScheduledTasks() => _queue.ToArray();
+    protected override IEnumerable<Task> GetScheduledTasks()
+    {
+        lock (_queue) return _queue.ToArray();
+    }
 
+    /// <summary>
+    /// Runs queued tasks until the scheduler is disposed and its queue is empty. An idle thread waits on the queue's
+    /// monitor without spinning: on a silo whose cores are all busy, a file thread spinning for work (as a
+    /// BlockingCollection's wait does) takes CPU from the threads that would give it some.
+    /// </summary>
     private void Work()
     {
         t_owner = this;
-        try
+        while (true)
         {
-            foreach (var task in _queue.GetConsumingEnumerable())
+            Task task;
+            lock (_queue)
             {
-                TryExecuteTask(task);
+                while (_queue.Count == 0 && !_stopping) Monitor.Wait(_queue);
+                if (!_queue.TryDequeue(out task!)) return;
             }
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed while waiting: the silo is stopping.
+            TryExecuteTask(task);
         }
     }
 
     public void Dispose()
     {
-        _queue.CompleteAdding();
+        lock (_queue)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_queue);
+        }
         foreach (var thread in _threads)
         {
             thread.Join(TimeSpan.FromSeconds(5));
         }
-        _queue.Dispose();
     }
 }

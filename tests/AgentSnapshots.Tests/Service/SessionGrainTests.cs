@@ -229,6 +229,25 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_bound_directory_replaced_by_a_symlink_is_refused_and_the_target_is_not_snapshotted()
+    {
+        var bound = fixture.NewWorkspace("swapped-a");
+        var elsewhere = fixture.NewWorkspace("swapped-b");
+        Write(bound, "a.txt", "a\n");
+        Write(elsewhere, "b.txt", "b\n");
+        var session = Session("swapped-1");
+        await session.Track(bound, null);
+        Directory.Move(bound, bound + "-moved");
+        Directory.CreateSymbolicLink(bound, elsewhere);
+
+        var e = await Refused(RequestError.WorkspaceMismatch, () => session.Track(null, "after the swap"));
+
+        Assert.Contains(elsewhere, e.Message, StringComparison.Ordinal);
+        Assert.Single((await session.History()).Snapshots);
+        Assert.False(Directory.Exists(Path.Combine(fixture.DataDir, "workspaces", AgentSnapshots.Engine.WorkspaceIdentity.IdFor(elsewhere))));
+    }
+
+    [Fact]
     public async Task Malformed_session_ids_and_revert_paths_are_refused()
     {
         var dir = fixture.NewWorkspace("bad-ids");
