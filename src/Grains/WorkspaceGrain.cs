@@ -193,16 +193,12 @@ internal sealed class WorkspaceGrain(
     private string CheckDirectory(string directory)
     {
         var canonical = WorkspaceIdentity.ResolveDirectory(directory, _options.EffectiveWorkspaceRoots, _options.AllowBroadWorkspaces);
-        if (!string.Equals(canonical, directory, StringComparison.Ordinal) && string.Equals(WorkspaceIdentity.IdFor(directory), Key, StringComparison.Ordinal))
+        if (string.Equals(canonical, directory, StringComparison.Ordinal) && string.Equals(WorkspaceIdentity.IdFor(canonical), Key, StringComparison.Ordinal))
         {
-            throw new EngineException(EngineError.WorkspaceMismatch,
-                $"Workspace directory '{MessageText.Shown(directory)}' now resolves to '{MessageText.Shown(canonical)}' (it was moved, or replaced by a symlink); nothing was snapshotted. A session stays with the directory it was bound to: track '{MessageText.Shown(canonical)}' with a new session.");
+            return canonical;
         }
-        if (!string.Equals(canonical, directory, StringComparison.Ordinal) || !string.Equals(WorkspaceIdentity.IdFor(canonical), Key, StringComparison.Ordinal))
-        {
-            throw new EngineException(EngineError.WorkspaceMismatch,
-                $"Workspace {Key} is not the workspace of {directory}: address the workspace by the id of its canonical directory.");
-        }
-        return canonical;
+        throw new EngineException(EngineError.WorkspaceMismatch, string.Equals(WorkspaceIdentity.IdFor(directory), Key, StringComparison.Ordinal)
+            ? $"Workspace directory '{MessageText.Shown(directory)}' now resolves to '{MessageText.Shown(canonical)}' (it was moved, or replaced by a symlink); nothing was snapshotted. A session stays with the directory it was bound to: track '{MessageText.Shown(canonical)}' with a new session."
+            : $"Workspace {Key} is not the workspace of {directory}: address the workspace by the id of its canonical directory.");
     }
 }

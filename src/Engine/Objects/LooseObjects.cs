@@ -61,17 +61,18 @@ internal sealed class LooseObjects(string objectsDirectory)
             handle.Dispose();
             throw;
         }
-        var inflater = compressed is MemoryStream whole && whole.TryGetBuffer(out var bytes) && ZLibStored.TryUnwrap(bytes, out var stored)
+        // A stored stream (see ZLibStored) is its own content; anything else goes through an inflater.
+        var content = compressed is MemoryStream whole && whole.TryGetBuffer(out var bytes) && ZLibStored.TryUnwrap(bytes, out var stored)
             ? new MemoryStream(stored.Array!, stored.Offset, stored.Count, writable: false)
             : (Stream)new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: false);
         try
         {
-            (type, size) = ReadHeader(inflater);
-            return inflater;
+            (type, size) = ReadHeader(content);
+            return content;
         }
         catch
         {
-            inflater.Dispose();
+            content.Dispose();
             throw;
         }
     }
@@ -101,13 +102,13 @@ internal sealed class LooseObjects(string objectsDirectory)
         }
     }
 
-    private static (GitObjectType Type, long Size) ReadHeader(Stream inflater)
+    private static (GitObjectType Type, long Size) ReadHeader(Stream content)
     {
         Span<byte> header = stackalloc byte[32];
         var n = 0;
         while (true)
         {
-            var b = inflater.ReadByte();
+            var b = content.ReadByte();
             if (b < 0 || n == header.Length) throw new InvalidDataException("it has no valid header");
             if (b == 0) break;
             header[n++] = (byte)b;

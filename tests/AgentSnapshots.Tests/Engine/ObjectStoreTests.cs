@@ -21,10 +21,7 @@ public sealed class ObjectStoreTests : IDisposable
         Assert.Equal(Git.Run(_dir.Path, "hash-object", path).Trim(), id.ToHex());
         Assert.Equal("hello\nworld\n", Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "blob", id.ToHex()));
         Assert.Equal(("blob", (long)content.Length), store.ReadHeader(id));
-        using var read = store.OpenBlob(id);
-        using var copy = new MemoryStream();
-        read.CopyTo(copy);
-        Assert.Equal(content, copy.ToArray());
+        Assert.Equal(content, ReadBlob(store, id));
     }
 
     [Fact]
@@ -110,13 +107,8 @@ public sealed class ObjectStoreTests : IDisposable
         Git.Run(_dir.Path, "--git-dir", store.GitDir, "fsck", "--strict");
         Assert.Equal(Encoding.ASCII.GetString(fits), Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "blob", small.ToHex()));
         Assert.Equal(Encoding.ASCII.GetString(over), Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "blob", large.ToHex()));
-        foreach (var (id, content) in new[] { (small, fits), (large, over) })
-        {
-            using var read = store.OpenBlob(id);
-            using var copy = new MemoryStream();
-            read.CopyTo(copy);
-            Assert.Equal(content, copy.ToArray());
-        }
+        Assert.Equal(fits, ReadBlob(store, small));
+        Assert.Equal(over, ReadBlob(store, large));
     }
 
     [Fact]
@@ -134,6 +126,14 @@ public sealed class ObjectStoreTests : IDisposable
         Assert.Contains(tree.ToHex(), e.Message, StringComparison.Ordinal);
         // git agrees the object is damaged.
         Assert.Throws<InvalidOperationException>(() => Git.Run(_dir.Path, "--git-dir", store.GitDir, "cat-file", "-p", tree.ToHex()));
+    }
+
+    private static byte[] ReadBlob(ObjectStore store, GitObjectId id)
+    {
+        using var read = store.OpenBlob(id);
+        using var copy = new MemoryStream();
+        read.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private static string LooseFile(ObjectStore store, GitObjectId id) =>
