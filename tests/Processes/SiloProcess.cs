@@ -16,9 +16,10 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string>? _echoErrors;
 
-    private SiloProcess(Process process, int gatewayPort, int httpPort, string workingDirectory, Action<string>? echoErrors)
+    private SiloProcess(Process process, int gatewayPort, int httpPort, string workingDirectory, string localKey, Action<string>? echoErrors)
     {
         _process = process;
+        LocalKey = localKey;
         GatewayPort = gatewayPort;
         HttpPort = httpPort;
         WorkingDirectory = workingDirectory;
@@ -26,6 +27,12 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     public int GatewayPort { get; }
+
+    /// <summary>
+    /// The silo's local key (<c>Auth:LocalKey</c>): a fresh random one per silo unless the settings give one, so
+    /// clients in the tests authenticate as a user's would with the key the silo keeps in its key file.
+    /// </summary>
+    public string LocalKey { get; }
 
     /// <summary>The HTTP API's port on 127.0.0.1 (a settings entry <c>Http__Port</c> overrides it).</summary>
     public int HttpPort { get; }
@@ -78,13 +85,15 @@ public sealed class SiloProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         psi.Environment["Http__Port"] = httpPort.ToString(CultureInfo.InvariantCulture);
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        var localKey = settings?.TryGetValue("Auth__LocalKey", out var givenKey) == true ? givenKey : NewLocalKey();
+        psi.Environment["Auth__LocalKey"] = localKey;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             psi.Environment[key] = value;
         }
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, gatewayPort, httpPort, workingDirectory, echoErrors);
+        var silo = new SiloProcess(process, gatewayPort, httpPort, workingDirectory, localKey, echoErrors);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data, error: false);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data, error: true);
         process.Exited += (_, _) => silo._started.TrySetException(new InvalidOperationException($"The silo exited ({process.ExitCode}) before it started:\n{silo.Output}"));
@@ -103,6 +112,9 @@ public sealed class SiloProcess : IAsyncDisposable
         }
         return silo;
     }
+
+    private static string NewLocalKey() =>
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private void OnLine(string? line, bool error)
     {
