@@ -249,7 +249,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         {
             var exists = directory.TryStat(".gitignore", out var stat) && stat.Kind == EntryKind.File;
             return exists != (node.IgnoreFile is not null) ||
-                (node.IgnoreFile is { } known && (known.Racy || known.Size != stat.Size || known.MtimeNs != stat.MtimeNs));
+                (node.IgnoreFile is { } known && !known.Matches(stat));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -206,8 +206,10 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
             LinuxCalls.TypeSymlink => EntryKind.Symlink,
             _ => EntryKind.Other,
         };
+        // StatxBasicStats asks for every field read here; one a file system cannot give is left 0, which compares equal to itself.
         return new EntryStat(kind, (long)raw.Size, raw.MtimeSeconds * 1_000_000_000 + raw.MtimeNanoseconds,
-            (raw.Mode & LinuxCalls.UserExecute) != 0, ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode);
+            raw.CtimeSeconds * 1_000_000_000 + raw.CtimeNanoseconds, (raw.Mode & LinuxCalls.UserExecute) != 0,
+            ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode, raw.Uid, raw.Gid);
     }
 
     private static EntryKind KindOf(byte type) => type switch
