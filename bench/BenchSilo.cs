@@ -27,6 +27,15 @@ internal static class BenchSilo
         return SiloProcess.StartAsync(dataDir, workspaceRoot, AppContext.BaseDirectory, environment, line => Console.Error.WriteLine("silo: " + line));
     }
 
+    /// <summary>A silo serving its HTTP API on a free port, with data under <paramref name="root"/>/data and its workspace root <paramref name="root"/>/work (returned).</summary>
+    public static async Task<(SiloProcess Silo, string WorkRoot)> StartWithHttpAsync(string root)
+    {
+        var workRoot = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+        var silo = await StartAsync(Path.Combine(root, "data"), workRoot, maxFileBytes: 1L << 30,
+            new Dictionary<string, string> { ["Http__Port"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture) });
+        return (silo, workRoot);
+    }
+
     public static IHost ClientHost(int gatewayPort) => ClientHost(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
 
     /// <summary>The SDK's host for a cluster whose membership is in PostgreSQL; it re-reads the live gateways every second.</summary>

@@ -12,7 +12,7 @@ namespace AgentSnapshots.Bench;
 /// step edit a file, track and diff the new snapshot against the previous one through the HTTP API of one real silo
 /// process, over keep-alive connections with bounded concurrency. Reports p50/p99 per operation, throughput and
 /// errors against the targets (track p50 ≤ 5 ms and p99 ≤ 50 ms, diff p50 ≤ 5 ms, no error), and beside them the
-/// CLI's time per call on the same silo (a process and a cluster connection per call).
+/// CLI's time per call on the same silo (a process and an HTTP request per call; the cli scenario times it closer).
 /// <code>dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]</code>
 /// </summary>
 internal static class HttpRun
@@ -37,10 +37,8 @@ internal static class HttpRun
         var root = Directory.CreateTempSubdirectory("agentsnapshots-http-").FullName;
         try
         {
-            var workRoot = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
-            var port = LoopbackPort.Free();
-            await using var silo = await BenchSilo.StartAsync(Path.Combine(root, "data"), workRoot, maxFileBytes: 1L << 30,
-                new Dictionary<string, string> { ["Http__Port"] = port.ToString(CultureInfo.InvariantCulture) });
+            var (silo, workRoot) = await BenchSilo.StartWithHttpAsync(root);
+            await using var _ = silo;
             using var http = new HttpClient(new SocketsHttpHandler
             {
                 MaxConnectionsPerServer = settings.Concurrency,
@@ -48,7 +46,7 @@ internal static class HttpRun
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             })
             {
-                BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+                BaseAddress = silo.HttpAddress,
                 Timeout = TimeSpan.FromMinutes(5),
             };
             await WaitReadyAsync(http);
@@ -90,8 +88,8 @@ internal static class HttpRun
             Console.WriteLine($"   {requests:N0} requests ({settings.Sessions * settings.Steps:N0} agent steps: track + diff) in {run.Elapsed.TotalSeconds:F1} s: {requests / run.Elapsed.TotalSeconds:F0} requests/s; load average {LoadAverage.Now()}");
             recorder.PrintLatencies();
 
-            var cli = await CliPerCallAsync(silo.GatewayPort, SmallWorkspace.Create(workRoot, "cli", -2));
-            Console.WriteLine($"   CLI on the same silo (a process and a cluster connection per call, median of {CliCalls}): track {cli.Track:F0} ms, diff {cli.Diff:F0} ms per call");
+            var cli = await CliPerCallAsync(silo, SmallWorkspace.Create(workRoot, "cli", -2));
+            Console.WriteLine($"   CLI on the same silo (a process and an HTTP request per call, median of {CliCalls}): track {cli.Track:F0} ms, diff {cli.Diff:F0} ms per call");
 
             var trackP50 = recorder.Percentile("track", 0.50);
             var trackP99 = recorder.Percentile("track", 0.99);
@@ -146,7 +144,7 @@ internal static class HttpRun
         return await response.Content.ReadFromJsonAsync<T>(ContractJson.Options) ?? throw new InvalidOperationException($"{method} {path}: empty reply");
     }
 
-    private static async Task WaitReadyAsync(HttpClient http)
+    internal static async Task WaitReadyAsync(HttpClient http)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -170,8 +168,8 @@ internal static class HttpRun
         }
     }
 
-    /// <summary>The CLI's wall time per call (process start, cluster connect, the call), median of a few, on a small workspace.</summary>
-    private static async Task<(double Track, double Diff)> CliPerCallAsync(int gatewayPort, string workspace)
+    /// <summary>The CLI's wall time per call (process start, the request), median of a few, on a small workspace.</summary>
+    private static async Task<(double Track, double Diff)> CliPerCallAsync(SiloProcess silo, string workspace)
     {
         var tracks = new List<double>();
         var diffs = new List<double>();
@@ -179,12 +177,12 @@ internal static class HttpRun
         for (var call = 0; call < CliCalls; call++)
         {
             await File.AppendAllTextAsync(Path.Combine(workspace, "f0.txt"), $"cli turn {call}\n");
-            var (trackMs, trackOut) = await RunCliAsync(gatewayPort, "track", "--session", "http-cli", "--dir", workspace, "--json");
+            var (trackMs, trackOut) = await RunCliAsync(silo, "track", "--session", "http-cli", "--dir", workspace, "--json");
             tracks.Add(trackMs);
             var hash = JsonDocument.Parse(trackOut).RootElement.GetProperty("hash").GetString()!;
             if (previous is not null)
             {
-                diffs.Add((await RunCliAsync(gatewayPort, "diff", "--session", "http-cli", "--from", previous, "--to", hash, "--json")).Milliseconds);
+                diffs.Add((await RunCliAsync(silo, "diff", "--session", "http-cli", "--from", previous, "--to", hash, "--json")).Milliseconds);
             }
             previous = hash;
         }
@@ -192,10 +190,10 @@ internal static class HttpRun
     }
 
     /// <summary>One CLI process, as an agent that shells out to it runs it: its wall time and its output.</summary>
-    private static async Task<(double Milliseconds, string Stdout)> RunCliAsync(int gatewayPort, params string[] args)
+    private static async Task<(double Milliseconds, string Stdout)> RunCliAsync(SiloProcess silo, params string[] args)
     {
         var sw = Stopwatch.StartNew();
-        var run = await CliProcess.RunAsync(["--gateway", $"127.0.0.1:{gatewayPort}", .. args], AppContext.BaseDirectory);
+        var run = await CliProcess.RunAsync(["--server", silo.CliServer, .. args], AppContext.BaseDirectory, silo.CliEnvironment);
         sw.Stop();
         return run.ExitCode == 0
             ? (sw.Elapsed.TotalMilliseconds, run.Stdout)

@@ -3,6 +3,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
+// dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before OLD.dll]              (see CliCallRun)
 // dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)
 // dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
 // dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
@@ -11,6 +12,7 @@ Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
 {
     "load" => LoadRun.RunAsync,
     "http" => HttpRun.RunAsync,
+    "cli" => CliCallRun.RunAsync,
     "bigtree" => BigTreeRun.RunAsync,
     "watchers" => rest => Task.FromResult(WatcherComparison.Run(rest)),
     "chaos" => ChaosRun.RunAsync,

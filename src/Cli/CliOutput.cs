@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 
-namespace AgentSnapshots.Client;
+namespace AgentSnapshots.Cli;
 
 /// <summary>What the CLI prints: the contract's JSON shapes with --json, aligned tables for people otherwise.</summary>
 internal static class CliOutput
@@ -13,8 +10,6 @@ internal static class CliOutput
     private static readonly string[] HistoryHeader = ["#", "HASH", "TIME (UTC)", "FILES", "SKIPPED", "CHANGED", "+ADDED", "-DELETED", "LABEL"];
     private static readonly int[] DiffNumericColumns = [1, 2, 3, 4];
     private static readonly int[] HistoryNumericColumns = [0, 3, 4, 5, 6, 7];
-
-    public static string ToJson(object result) => JsonSerializer.Serialize(result, result.GetType(), ContractJson.Indented);
 
     public static string Track(TrackResult r, string? label)
     {

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace AgentSnapshots.Cli;
 
-/// <summary>The options every verb takes: which session, how to print, how to reach the silos.</summary>
+/// <summary>The options every verb takes: which session, how to print, which silo to call and with which key.</summary>
 internal sealed class GlobalOptions
 {
     public const string SessionVariable = "AGENTSNAPSHOTS_SESSION";
@@ -22,26 +22,33 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    public Option<string> Gateway { get; } = new("--gateway")
+    public Option<string> Server { get; } = new("--server")
     {
-        Description = "the silo's gateway, or several silos' gateways",
-        HelpName = "HOST:PORT[,HOST:PORT...]",
+        Description = $"the silo's HTTP API; several, comma-separated: the next is tried when one does not answer; when not given, ${ServerAddresses.Variable}, else {ServerAddresses.Default}",
+        HelpName = "URL[,URL...]",
         Recursive = true,
-        DefaultValueFactory = _ => Client.AgentSnapshotsClientOptions.DefaultGateway,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ServerAddresses.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : ServerAddresses.Default,
     };
 
-    public Option<string> Postgres { get; } = new("--postgres")
+    public Option<string> KeyFile { get; } = new("--key-file")
     {
-        Description = "reach a cluster through its PostgreSQL membership table (the silos' ConnectionStrings:Postgres); replaces --gateway",
-        HelpName = "CONNSTR",
+        Description = $"the file holding the silo's key; when not given, ${ApiKey.Variable}, else the silo's local key file ({ApiKey.LocalKeyFile})",
+        HelpName = "FILE",
         Recursive = true,
     };
 
     public Option<bool> Verbose { get; } = new("--verbose")
     {
-        Description = "also print the Orleans client's own log on stderr",
+        Description = "also print each HTTP request, its status and time, and where the key came from, on stderr",
         Recursive = true,
     };
+
+    /// <summary>The options of the Orleans client the CLI no longer is: given, they say what to use instead.</summary>
+    private readonly Option<string>[] _gone =
+    [
+        new("--gateway") { Hidden = true, Recursive = true },
+        new("--postgres") { Hidden = true, Recursive = true },
+    ];
 
     public GlobalOptions()
     {
@@ -54,49 +61,36 @@ internal sealed class GlobalOptions
                 result.AddError($"--session '{id}'{from} is not accepted: use 1 to {SessionIds.MaxLength} characters from letters, digits and . _ : -");
             }
         });
-        Gateway.Validators.Add(result =>
+        Server.Validators.Add(result =>
         {
-            if (Split(result.GetValueOrDefault<string>()).Length == 0)
+            if (!ServerAddresses.TryParse(result.GetValueOrDefault<string>(), out _, out var problem))
             {
-                result.AddError("--gateway is empty: pass HOST:PORT, or several as HOST:PORT,HOST:PORT.");
+                result.AddError($"--server{(result.Implicit ? $" (from ${ServerAddresses.Variable})" : "")} {problem}.");
             }
         });
-        Postgres.Validators.Add(result =>
+        KeyFile.Validators.Add(result =>
         {
             if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
             {
-                result.AddError("--postgres is empty: pass a connection string such as 'Host=db;Username=agentsnapshots;Password=...;Database=agentsnapshots'.");
+                result.AddError("--key-file is empty: pass the file holding the silo's key.");
             }
         });
+        foreach (var gone in _gone)
+        {
+            gone.Validators.Add(result => result.AddError(
+                $"{gone.Name} is gone: the CLI calls the silo's HTTP API now; pass --server http://HOST:PORT (the silo's Http:Port, default {ServerAddresses.Default}), several comma-separated for a cluster."));
+        }
     }
 
-    public IEnumerable<Option> All => [Session, Json, Gateway, Postgres, Verbose];
+    public IEnumerable<Option> All => [Session, Json, Server, KeyFile, Verbose, .. _gone];
 
     /// <summary>The settings of one run, read from a parse that had no errors.</summary>
     public Invocation Read(ParseResult parse)
     {
-        var postgres = parse.GetValue(Postgres);
-        return new Invocation(
-            parse.GetRequiredValue(Session),
-            parse.GetValue(Json),
-            postgres is null ? Split(parse.GetRequiredValue(Gateway)) : [],
-            postgres,
-            parse.GetValue(Verbose));
-    }
-
-    /// <summary>Refuses a verb given both ways of reaching the cluster (only one is meant).</summary>
-    public void RefuseBothConnections(Command verb)
-    {
-        verb.Validators.Add(result =>
+        if (!ServerAddresses.TryParse(parse.GetRequiredValue(Server), out var servers, out var problem))
         {
-            if (result.GetResult(Gateway) is { Implicit: false } && result.GetResult(Postgres) is not null)
-            {
-                result.AddError("--gateway and --postgres both given: reach the cluster through one of them.");
-            }
-        });
+            throw new InvalidOperationException("--server was not checked: " + problem);
+        }
+        return new Invocation(parse.GetRequiredValue(Session), parse.GetValue(Json), servers, parse.GetValue(KeyFile), parse.GetValue(Verbose));
     }
-
-    private static string[] Split(string? gateways) =>
-        gateways?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 }
-

@@ -1,13 +1,16 @@
 using System.CommandLine;
-using AgentSnapshots.Client;
+using System.Text.Json.Serialization.Metadata;
 
 namespace AgentSnapshots.Cli;
 
-/// <summary>The verbs: each one's options and arguments, its SDK call, and what it prints for people.</summary>
+/// <summary>The verbs: each one's options and arguments, its HTTP API call, and what it prints for people.</summary>
 internal static class Verbs
 {
     public static IEnumerable<Command> Create(VerbRunner runner)
     {
+        var json = CliJson.Compact;
+        var shown = CliJson.Indented;
+
         var dir = new Option<string>("--dir")
         {
             Description = "the workspace directory (relative to the current directory); the first track binds the session to it",
@@ -24,10 +27,12 @@ internal static class Verbs
         yield return runner.Verb(
             new Command("track", "snapshot the session's workspace now") { dir, label },
             _ => "snapshotting",
-            async (client, parse, session, ct) =>
+            async (api, parse, session, ct) =>
             {
-                var result = await client.TrackAsync(session, parse.GetValue(dir), parse.GetValue(label), ct);
-                return new VerbOutput(result, CliOutput.Track(result, parse.GetValue(label)));
+                // The silo has a current directory of its own: a relative --dir is this process's.
+                var body = new TrackRequest(Absolute(parse.GetValue(dir)), parse.GetValue(label));
+                var result = await api.CallAsync(HttpMethod.Post, session, "/snapshots", SiloApi.Json(body, json.TrackRequest), json.TrackResult, ct);
+                return VerbOutput.Of(result, shown.TrackResult, CliOutput.Track(result, parse.GetValue(label)));
             });
 
         var since = Hash("--since", "the snapshot to compare the workspace with", required: true);
@@ -35,10 +40,11 @@ internal static class Verbs
         yield return runner.Verb(
             new Command("changes", "paths that differ between snapshot HASH and the workspace now") { since, after },
             _ => "comparing with the workspace",
-            async (client, parse, session, ct) =>
+            async (api, parse, session, ct) =>
             {
-                var result = await client.ChangesAsync(session, parse.GetRequiredValue(since), parse.GetValue(after), ct);
-                return new VerbOutput(result, CliOutput.Changes(result));
+                var query = Query(("since", parse.GetRequiredValue(since)), ("after", parse.GetValue(after)));
+                var result = await api.CallAsync(HttpMethod.Get, session, "/changes" + query, null, json.ChangesResult, ct);
+                return VerbOutput.Of(result, shown.ChangesResult, CliOutput.Changes(result));
             });
 
         var from = Hash("--from", "the older snapshot", required: true);
@@ -47,25 +53,27 @@ internal static class Verbs
         yield return runner.Verb(
             new Command("diff", "what changed between two snapshots, or a snapshot and the workspace now") { from, diffTo, patch },
             parse => parse.GetValue(diffTo) is null ? "snapshotting and summarizing" : "summarizing",
-            async (client, parse, session, ct) =>
+            async (api, parse, session, ct) =>
             {
-                var result = await client.DiffAsync(session, parse.GetRequiredValue(from), parse.GetValue(diffTo), ct);
+                var query = Query(("from", parse.GetRequiredValue(from)), ("to", parse.GetValue(diffTo)));
+                var result = await api.CallAsync(HttpMethod.Get, session, "/diff" + query, null, json.DiffSummary, ct);
                 var text = CliOutput.Diff(result);
                 if (parse.GetValue(patch))
                 {
                     text += PatchOutput.Render(result, Terminal.ColoursStandardOutput);
                 }
-                return new VerbOutput(result, text);
+                return VerbOutput.Of(result, shown.DiffSummary, text);
             });
 
         var restoreTo = Hash("--to", "the snapshot to restore", required: true);
         yield return runner.Verb(
             new Command("restore", "make the workspace match snapshot HASH; a safety snapshot is taken first, so 'restore --to SAFETY' undoes it") { restoreTo },
             _ => "restoring",
-            async (client, parse, session, ct) =>
+            async (api, parse, session, ct) =>
             {
-                var result = await client.RestoreAsync(session, parse.GetRequiredValue(restoreTo), ct);
-                return new VerbOutput(result, CliOutput.Restore(result, "restored"));
+                var body = new RestoreRequest(parse.GetRequiredValue(restoreTo));
+                var result = await api.CallAsync(HttpMethod.Post, session, "/restore", SiloApi.Json(body, json.RestoreRequest), json.RestoreResult, ct);
+                return VerbOutput.Of(result, shown.RestoreResult, CliOutput.Restore(result, "restored"));
             });
 
         var revertTo = Hash("--to", "the snapshot to take the files from", required: true);
@@ -77,36 +85,60 @@ internal static class Verbs
         yield return runner.Verb(
             new Command("revert", "the same as restore for the listed files only") { revertTo, files },
             _ => "restoring",
-            async (client, parse, session, ct) =>
+            async (api, parse, session, ct) =>
             {
-                var result = await client.RevertAsync(session, parse.GetRequiredValue(revertTo), parse.GetRequiredValue(files), ct);
-                return new VerbOutput(result, CliOutput.Restore(result, "reverted"));
+                // Absolute paths inside the session's workspace are made relative by the silo, which knows the workspace.
+                var body = new RevertRequest(parse.GetRequiredValue(revertTo), [.. parse.GetRequiredValue(files).Select(f => f.Replace('\\', '/'))]);
+                var result = await api.CallAsync(HttpMethod.Post, session, "/revert", SiloApi.Json(body, json.RevertRequest), json.RestoreResult, ct);
+                return VerbOutput.Of(result, shown.RestoreResult, CliOutput.Restore(result, "reverted"));
             });
 
         yield return SessionVerb(runner, "history", "the session's snapshots, oldest first", "working",
-            (client, session, ct) => client.HistoryAsync(session, ct), CliOutput.History);
+            HttpMethod.Get, "/snapshots", json.SessionHistory, shown.SessionHistory, CliOutput.History);
         yield return SessionVerb(runner, "usage", "disk used by the session's workspace store, snapshots kept, sessions", "measuring the store",
-            (client, session, ct) => client.UsageAsync(session, ct), CliOutput.Usage);
+            HttpMethod.Get, "/usage", json.WorkspaceUsage, shown.WorkspaceUsage, CliOutput.Usage);
         yield return SessionVerb(runner, "gc", "apply the retention policy (Snapshots:Retention) now and delete what no kept snapshot needs", "collecting",
-            (client, session, ct) => client.CollectAsync(session, ct), CliOutput.Collected);
+            HttpMethod.Post, "/gc", json.CollectionReport, shown.CollectionReport, CliOutput.Collected);
         yield return SessionVerb(runner, "delete", "delete the session; its snapshots no other session keeps are freed by the next gc", "deleting",
-            (client, session, ct) => client.DeleteAsync(session, ct), CliOutput.Deleted);
+            HttpMethod.Delete, "", json.DeletedSession, shown.DeletedSession, CliOutput.Deleted);
     }
 
-    /// <summary>A verb that takes nothing but the session.</summary>
+    /// <summary>A verb that takes nothing but the session: one request without a body.</summary>
     private static Command SessionVerb<T>(
-        VerbRunner runner, string name, string description, string progress, Func<IAgentSnapshotsClient, string, CancellationToken, Task<T>> call, Func<T, string> text)
-        where T : notnull =>
-        runner.Verb(new Command(name, description), _ => progress, async (client, _, session, ct) =>
+        VerbRunner runner, string name, string description, string progress, HttpMethod method, string path, JsonTypeInfo<T> reply, JsonTypeInfo<T> shown, Func<T, string> text) =>
+        runner.Verb(new Command(name, description), _ => progress, async (api, _, session, ct) =>
         {
-            var result = await call(client, session, ct);
-            return new VerbOutput(result, text(result));
+            var result = await api.CallAsync(method, session, path, null, reply, ct);
+            return VerbOutput.Of(result, shown, text(result));
         });
 
-    private static Option<string> Hash(string name, string description, bool required) => new(name)
+    /// <summary>A snapshot hash option, checked for form before any silo is called.</summary>
+    private static Option<string> Hash(string name, string description, bool required)
     {
-        Description = description + "; 'history' lists the hashes",
-        HelpName = "HASH",
-        Required = required,
-    };
+        var option = new Option<string>(name)
+        {
+            Description = description + "; 'history' lists the hashes",
+            HelpName = "HASH",
+            Required = required,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value is not null && !IsHash(value.Trim()))
+            {
+                result.AddError($"{name} '{value}' is not a snapshot hash: give 40 hexadecimal digits, as track or history print them.");
+            }
+        });
+        return option;
+    }
+
+    private static bool IsHash(string value) => value.Length == 40 && value.All(char.IsAsciiHexDigit);
+
+    /// <summary>A query string of the given parameters (those without a value left out).</summary>
+    private static string Query(params (string Name, string? Value)[] parameters) =>
+        "?" + string.Join('&', parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!.Trim())}"));
+
+    /// <summary>The directory made absolute against this process's current directory; blank or NUL-bearing ones go as given, for the silo to refuse.</summary>
+    private static string? Absolute(string? directory) =>
+        string.IsNullOrWhiteSpace(directory) || directory.Contains('\0', StringComparison.Ordinal) ? directory : Path.GetFullPath(directory);
 }

@@ -9,16 +9,28 @@ public static class CliProcess
     /// <summary>
     /// The CLI as the Cli project built it, in the same configuration and framework as the caller: run from its own
     /// output, since the caller's output resolves Microsoft.Extensions.* from the silo's ASP.NET Core framework,
-    /// which the CLI does not use.
+    /// which the CLI does not use. Looked up on each use (not in a type initializer), so a CLI that is not built is a
+    /// <see cref="FileNotFoundException"/> saying where it was looked for.
     /// </summary>
-    public static string Dll { get; } = BuildOutput.FileOf("src/Cli", DllName);
+    /// <exception cref="FileNotFoundException">The Cli project is not built in the caller's configuration.</exception>
+    public static string Dll => BuildOutput.FileOf("src/Cli", DllName);
 
-    /// <summary>Runs the CLI with exactly <paramref name="args"/> from <paramref name="workingDirectory"/>; <c>AGENTSNAPSHOTS_SESSION</c> is not inherited.</summary>
+    /// <summary>
+    /// Where the CLI looks for the local key file in the tests unless a test says otherwise (<c>XDG_CONFIG_HOME</c>):
+    /// nowhere that exists, so no run reads the key of a silo the person running the tests has.
+    /// </summary>
+    public const string NoConfigHome = "/nonexistent/agentsnapshots-tests-config";
+
+    /// <summary>
+    /// Runs the CLI with exactly <paramref name="args"/> from <paramref name="workingDirectory"/>: <c>AGENTSNAPSHOTS_SESSION</c>,
+    /// <c>AGENTSNAPSHOTS_KEY</c> and <c>AGENTSNAPSHOTS_URL</c> are not inherited, and the local key file is looked for
+    /// under <see cref="NoConfigHome"/>.
+    /// </summary>
     /// <param name="args">The command line.</param>
     /// <param name="workingDirectory">The CLI's current directory.</param>
     /// <param name="environment">Further environment variables (null removes one).</param>
     public static Task<CliRun> RunAsync(IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null) =>
-        ProcessRunner.RunAsync("dotnet", [Dll, .. args], workingDirectory, WithoutSession(environment));
+        ProcessRunner.RunAsync("dotnet", [Dll, .. args], workingDirectory, Hermetic(environment));
 
     /// <summary>
     /// Runs the CLI with its output on a terminal (a pseudo-terminal from <c>script</c>), as a person sees it: both
@@ -27,13 +39,19 @@ public static class CliProcess
     public static async Task<CliRun> RunOnTerminalAsync(IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(ShellQuoted));
-        var run = await ProcessRunner.RunAsync("script", ["-qefc", command, "/dev/null"], workingDirectory, WithoutSession(environment));
+        var run = await ProcessRunner.RunAsync("script", ["-qefc", command, "/dev/null"], workingDirectory, Hermetic(environment));
         return run with { Stdout = run.Stdout.Replace("\r\n", "\n", StringComparison.Ordinal) };
     }
 
-    private static Dictionary<string, string?> WithoutSession(IReadOnlyDictionary<string, string?>? environment)
+    private static Dictionary<string, string?> Hermetic(IReadOnlyDictionary<string, string?>? environment)
     {
-        var changes = new Dictionary<string, string?> { ["AGENTSNAPSHOTS_SESSION"] = null };
+        var changes = new Dictionary<string, string?>
+        {
+            ["AGENTSNAPSHOTS_SESSION"] = null,
+            ["AGENTSNAPSHOTS_KEY"] = null,
+            ["AGENTSNAPSHOTS_URL"] = null,
+            ["XDG_CONFIG_HOME"] = NoConfigHome,
+        };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             changes[key] = value;

@@ -136,24 +136,29 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the CLI against this silo's gateway from <see cref="WorkingDirectory"/>.</summary>
+    /// <summary>The CLI's <c>--server</c> for this silo.</summary>
+    public string CliServer => $"http://127.0.0.1:{HttpPort}";
+
+    /// <summary>The CLI's environment for this silo: its local key in <c>AGENTSNAPSHOTS_KEY</c>, as a user or an agent gives it.</summary>
+    public IReadOnlyDictionary<string, string?> CliEnvironment => new Dictionary<string, string?> { ["AGENTSNAPSHOTS_KEY"] = LocalKey };
+
+    /// <summary>Runs the CLI against this silo's HTTP API, with its key, from <see cref="WorkingDirectory"/>.</summary>
     public Task<CliRun> RunCliAsync(params string[] args) =>
-        CliProcess.RunAsync(["--gateway", $"127.0.0.1:{GatewayPort}", .. args], WorkingDirectory);
+        CliProcess.RunAsync(["--server", CliServer, .. args], WorkingDirectory, CliEnvironment);
 
     /// <summary>
-    /// Kills the CLI processes started against this silo's gateway (found by their command line in /proc): after a
+    /// Kills the CLI processes started against this silo's HTTP API (found by their command line in /proc): after a
     /// SIGKILL of the silo they wait for an answer that never comes.
     /// </summary>
     public void KillCliProcesses()
     {
-        var marker = "127.0.0.1:" + GatewayPort.ToString(CultureInfo.InvariantCulture);
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
             try
             {
-                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(CliProcess.DllName, StringComparison.Ordinal) && cmdline.Contains(marker, StringComparison.Ordinal))
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (cmdline.Any(a => a.EndsWith(CliProcess.DllName, StringComparison.Ordinal)) && cmdline.Contains(CliServer))
                 {
                     using var process = Process.GetProcessById(pid);
                     process.Kill();

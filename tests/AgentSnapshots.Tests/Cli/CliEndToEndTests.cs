@@ -143,9 +143,10 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         File.WriteAllText(Path.Combine(ws, "a.txt"), "one\nTWO\n");
         File.WriteAllText(Path.Combine(ws, "long.txt"), string.Concat(Enumerable.Range(0, 2000).Select(i => $"LINE {i}\n")));
         File.WriteAllText(Path.Combine(ws, "new.txt"), "fresh\n");
-        string[] diff = ["diff", "--gateway", $"127.0.0.1:{Silo.GatewayPort}", "--session", "patch", "--from", h1, "--patch"];
+        string[] diff = ["diff", "--server", Silo.CliServer, "--session", "patch", "--from", h1, "--patch"];
+        var key = Silo.CliEnvironment;
 
-        var plain = await CliProcess.RunAsync(diff, fixture.Root);
+        var plain = await CliProcess.RunAsync(diff, fixture.Root, key);
         Assert.True(plain.ExitCode == 0, plain.ToString());
         Assert.Contains("3 files changed", plain.Stdout, StringComparison.Ordinal);
         Assert.Contains("--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n", plain.Stdout, StringComparison.Ordinal);
@@ -153,11 +154,11 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         Assert.Contains("preview cut", plain.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain('\e', plain.Stdout);
 
-        var coloured = await CliProcess.RunOnTerminalAsync(diff, fixture.Root);
+        var coloured = await CliProcess.RunOnTerminalAsync(diff, fixture.Root, key);
         Assert.True(coloured.ExitCode == 0, coloured.ToString());
         Assert.Contains("\e[1m--- a/a.txt\e[m\n\e[1m+++ b/a.txt\e[m\n\e[36m@@ -1,2 +1,2 @@\e[m\n one\n\e[31m-two\e[m\n\e[32m+TWO\e[m\n", coloured.Stdout, StringComparison.Ordinal);
 
-        var noColour = await CliProcess.RunOnTerminalAsync(diff, fixture.Root, new Dictionary<string, string?> { ["NO_COLOR"] = "1" });
+        var noColour = await CliProcess.RunOnTerminalAsync(diff, fixture.Root, new Dictionary<string, string?>(key) { ["NO_COLOR"] = "1" });
         Assert.True(noColour.ExitCode == 0, noColour.ToString());
         Assert.Contains("--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n", noColour.Stdout, StringComparison.Ordinal);
         // .NET sets the terminal's keypad mode (ESC [?1h ESC =) on a terminal; no colour (SGR) sequence may follow.
@@ -186,19 +187,21 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Orleans_logs_only_with_verbose_and_the_session_comes_from_the_environment()
+    public async Task Verbose_prints_each_request_without_the_key_and_the_session_comes_from_the_environment()
     {
         var ws = fixture.NewWorkspace("env");
         File.WriteAllText(Path.Combine(ws, "a.txt"), "a\n");
-        var gateway = $"127.0.0.1:{Silo.GatewayPort}";
-        var fromEnvironment = new Dictionary<string, string?> { ["AGENTSNAPSHOTS_SESSION"] = "env-session" };
+        var fromEnvironment = new Dictionary<string, string?>(Silo.CliEnvironment) { ["AGENTSNAPSHOTS_SESSION"] = "env-session" };
 
-        var quiet = await CliProcess.RunAsync(["track", "--gateway", gateway, "--dir", "env", "--json"], fixture.Root, fromEnvironment);
+        var quiet = await CliProcess.RunAsync(["track", "--server", Silo.CliServer, "--dir", "env", "--json"], fixture.Root, fromEnvironment);
         Assert.True(quiet.ExitCode == 0 && quiet.Stderr.Length == 0, quiet.ToString());
 
-        var verbose = await CliProcess.RunAsync(["history", "--gateway", gateway, "--verbose"], fixture.Root, fromEnvironment);
+        var verbose = await CliProcess.RunAsync(["history", "--server", Silo.CliServer, "--verbose"], fixture.Root, fromEnvironment);
         Assert.True(verbose.ExitCode == 0, verbose.ToString());
-        Assert.Contains("Orleans", verbose.Stderr, StringComparison.Ordinal);
+        var line = Assert.Single(verbose.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"agentsnapshots: GET {Silo.CliServer}/v1/sessions/env-session/snapshots -> 200 in ", line, StringComparison.Ordinal);
+        Assert.EndsWith("(key from $AGENTSNAPSHOTS_KEY)", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Silo.LocalKey, verbose.Stderr, StringComparison.Ordinal);
         Assert.Contains("session env-session: " + ws, verbose.Stdout, StringComparison.Ordinal);
 
         var explicitSession = Json(await Silo.RunCliAsync("history", "--session", "env-session", "--json"));

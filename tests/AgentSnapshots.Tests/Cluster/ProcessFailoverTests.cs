@@ -5,9 +5,11 @@ using AgentSnapshots.Tests.Support;
 namespace AgentSnapshots.Tests.Cluster;
 
 /// <summary>
-/// Failover as an operator sees it: two real silo processes on their own ports, one PostgreSQL database and one
-/// shared data directory, the real CLI as client through <c>--postgres</c>; one silo is SIGKILLed and every CLI
-/// call afterwards succeeds (retries allowed) with complete history.
+/// Failover as an operator sees it: two real silo processes on their own ports (one key for both, as a cluster's
+/// operator gives it), one PostgreSQL database and one shared data directory, the real CLI as client through both
+/// silos' HTTP addresses (<c>--server A,B</c>); one silo is SIGKILLed and every CLI call afterwards succeeds (retries
+/// allowed while the cluster notices the death) with complete history. After the kill the dead silo is named first:
+/// its refused connection sends each call to the survivor.
 /// </summary>
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
@@ -21,6 +23,9 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
         ["Orleans__IAmAliveTablePublishTimeout"] = "00:00:02",
     };
 
+    /// <summary>The silos the CLI is given, in order (<c>--server A,B</c>).</summary>
+    private SiloProcess[] _servers = [];
+
     [Fact]
     public async Task A_SIGKILLed_silo_loses_no_session_and_the_cli_keeps_working()
     {
@@ -29,9 +34,14 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
         var dataDir = temp.Combine("data");
         var output = TestContext.Current.TestOutputHelper;
 
-        var clusterMode = new Dictionary<string, string>(FastDetection) { ["ConnectionStrings__Postgres"] = database.ConnectionString };
+        var clusterMode = new Dictionary<string, string>(FastDetection)
+        {
+            ["ConnectionStrings__Postgres"] = database.ConnectionString,
+            ["Auth__LocalKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
         await using var first = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);
         await using var second = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);
+        _servers = [first, second];
         try
         {
             const int sessions = 4;
@@ -47,6 +57,7 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
             // Kill a silo that holds workspaces (its log names those it opened): their locks and sessions must move.
             var victim = first.Output.Contains("opened for", StringComparison.Ordinal) ? first : second;
             var survivor = victim == first ? second : first;
+            _servers = [victim, survivor];
             Assert.Contains("opened for", victim.Output, StringComparison.Ordinal);
             var killed = Stopwatch.StartNew();
             await victim.KillAsync();
@@ -83,23 +94,26 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
         }
     }
 
-    /// <summary>Runs the CLI, which must succeed and print nothing on stderr (Orleans' own warnings stay off).</summary>
+    private Task<CliRun> RunCli(string cwd, string[] args) =>
+        CliProcess.RunAsync(["--server", string.Join(',', _servers.Select(s => s.CliServer)), .. args], cwd, _servers[0].CliEnvironment);
+
+    /// <summary>Runs the CLI, which must succeed and print nothing on stderr.</summary>
     private async Task<CliRun> Cli(string cwd, params string[] args)
     {
-        var run = await CliProcess.RunAsync(["--postgres", database.ConnectionString, .. args], cwd);
+        var run = await RunCli(cwd, args);
         Assert.True(run.ExitCode == 0 && run.Stderr.Length == 0, run.ToString());
         return run;
     }
 
     /// <summary>
     /// Runs the CLI until it exits 0 (exit 1 is a failure worth retrying during failover; 2 never is). A failed try
-    /// says so in one line, a successful one says nothing on stderr: no Orleans warnings or stack traces reach the user.
+    /// says so in one line, a successful one says nothing on stderr: no stack traces reach the user.
     /// </summary>
     private async Task<CliRun> CliRetry(string cwd, Stopwatch since, params string[] args)
     {
         while (true)
         {
-            var run = await CliProcess.RunAsync(["--postgres", database.ConnectionString, .. args], cwd);
+            var run = await RunCli(cwd, args);
             if (run.ExitCode == 0)
             {
                 Assert.True(run.Stderr.Length == 0, run.ToString());

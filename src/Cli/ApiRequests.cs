@@ -1,0 +1,13 @@
+namespace AgentSnapshots.Cli;
+
+/// <summary>The body of <c>POST /v1/sessions/{session}/snapshots</c> (track).</summary>
+internal sealed record TrackRequest(string? Dir, string? Label);
+
+/// <summary>The body of <c>POST /v1/sessions/{session}/restore</c>.</summary>
+internal sealed record RestoreRequest(string To);
+
+/// <summary>The body of <c>POST /v1/sessions/{session}/revert</c>.</summary>
+internal sealed record RevertRequest(string To, IReadOnlyList<string> Files);
+
+/// <summary>What the CLI reads of an <c>application/problem+json</c> reply: the stable code and the one-line detail.</summary>
+internal sealed record ApiProblem(int? Status, string? Title, string? Detail, string? Code);
