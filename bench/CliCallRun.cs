@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 using AgentSnapshots.Tests.Processes;
 
 namespace AgentSnapshots.Bench;
@@ -9,11 +9,13 @@ namespace AgentSnapshots.Bench;
 /// <summary>
 /// The cli scenario (not a test): what one CLI call costs an agent that shells out to it. One real silo, a session of
 /// <c>--steps</c> snapshots taken through the HTTP API, then <c>--calls</c> rounds of the same request as separate
-/// processes, interleaved so load on the machine falls on all alike: the CLI (<c>history --json</c>), curl of the same
-/// request (the floor: a process that only does HTTP), and optionally a CLI of another build (<c>--before DLL</c>, e.g.
-/// the Orleans-client CLI of an older commit, called through the silo's gateway). Prints median and p90 of each
-/// against the target (CLI median ≤ 150 ms).
-/// <code>dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before /tmp/old/src/Cli/bin/Release/net10.0/agentsnapshots.dll]</code>
+/// processes, interleaved so load on the machine falls on all alike: the CLI (<c>history --json</c>) as built
+/// (<c>dotnet agentsnapshots.dll</c>) and, if published, as a native executable (<c>dotnet publish src/Cli -c Release
+/// -r RID</c>), curl of the same request (a process that only does HTTP), and optionally a CLI of another build
+/// (<c>--before DLL</c>, e.g. the Orleans-client CLI of an older commit, called through the silo's gateway). Prints
+/// median and p90 of each against the target (CLI median ≤ 150 ms; the native CLI's when it is published).
+/// <code>dotnet publish src/Cli -c Release -r linux-x64   # optional: the native CLI is then timed too
+/// dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before /tmp/old/src/Cli/bin/Release/net10.0/agentsnapshots.dll]</code>
 /// </summary>
 internal static class CliCallRun
 {
@@ -81,12 +83,22 @@ internal static class CliCallRun
                 ($"agentsnapshots ({BuildOutput.Configuration}, HTTP)", () => CliProcess.RunAsync(["history", "--server", silo.CliServer, "--session", Session, "--json"], root, silo.CliEnvironment)),
                 ("curl, the same request", () => ProcessRunner.RunAsync("curl", ["-sSf", "-H", "@" + header, url], root)),
             };
+            var native = NativeCli();
+            if (File.Exists(native))
+            {
+                clients.Insert(1, ($"agentsnapshots native ({RuntimeInformation.RuntimeIdentifier}, published)",
+                    () => ProcessRunner.RunAsync(native, ["history", "--server", silo.CliServer, "--session", Session, "--json"], root, silo.CliEnvironment)));
+            }
+            else
+            {
+                Console.WriteLine($"   (no native CLI at {native}: dotnet publish src/Cli -c Release -r {RuntimeInformation.RuntimeIdentifier} times it too)");
+            }
             if (before is not null)
             {
-                clients.Add(($"--before {ShortPath(before)} (gateway)", () => ProcessRunner.RunAsync("dotnet", [before, "history", "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--session", Session, "--json"], root)));
+                clients.Add(("--before DLL, through the gateway", () => ProcessRunner.RunAsync("dotnet", [before, "history", "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--session", Session, "--json"], root)));
             }
 
-            Console.WriteLine($"== cli: one process per call of `history --json` of a {options["--steps"]}-step session, {options["--calls"]} calls per client, interleaved; load average {LoadAverage.Now()}");
+            Console.WriteLine($"== cli: one process per call of `history --json` of a {options["--steps"]}-step session, {options["--calls"]} calls per client, interleaved; load average {LoadAverage.Now()}{(before is null ? "" : $"; --before {before}")}");
             var times = clients.Select(_ => new List<double>()).ToArray();
             for (var call = -2; call < options["--calls"]; call++)
             {
@@ -114,8 +126,10 @@ internal static class CliCallRun
                 var sorted = times[c].Order().ToArray();
                 Console.WriteLine($"   {clients[c].Name,-52} {LatencyRecorder.Percentile(sorted, 0.5),10:F0} {LatencyRecorder.Percentile(sorted, 0.9),8:F0}");
             }
-            var median = LatencyRecorder.Percentile([.. times[0].Order()], 0.5);
-            Console.WriteLine($"   {(median <= TargetMedianMs ? "met " : "MISS")} CLI median <= {TargetMedianMs:F0} ms ({median:F0} ms; load average {LoadAverage.Now()})");
+            // The target is the CLI people should install: the native one when it is published.
+            var judged = File.Exists(native) ? 1 : 0;
+            var median = LatencyRecorder.Percentile([.. times[judged].Order()], 0.5);
+            Console.WriteLine($"   {(median <= TargetMedianMs ? "met " : "MISS")} {clients[judged].Name} median <= {TargetMedianMs:F0} ms ({median:F0} ms; load average {LoadAverage.Now()})");
             return median <= TargetMedianMs ? 0 : 1;
         }
         finally
@@ -124,9 +138,7 @@ internal static class CliCallRun
         }
     }
 
-    private static string ShortPath(string path)
-    {
-        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return parts.Length <= 3 ? path : ".../" + string.Join('/', parts[^3..]);
-    }
+    /// <summary>Where <c>dotnet publish src/Cli -c Release -r RID</c> leaves the native CLI for this machine's runtime.</summary>
+    private static string NativeCli() =>
+        Path.Combine(BuildOutput.RepositoryRoot, "src", "Cli", "bin", "Release", BuildOutput.Framework, RuntimeInformation.RuntimeIdentifier, "publish", "agentsnapshots");
 }

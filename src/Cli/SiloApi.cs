@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -140,7 +139,6 @@ internal sealed class SiloApi : IDisposable
     private static bool NeverConnected(Exception e, CancellationToken ct) => e switch
     {
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } => true,
-        HttpRequestException { InnerException: SocketException } => true,
         // The connect timeout: no request was sent.
         OperationCanceledException when !ct.IsCancellationRequested => true,
         _ => false,

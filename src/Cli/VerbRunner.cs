@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace AgentSnapshots.Cli;
 
@@ -49,8 +48,9 @@ internal sealed class VerbRunner(GlobalOptions globals, TextWriter stdout, TextW
             await stderr.WriteLineAsync($"{AgentSnapshotsCommand.Name}: {verb} cancelled; the silo stops the operation too ('history' shows what the session holds).");
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Anything else is still one line: a person or an agent reads stderr, not a stack trace.
             await stderr.WriteLineAsync($"{AgentSnapshotsCommand.Name}: {verb} failed: {e.GetType().Name}: {SiloApi.FirstLine(e.Message)}");
             return ExitCodes.Failure;
         }
