@@ -51,6 +51,7 @@ internal static class HttpRun
                 BaseAddress = new Uri($"http://127.0.0.1:{port}"),
                 Timeout = TimeSpan.FromMinutes(5),
             };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", silo.LocalKey);
             await WaitReadyAsync(http);
             var recorder = new LatencyRecorder();
 
