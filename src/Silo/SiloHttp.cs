@@ -65,6 +65,14 @@ public static class SiloHttp
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthSettings>, AuthSettingsValidator>();
         builder.Services.AddSingleton<TenantDirectory>();
+        // The session grains apply the tenants' roots: they get them from here, not from the HTTP layer.
+        builder.Services.AddOptions<TenantWorkspaceRoots>().Configure<IOptions<AuthSettings>>((roots, auth) =>
+        {
+            foreach (var (name, tenant) in auth.Value.Tenants)
+            {
+                roots.Roots[name.ToLowerInvariant()] = [.. tenant.WorkspaceRoots];
+            }
+        });
         builder.Services.AddSingleton<LocalKeySetup>();
         builder.Services.AddSingleton<IConfigureOptions<LocalKey>>(sp => sp.GetRequiredService<LocalKeySetup>());
         builder.Services.AddSingleton<IValidateOptions<LocalKey>>(sp => sp.GetRequiredService<LocalKeySetup>());
