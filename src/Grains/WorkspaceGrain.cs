@@ -94,7 +94,7 @@ internal sealed class WorkspaceGrain(
 
     public Task<string?> WhyDropped(string sessionId, string hash, string argument) =>
         Task.FromResult(_catalogue.WhyDropped(sessionId, hash) is { } reason
-            ? RetentionMessages.Removed(argument, hash, sessionId, reason, _options.Retention)
+            ? RetentionMessages.Removed(argument, hash, SessionIds.NameOf(sessionId), reason, _options.Retention)
             : null);
 
     public async Task<int> Release(string sessionId)
@@ -198,7 +198,7 @@ internal sealed class WorkspaceGrain(
             return canonical;
         }
         throw new EngineException(EngineError.WorkspaceMismatch, string.Equals(WorkspaceIdentity.IdFor(directory), Key, StringComparison.Ordinal)
-            ? $"Workspace directory '{MessageText.Shown(directory)}' now resolves to '{MessageText.Shown(canonical)}' (it was moved, or replaced by a symlink); nothing was snapshotted. A session stays with the directory it was bound to: track '{MessageText.Shown(canonical)}' with a new session."
+            ? $"Workspace directory '{MessageText.Shown(directory)}' now resolves elsewhere (it, or a directory above it, was moved or replaced by a symlink); nothing was snapshotted. A session stays with the directory it was bound to: track the directory where it is now with a new session."
             : $"Workspace {Key} is not the workspace of {directory}: address the workspace by the id of its canonical directory.");
     }
 }

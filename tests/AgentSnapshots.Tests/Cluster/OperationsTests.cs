@@ -34,6 +34,8 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             ["Orleans:SiloPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             ["Http:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            // A key of its own, so no key file is written to the user's profile.
+            ["Auth:LocalKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         });
         builder.AddAgentSnapshotsSilo();
         builder.AddAgentSnapshotsOperations();
