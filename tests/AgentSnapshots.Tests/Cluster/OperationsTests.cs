@@ -35,6 +35,7 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             ["Http:Port"] = port.ToString(CultureInfo.InvariantCulture),
         });
+        builder.Configuration.AddInMemoryCollection(ClusterCertificates.Ours.SiloConfiguration());
         builder.AddAgentSnapshotsSilo();
         builder.AddAgentSnapshotsOperations();
         await using var app = builder.Build();

@@ -29,7 +29,9 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
         var dataDir = temp.Combine("data");
         var output = TestContext.Current.TestOutputHelper;
 
-        var clusterMode = new Dictionary<string, string>(FastDetection) { ["ConnectionStrings__Postgres"] = database.ConnectionString };
+        // The CLI reaches the cluster as an Orleans client through --postgres and has no TLS options: this cluster
+        // opts out of mutual TLS (TlsClusterTests cover it).
+        var clusterMode = new Dictionary<string, string>(FastDetection) { ["ConnectionStrings__Postgres"] = database.ConnectionString, ["Orleans__Tls__Disabled"] = "true" };
         await using var first = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);
         await using var second = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);
         try
