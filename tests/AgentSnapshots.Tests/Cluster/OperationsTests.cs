@@ -37,6 +37,7 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             // A key of its own, so no key file is written to the user's profile.
             ["Auth:LocalKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         });
+        builder.Configuration.AddInMemoryCollection(ClusterCertificates.Ours.SiloConfiguration());
         builder.AddAgentSnapshotsSilo();
         builder.AddAgentSnapshotsOperations();
         await using var app = builder.Build();
