@@ -131,6 +131,7 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
     private int WalkFully(FullWalkReason reason, IWorkingDirectory rootDirectory, string marker, string aboveStamp, DateTime startUtc, CancellationToken cancellationToken)
     {
         var verify = _state is not null && marker != _marker;
+        var rulesChanged = reason == FullWalkReason.IgnoreFilesChanged;
         var watching = false;
         if (_watch is not null)
         {
@@ -138,7 +139,9 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
             if (refusal is { } refused && reason != FullWalkReason.WatcherOff) reason = refused;
         }
         LogWhy(reason);
-        var aboveUnchanged = _aboveRules is not null && aboveStamp == _aboveStamp;
+        // Ignore rules changed (above the root, or the root's own .gitignore, named by the watcher and no longer
+        // trusted by its stat): every ignore decision is made again.
+        var aboveUnchanged = !rulesChanged && _aboveRules is not null && aboveStamp == _aboveStamp;
         if (!aboveUnchanged)
         {
             _aboveRules = WorkspaceIgnoreRules.AboveRoot(_root, _options.Excludes);
