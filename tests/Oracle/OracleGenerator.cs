@@ -7,7 +7,7 @@ namespace AgentSnapshots.Tests.Oracle;
 /// repository's info/exclude, same-size edits with the mtime set back, old mtimes, edits during a track, restarts.
 /// Names come from small pools so that patterns, renames and replacements keep meeting the same paths.
 /// </summary>
-public sealed class OracleGenerator(string top, OracleLayout layout, Random random)
+public sealed class OracleGenerator(string top, OracleLayout layout, Random random, IReadOnlySet<OperationKind>? without = null)
 {
     private const string Work = "work";
     private const int MaxFiles = 40;
@@ -35,13 +35,13 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
     public IEnumerable<OracleEntry> Step()
     {
         var special = random.Next(100);
-        if (special < 2) yield return new Restart();
+        if (special < 2 && Allowed(OperationKind.Restart)) yield return new Restart();
         var operations = random.Next(10) switch { < 7 => 1, < 9 => 2, _ => 3 };
         for (var i = 0; i < operations; i++)
         {
             foreach (var entry in Operation()) yield return entry;
         }
-        if (special is >= 2 and < 6) yield return new TrackWhileEditing(ConcurrentEdits());
+        if (special is >= 2 and < 6 && Allowed(OperationKind.Concurrent)) yield return new TrackWhileEditing(ConcurrentEdits());
         yield return new Track();
     }
 
@@ -56,55 +56,55 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
             case < 25:
                 yield return new WriteFile(Join(NewDirectory(directories), Pick(FileNames)), Text(random.Next(0, 60)));
                 break;
-            case < 35 when files.Count > 0:
+            case < 35 when files.Count > 0 && Allowed(OperationKind.Modify):
                 yield return new WriteFile(Pick(files), Text(random.Next(0, 60)));
                 break;
-            case < 41 when files.Count > 0:
+            case < 41 when files.Count > 0 && Allowed(OperationKind.KeepTime):
                 yield return SameSizeEdit(Pick(files));
                 break;
-            case < 45 when files.Count > 0:
+            case < 45 when files.Count > 0 && Allowed(OperationKind.SetTime):
                 yield return new SetTime(Pick(files), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(random.Next(0, 100_000)));
                 break;
-            case < 50 when files.Count > 0:
+            case < 50 when files.Count > 0 && Allowed(OperationKind.Delete):
                 yield return new Delete(Pick(files));
                 break;
-            case < 53 when directories.Count > 0:
+            case < 53 when directories.Count > 0 && Allowed(OperationKind.Delete):
                 yield return new Delete(Pick(directories));
                 break;
-            case < 59 when files.Count > 0:
+            case < 59 when files.Count > 0 && Allowed(OperationKind.Move):
                 yield return new Move(Pick(files), Join(NewDirectory(directories), Pick(FileNames)));
                 break;
-            case < 63 when directories.Count > 0:
+            case < 63 when directories.Count > 0 && Allowed(OperationKind.Move):
                 yield return new Move(Pick(directories), Join(NewDirectory(directories), Pick(DirectoryNames)));
                 break;
-            case < 66 when directories.Count > 0:
+            case < 66 when directories.Count > 0 && Allowed(OperationKind.Replace):
             {
                 var directory = Pick(directories);
                 yield return new Delete(directory);
                 yield return new WriteFile(directory, Text(random.Next(0, 30)));
                 break;
             }
-            case < 69 when files.Count > 0:
+            case < 69 when files.Count > 0 && Allowed(OperationKind.Replace):
             {
                 var file = Pick(files);
                 yield return new Delete(file);
                 yield return new WriteFile(Join(file, Pick(FileNames)), Text(random.Next(0, 30)));
                 break;
             }
-            case < 74 when files.Count > 0:
+            case < 74 when files.Count > 0 && Allowed(OperationKind.Chmod):
                 yield return new SetExecutable(Pick(files), random.Next(2) == 0);
                 break;
-            case < 79:
+            case < 79 when Allowed(OperationKind.Symlink):
             {
                 var links = Entries(EntryKind.Symlink);
                 if (links.Count > 0 && random.Next(3) == 0) yield return new Delete(Pick(links));
                 else yield return new CreateSymlink(Join(NewDirectory(directories), Pick(FileNames.Concat(DirectoryNames).ToList()) + (random.Next(2) == 0 ? ".lnk" : "")), Pick(LinkTargets));
                 break;
             }
-            case < 92:
+            case < 92 when Allowed(OperationKind.Gitignore):
                 yield return IgnoreEdit(directories);
                 break;
-            case < 96 when layout != OracleLayout.NoRepository:
+            case < 96 when layout != OracleLayout.NoRepository && Allowed(OperationKind.Exclude):
             {
                 var exclude = layout == OracleLayout.RepositoryTop ? "work/.git/info/exclude" : ".git/info/exclude";
                 yield return new WriteFile(exclude, EditedPatterns(exclude, layout == OracleLayout.RepositoryTop ? Patterns : AbovePatterns));
@@ -131,7 +131,7 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
     private WriteFile IgnoreEdit(List<string> directories)
     {
         var above = layout == OracleLayout.InsideRepository && random.Next(5) == 0;
-        var directory = above ? "" : random.Next(3) == 0 ? Work : Pick(directories);
+        var directory = above ? "" : random.Next(3) == 0 || directories.Count == 0 ? Work : Pick(directories);
         var file = directory.Length == 0 ? ".gitignore" : directory + "/.gitignore";
         return new WriteFile(file, EditedPatterns(file, above ? AbovePatterns : Patterns));
     }
@@ -196,6 +196,8 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
             if (entryKind == EntryKind.Directory) Collect(relative, kind, found);
         }
     }
+
+    private bool Allowed(OperationKind kind) => without is null || !without.Contains(kind);
 
     private static string Join(string directory, string name) => directory + "/" + name;
 
