@@ -18,7 +18,11 @@ public enum OperationKind
     Replace,
     Chmod,
     Symlink,
+    /// <summary>A .gitignore below the workspace's root.</summary>
     Gitignore,
+
+    /// <summary>The workspace root's .gitignore, or one above it (the enclosing repository's).</summary>
+    RootGitignore,
     Exclude,
 
     /// <summary>A track while a thread edits.</summary>

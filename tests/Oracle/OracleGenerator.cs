@@ -101,7 +101,7 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
                 else yield return new CreateSymlink(Join(NewDirectory(directories), Pick(FileNames.Concat(DirectoryNames).ToList()) + (random.Next(2) == 0 ? ".lnk" : "")), Pick(LinkTargets));
                 break;
             }
-            case < 92 when Allowed(OperationKind.Gitignore):
+            case < 92 when Allowed(OperationKind.Gitignore) || Allowed(OperationKind.RootGitignore):
                 yield return IgnoreEdit(directories);
                 break;
             case < 96 when layout != OracleLayout.NoRepository && Allowed(OperationKind.Exclude):
@@ -132,6 +132,8 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
     {
         var above = layout == OracleLayout.InsideRepository && random.Next(5) == 0;
         var directory = above ? "" : random.Next(3) == 0 || directories.Count == 0 ? Work : Pick(directories);
+        if (directory is "" or Work && !Allowed(OperationKind.RootGitignore)) directory = directories.Count == 0 ? Work + "/a" : Pick(directories);
+        else if (directory is not ("" or Work) && !Allowed(OperationKind.Gitignore)) directory = Work;
         var file = directory.Length == 0 ? ".gitignore" : directory + "/.gitignore";
         return new WriteFile(file, EditedPatterns(file, above ? AbovePatterns : Patterns));
     }
