@@ -87,8 +87,11 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
             case < 69 when files.Count > 0 && Allowed(OperationKind.Replace):
             {
                 var file = Pick(files);
+                var size = (int)new FileInfo(SandboxPath.Full(top, file)).Length;
                 yield return new Delete(file);
-                yield return new WriteFile(Join(file, Pick(FileNames)), Text(random.Next(0, 30)));
+                // A file replaced by a directory, or by a symlink whose target is as long as the file was (same lstat size, another type).
+                if (random.Next(3) > 0) yield return new WriteFile(Join(file, Pick(FileNames)), Text(random.Next(0, 30)));
+                else yield return new CreateSymlink(file, Text(Math.Max(1, size)).Replace('\n', 'x'));
                 break;
             }
             case < 74 when files.Count > 0 && Allowed(OperationKind.Chmod):

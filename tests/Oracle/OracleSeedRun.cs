@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 
 namespace AgentSnapshots.Tests.Oracle;
@@ -18,7 +19,7 @@ public sealed record OracleSeedResult(int Seed, OracleLayout Layout, int Steps, 
 
     /// <summary>The findings, each with its reduced sequence, as lines to print or to fail a test with.</summary>
     public string Report() =>
-        $"seed {Seed} ({Layout}): {TracksCompared} tracks compared, {Mismatches} mismatches"
+        string.Create(CultureInfo.InvariantCulture, $"seed {Seed} ({Layout}): {TracksCompared} tracks compared, {Mismatches} mismatches; played in {Elapsed.TotalSeconds:F1} s, reduced in {Reducing.TotalSeconds:F1} s")
         + string.Concat(Findings.Select(f => $"\n  mismatch, {f.Mismatch}" + (!f.ReductionTried ? ""
             : f.Reduced is { } reduced ? $"\n  reduced ({f.Mismatch.Path}, {Layout}; the last track differs from git's tree):\n{SequenceReducer.Readable(reduced)}"
             : "\n  (not reproduced when replayed from an empty directory: timing-dependent)")));
