@@ -182,7 +182,7 @@ public sealed class WatchVerification
                 continue;
             }
             var mode = stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
-            if (file.Mode != mode || file.Size != stat.Size || file.MtimeNs != stat.MtimeNs) _differences.Add(new Difference(known, name, path));
+            if (file.Mode != mode || !file.Stamp.Matches(stat)) _differences.Add(new Difference(known, name, path));
         }
         foreach (var file in known.Files)
         {
