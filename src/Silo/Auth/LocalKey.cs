@@ -20,7 +20,7 @@ public sealed class LocalKey
     /// <summary>Why no key could be had (the silo then stops at start), or null.</summary>
     internal string? Failure { get; private set; }
 
-    /// <summary>Tenants are configured: their keys are used, and no local key is needed.</summary>
+    /// <summary>Tenants are configured (their keys are used), or there is no HTTP listener: no local key is needed.</summary>
     internal bool NotNeeded { get; private set; }
 
     internal void Use(string key, string source)

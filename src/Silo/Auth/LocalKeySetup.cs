@@ -1,3 +1,5 @@
+using AgentSnapshots.Silo.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -5,10 +7,10 @@ namespace AgentSnapshots.Silo.Auth;
 
 /// <summary>
 /// Resolves the <see cref="LocalKey"/> at start (the options are validated on start): none when tenants are
-/// configured, else <c>Auth:LocalKey</c>, else the key file (generated at first start). Logs where the key is, never
+/// configured or there is no HTTP listener (<c>Http:Port</c> 0), else <c>Auth:LocalKey</c>, else the key file (generated at first start). Logs where the key is, never
 /// the key; a key that cannot be had stops the silo with exit code 2 and one line saying what to do.
 /// </summary>
-internal sealed partial class LocalKeySetup(IOptions<AuthSettings> auth, ILogger<LocalKeySetup> logger)
+internal sealed partial class LocalKeySetup(IOptions<AuthSettings> auth, IConfiguration configuration, ILogger<LocalKeySetup> logger)
     : IConfigureOptions<LocalKey>, IValidateOptions<LocalKey>
 {
     public void Configure(LocalKey options)
@@ -24,7 +26,7 @@ internal sealed partial class LocalKeySetup(IOptions<AuthSettings> auth, ILogger
             options.Skip();
             return;
         }
-        if (settings.Tenants.Count > 0)
+        if (settings.Tenants.Count > 0 || configuration.GetValue(HttpSettings.PortKey, HttpSettings.DefaultPort) == 0)
         {
             options.Skip();
             return;

@@ -131,6 +131,26 @@ public sealed class FrontDoorAttackTests(HttpSiloFixture fixture)
     }
 
     [Fact]
+    public async Task On_every_interface_health_answers_any_host_and_the_api_only_its_names()
+    {
+        using var temp = new TempDirectory("as-front-any");
+        var settings = new Dictionary<string, string> { ["Http__Host"] = "0.0.0.0", ["Http__AllowedHosts__0"] = "snapshots.internal" };
+        var key = TenantSiloFixture.NewKey();
+        TenantSiloFixture.AddTenant(settings, "t", key, temp.Combine("t"));
+        await using var silo = await SiloProcess.StartAsync(temp.Combine("data"), temp.Path, temp.Path, settings);
+        using var api = new ApiClient(silo.HttpAddress, key);
+        // A load balancer's probe names the node by its address.
+        foreach (var path in new[] { "/health/live", "/health/ready" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(Request(HttpMethod.Get, path, host: $"10.1.2.3:{silo.HttpPort}"))).Status);
+        }
+        (await api.SendAsync(Request(HttpMethod.Get, "/v1/sessions/any/snapshots", host: $"10.1.2.3:{silo.HttpPort}"))).Problem(HttpStatusCode.BadRequest, "hostNotAllowed");
+        (await api.SendAsync(Request(HttpMethod.Get, "/openapi/v1.json", host: "attacker.example"))).Problem(HttpStatusCode.BadRequest, "hostNotAllowed");
+        (await api.SendAsync(Request(HttpMethod.Get, "/v1/sessions/any/snapshots", host: "snapshots.internal"))).Ok();
+        (await api.SendAsync(Request(HttpMethod.Get, "/health/live", origin: "http://attacker.example"))).Problem(HttpStatusCode.Forbidden, "originNotAllowed");
+    }
+
+    [Fact]
     public async Task Configured_hosts_and_origins_are_let_in_and_only_those_origins_get_cors()
     {
         using var temp = new TempDirectory("as-front-allowed");
