@@ -31,8 +31,8 @@ public static class WorkspaceIgnoreRules
     }
 
     /// <summary>
-    /// A fingerprint of the ignore sources above the root (which repository encloses it, and the size and time of
-    /// each .gitignore and info/exclude file there): when it changes, every ignore decision must be made again.
+    /// A fingerprint of the ignore sources above the root (which repository encloses it, and the stat of each
+    /// .gitignore and info/exclude file there): when it changes, every ignore decision must be made again.
     /// </summary>
     public static string StampAbove(string root)
     {
@@ -41,10 +41,20 @@ public static class WorkspaceIgnoreRules
         foreach (var file in sources.IgnoreFiles.Append(sources.Exclude ?? ""))
         {
             if (file.Length == 0) continue;
-            var info = new FileInfo(file);
-            stamp.Append('|').Append(file).Append(':').Append(info.Exists ? info.Length : -1).Append(':').Append(info.Exists ? info.LastWriteTimeUtc.Ticks : 0);
+            stamp.Append('|').Append(file).Append(':').Append(StatOf(file));
         }
         return stamp.ToString();
+    }
+
+    /// <summary>
+    /// The file's stat as a walk compares a file's (<see cref="FileStamp"/>: its ctime shows an edit that kept the
+    /// size and set the mtime back), or "-" if it is absent; where there is no statx, its size and mtime.
+    /// </summary>
+    private static string StatOf(string file)
+    {
+        if (OperatingSystem.IsLinux()) return LinuxDirectory.TryStatPath(file, out var stat) ? FileStamp.Of(stat).ToString() : "-";
+        var info = new FileInfo(file);
+        return info.Exists ? info.Length + ":" + info.LastWriteTimeUtc.Ticks : "-";
     }
 
     private sealed record Sources(string? RepositoryTop, List<string> IgnoreFiles, string? Exclude);

@@ -15,6 +15,10 @@ internal readonly record struct FileState(string Name, EntryMode Mode, FileStamp
     /// <summary>Whether <paramref name="stat"/> (with <paramref name="mode"/>) still describes this entry, so its blob can be reused.</summary>
     public bool Matches(in EntryStat stat, EntryMode mode) => !Racy && Mode == mode && Stamp.Matches(stat);
 
+    public long Size => Stamp.Size;
+
+    public long MtimeNs => Stamp.MtimeNs;
+
     /// <summary>Same name, mode and blob: the same tree entry.</summary>
     public bool SameEntry(in FileState other) => Name == other.Name && Mode == other.Mode && Id == other.Id;
 }

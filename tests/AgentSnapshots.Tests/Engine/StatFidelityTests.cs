@@ -151,6 +151,29 @@ public abstract class StatFidelityTests(bool portable) : PerReaderTests(portable
     }
 
     [Fact]
+    public void An_info_exclude_edited_with_its_size_and_mtime_kept_is_read_again()
+    {
+        Git.Run(Ws.Root, "init", "-q");
+        var exclude = System.IO.Path.Combine(Ws.Root, ".git", "info", "exclude");
+        File.WriteAllText(exclude, "a.log\n");
+        File.SetLastWriteTimeUtc(exclude, Old);
+        WriteOld("a.log", "a");
+        WriteOld("b.log", "b");
+        WorkspaceFixture.WaitOutRacyWindow();
+        var first = Ws.Workspace.Snapshot();
+        Assert.Equal(["b.log"], Ws.ListPaths(first.Hash));
+
+        File.WriteAllText(exclude, "b.log\n");
+        File.SetLastWriteTimeUtc(exclude, Old);
+        var second = Ws.Workspace.Snapshot();
+        Assert.Equal(FullWalkReason.IgnoreFilesChanged, second.FullWalk);
+        Assert.Equal(["a.log"], Ws.ListPaths(second.Hash));
+        File.Delete(System.IO.Path.Combine(Ws.Root, ".git", "index"));
+        Git.Run(Ws.Root, "add", "-A");
+        Assert.Equal(Git.Run(Ws.Root, "write-tree").Trim(), second.Hash);
+    }
+
+    [Fact]
     public void An_index_of_the_previous_format_is_read_as_absent_never_as_unchanged()
     {
         var path = WriteOld("f.txt", "aaaa");

@@ -150,6 +150,23 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
         return true;
     }
 
+    /// <summary>
+    /// Stats a file outside any workspace by its path, following symlinks as reading it does (an ignore file above a
+    /// workspace's root); false if it is absent or cannot be stat'ed.
+    /// </summary>
+    public static bool TryStatPath(string path, out EntryStat stat)
+    {
+        LinuxCalls.Statx raw;
+        int result;
+        var bytes = NameBytes(path, stackalloc byte[StackNameBytes]);
+        fixed (byte* name = bytes)
+        {
+            result = LinuxCalls.StatxAtFast(LinuxCalls.AtFdCwd, name, 0, LinuxCalls.StatxBasicStats, &raw);
+        }
+        stat = result == 0 ? ToStat(raw) : default;
+        return result == 0;
+    }
+
     public EntryStat StatSelf()
     {
         LinuxCalls.Statx raw;
