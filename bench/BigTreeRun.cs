@@ -186,7 +186,7 @@ internal static class BigTreeRun
     /// Writes <paramref name="files"/> files of 64 to 1,000 bytes of text, 100 to a directory two levels down, plus half
     /// as many under node_modules (ignored by the root's .gitignore); returns the tracked files' paths.
     /// </summary>
-    private static List<string> Generate(string work, int files)
+    internal static List<string> Generate(string work, int files)
     {
         File.WriteAllText(Path.Combine(work, ".gitignore"), "node_modules/\n*.log\n");
         var random = new Random(1);
@@ -217,7 +217,7 @@ internal static class BigTreeRun
         return buffer[..length];
     }
 
-    private static void Edit(string work, List<string> tracked, int count, Random random)
+    internal static void Edit(string work, List<string> tracked, int count, Random random)
     {
         var buffer = new byte[1000];
         for (var i = 0; i < count; i++) File.WriteAllBytes(tracked[random.Next(tracked.Count)], Text(buffer, random));
@@ -266,7 +266,7 @@ internal static class BigTreeRun
         return new Settings(sizes, edits, repeats);
     }
 
-    private static int ParseSize(string text)
+    internal static int ParseSize(string text)
     {
         text = text.Trim().ToLowerInvariant();
         var multiplier = text.EndsWith('k') ? 1_000 : text.EndsWith('m') ? 1_000_000 : 1;

@@ -5,6 +5,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
 // dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before OLD.dll]              (see CliCallRun)
 // dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)
+// dotnet run -c Release --project bench -- verify [--files 100k] [--tracks 1000] [--edits 10] [--every 1000]   (see VerifyRun)
 // dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
 // dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
 // dotnet run -c Release --project bench -- disk [append-log] [seed]   (see DiskRun)
@@ -15,6 +16,7 @@ Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
     "http" => HttpRun.RunAsync,
     "cli" => CliCallRun.RunAsync,
     "bigtree" => BigTreeRun.RunAsync,
+    "verify" => VerifyRun.RunAsync,
     "watchers" => rest => Task.FromResult(WatcherComparison.Run(rest)),
     "chaos" => ChaosRun.RunAsync,
     "disk" => async rest => await DiskRun.RunAsync(rest) ? 0 : 1,

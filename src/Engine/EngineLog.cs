@@ -32,6 +32,10 @@ internal static partial class EngineLog
         Message = "The file watcher missed changes in {Workspace}: a verification walk found {Count} paths that differ from what the next track would have used ({Paths}{More}); the next track walks in full. Report this: it is a watcher bug or a file system that raises no events")]
     public static partial void WatchMissed(ILogger logger, string workspace, int count, string paths, string more);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Debug,
+        Message = "Verified the file watcher's view of {Workspace} against a walk of {Files} files: {Outcome} in {ElapsedMs} ms ({CpuMs} ms CPU)")]
+    public static partial void WatchVerified(ILogger logger, string workspace, int files, VerificationOutcome outcome, long elapsedMs, long cpuMs);
+
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Snapshot of {Workspace} walks the whole tree ({Reason}): {Why}")]
     public static partial void FullWalk(ILogger logger, string workspace, FullWalkReason reason, string why);
 }

@@ -41,6 +41,7 @@ public sealed class WatchVerification
     private readonly int _generation;
     private readonly CancellationToken _stopping;
     private readonly List<Difference> _differences = [];
+    private int _compared;
 
     private WatchVerification(VerificationTarget target, StateCopy state, int generation, CancellationToken stopping)
     {
@@ -64,6 +65,7 @@ public sealed class WatchVerification
     public VerificationResult Run()
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var cpuBefore = ThreadCpuTime.Now();
         try
         {
             var result = Compare();
@@ -72,8 +74,12 @@ public sealed class WatchVerification
             {
                 SnapshotMetrics.WatchMissedPaths.Add(result.Missed);
                 _target.Watch.Distrust(FullWalkReason.VerifyMismatch);
-                EngineLog.WatchMissed(_target.Logger, _target.Root, result.Missed, string.Join(", ", result.Paths), result.Missed > result.Paths.Count ? " and more" : "");
+                var paths = string.Join(", ", result.Paths);
+                EngineLog.WatchMissed(_target.Logger, _target.Root, result.Missed, paths, result.Missed > result.Paths.Count ? " and more" : "");
             }
+            var elapsedMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var cpuMs = (long)(ThreadCpuTime.Now() - cpuBefore).TotalMilliseconds;
+            EngineLog.WatchVerified(_target.Logger, _target.Root, _compared, result.Outcome, elapsedMs, cpuMs);
             return result;
         }
         finally
@@ -175,6 +181,7 @@ public sealed class WatchVerification
                 continue;
             }
             seenFiles.Add(name);
+            _compared++;
             if (stat.Kind == EntryKind.File && stat.Size > _target.Options.MaxFileBytes) continue;
             if (known.File(name) is not { } file)
             {
