@@ -10,6 +10,7 @@ namespace AgentSnapshots.Tests.Oracle;
 public sealed class OracleGenerator(string top, OracleLayout layout, Random random, IReadOnlySet<OperationKind>? without = null)
 {
     private const string Work = "work";
+    private const string Outside = "outside";
     private const int MaxFiles = 40;
 
     private static readonly string[] DirectoryNames = ["a", "b", "c", "build", "tmp", "d1"];
@@ -30,6 +31,8 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
         "*.log", "!keep.log", "build/", "tmp", "f1*", "!f1.txt", "**/c/*.md", "work/a/", "work/*.md", "/work/b", "*.bin", "!work/b/keep.log",
         "work/**/f2.txt", "c/", "!work/c/",
     ];
+
+    private int _outsideNames;
 
     /// <summary>The entries of one step, ending with a track; each is applied before the next is chosen (a lazy sequence).</summary>
     public IEnumerable<OracleEntry> Step()
@@ -72,10 +75,13 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
                 yield return new Delete(Pick(directories));
                 break;
             case < 59 when files.Count > 0 && Allowed(OperationKind.Move):
-                yield return new Move(Pick(files), Join(NewDirectory(directories), Pick(FileNames)));
+                yield return new Move(Pick(files), random.Next(6) == 0 ? OutsideName() : Join(NewDirectory(directories), Pick(FileNames)));
                 break;
             case < 63 when directories.Count > 0 && Allowed(OperationKind.Move):
-                yield return new Move(Pick(directories), Join(NewDirectory(directories), Pick(DirectoryNames)));
+                yield return new Move(Pick(directories), random.Next(6) == 0 ? OutsideName() : Join(NewDirectory(directories), Pick(DirectoryNames)));
+                break;
+            case < 64 when Allowed(OperationKind.Move):
+                foreach (var entry in MoveIn(directories)) yield return entry;
                 break;
             case < 66 when directories.Count > 0 && Allowed(OperationKind.Replace):
             {
@@ -117,6 +123,27 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
                 yield return new WriteFile(Join(NewDirectory(directories), Pick(FileNames)), Text(random.Next(0, 60)));
                 break;
         }
+    }
+
+    /// <summary>A free name in the sandbox's <c>outside</c> directory (beside the workspace): a move there is a move out of the workspace.</summary>
+    private string OutsideName() => Join(Outside, "o" + (++_outsideNames).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Something moved into the workspace from beside it: what was moved out before, or a small tree made outside (whose files had no events in the workspace).</summary>
+    private IEnumerable<OracleEntry> MoveIn(List<string> directories)
+    {
+        var outside = SandboxPath.Full(top, Outside);
+        var there = Directory.Exists(outside) ? Directory.EnumerateFileSystemEntries(outside).Select(e => Join(Outside, Path.GetFileName(e))).Order(StringComparer.Ordinal).ToList() : [];
+        var from = there.Count > 0 && random.Next(2) == 0 ? Pick(there) : OutsideName();
+        if (!there.Contains(from))
+        {
+            for (var i = random.Next(1, 4); i > 0; i--)
+            {
+                var inner = random.Next(2) == 0 ? Pick(FileNames) : Join(Pick(DirectoryNames), Pick(FileNames));
+                yield return new WriteFile(Join(from, inner), Text(random.Next(0, 40)));
+            }
+            if (random.Next(3) == 0) yield return new WriteFile(Join(from, ".gitignore"), Pick(Patterns) + "\n");
+        }
+        yield return new Move(from, Join(NewDirectory(directories), Pick(DirectoryNames.Concat(FileNames).ToList())));
     }
 
     /// <summary>The same number of bytes, different content: an ignore file's lines in another order (order matters with negations), other files' letters.</summary>
