@@ -38,11 +38,17 @@ internal static class BenchSilo
 
     public static IHost ClientHost(int gatewayPort) => ClientHost(o => o.Gateways.Add($"127.0.0.1:{gatewayPort}"));
 
-    /// <summary>The SDK's host for a cluster whose membership is in PostgreSQL; it re-reads the live gateways every second.</summary>
-    public static IHost ClusterClientHost(string postgres) => ClientHost(o =>
+    /// <summary>
+    /// The SDK's host for a cluster whose membership is in PostgreSQL, with the client certificate of the cluster's
+    /// mutual TLS; it re-reads the live gateways every second.
+    /// </summary>
+    public static IHost ClusterClientHost(string postgres, ClusterCertificates tls) => ClientHost(o =>
     {
         o.PostgresConnectionString = postgres;
         o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1);
+        o.TlsCertificateFile = tls.ClientCertificateFile;
+        o.TlsKeyFile = tls.ClientKeyFile;
+        o.TlsCaFile = tls.CaFile;
     });
 
     private static IHost ClientHost(Action<AgentSnapshotsClientOptions> configure)

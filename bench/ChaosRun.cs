@@ -60,12 +60,13 @@ internal static class ChaosRun
             var database = await postgres.CreateDatabaseAsync("chaos");
             var workRoot = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
             var dataDir = Path.Combine(root, "data");
-            var clusterMode = new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = database };
+            // As a cluster runs: mutual TLS between silos and from the SDK.
+            var clusterMode = new Dictionary<string, string>(ClusterCertificates.Ours.SiloSettings()) { ["ConnectionStrings__Postgres"] = database };
             for (var s = 0; s < settings.Silos; s++)
             {
                 silos.Add(await BenchSilo.StartAsync(dataDir, workRoot, maxFileBytes: 1L << 30, clusterMode));
             }
-            using var host = BenchSilo.ClusterClientHost(database);
+            using var host = BenchSilo.ClusterClientHost(database, ClusterCertificates.Ours);
             await host.StartAsync();
             var client = host.Services.GetRequiredService<IAgentSnapshotsClient>();
 

@@ -48,6 +48,7 @@ internal static class HttpRun
                 BaseAddress = silo.HttpAddress,
                 Timeout = TimeSpan.FromMinutes(5),
             };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", silo.LocalKey);
             await WaitReadyAsync(http);
             var recorder = new LatencyRecorder();
 

@@ -37,6 +37,22 @@ public sealed class AgentSnapshotsClientOptions
     /// <summary>How long connecting keeps retrying an unreachable cluster before it fails.</summary>
     public TimeSpan ConnectRetryTime { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Mutual TLS (required by a cluster whose silos set <c>Orleans:Tls:*</c>): this client's certificate as a PEM
+    /// file, issued by the cluster's CA, its extended key usage (if any) allowing client authentication. With
+    /// <see cref="TlsKeyFile"/> and <see cref="TlsCaFile"/>; all three or none.
+    /// </summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The private key of <see cref="TlsCertificateFile"/> (PEM, unencrypted).</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>The cluster's CA certificate(s) (PEM): the silos' certificates must chain to it; nothing else is trusted.</summary>
+    public string? TlsCaFile { get; set; }
+
+    internal bool UsesTls =>
+        !string.IsNullOrWhiteSpace(TlsCertificateFile) || !string.IsNullOrWhiteSpace(TlsKeyFile) || !string.IsNullOrWhiteSpace(TlsCaFile);
+
     internal bool UsesPostgres => !string.IsNullOrWhiteSpace(PostgresConnectionString);
 
     internal IReadOnlyList<string> EffectiveGateways => Gateways.Count > 0 ? [.. Gateways] : [DefaultGateway];

@@ -1,3 +1,4 @@
+using AgentSnapshots.Tls;
 using Microsoft.Extensions.Options;
 
 namespace AgentSnapshots.Client;
@@ -38,6 +39,11 @@ internal sealed class AgentSnapshotsClientOptionsValidator : IValidateOptions<Ag
         if (options.ConnectRetryTime < TimeSpan.Zero)
         {
             failures.Add($"ConnectRetryTime is {options.ConnectRetryTime}: it must be zero (no retry) or positive.");
+        }
+        if (options.UsesTls)
+        {
+            // Loaded here to be checked: a wrong file fails the start with its setting named, not the first connection.
+            using var material = ClientTls.TryLoad(options, failures);
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

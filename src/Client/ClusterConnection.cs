@@ -106,10 +106,19 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
     {
         // Resolved now, once: a name that does not resolve fails this connection attempt, not the registration.
         var endpoints = options.UsesPostgres ? [] : options.EffectiveGateways.Select(GatewayEndpoint.Resolve).ToArray();
+        var failures = new List<string>();
+        var tls = options.UsesTls
+            ? ClientTls.TryLoad(options, failures) ?? throw new OptionsValidationException(Options.DefaultName, typeof(AgentSnapshotsClientOptions), failures)
+            : null;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         // Not a console application of its own: signals and Ctrl+C belong to the application's host.
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
+        if (tls is not null)
+        {
+            // Disposed with this host.
+            builder.Services.AddSingleton(tls);
+        }
         builder.UseOrleansClient(client =>
         {
             if (options.UsesPostgres)
@@ -131,6 +140,10 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
                 o.ServiceId = options.ServiceId;
             });
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
+            if (tls is not null)
+            {
+                client.UseClusterTls(tls);
+            }
             client.UseConnectionRetryFilter(new TimeLimitedRetryFilter(options.ConnectRetryTime));
         });
         return builder.Build();

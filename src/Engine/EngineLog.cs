@@ -28,6 +28,10 @@ internal static partial class EngineLog
         Message = "Restore of {Workspace} to {Tree} left {Path} as it is: it is on disk but in no snapshot (ignored, skipped or unreadable)")]
     public static partial void RestoreKept(ILogger logger, string path, string workspace, string tree);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Error,
+        Message = "The file watcher missed changes in {Workspace}: a verification walk found {Count} paths that differ from what the next track would have used ({Paths}{More}); the next track walks in full. Report this: it is a watcher bug or a file system that raises no events")]
+    public static partial void WatchMissed(ILogger logger, string workspace, int count, string paths, string more);
+
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Snapshot of {Workspace} walks the whole tree ({Reason}): {Why}")]
     public static partial void FullWalk(ILogger logger, string workspace, FullWalkReason reason, string why);
 }

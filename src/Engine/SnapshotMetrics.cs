@@ -36,6 +36,18 @@ public static class SnapshotMetrics
     public static readonly Counter<long> SummaryCacheHits =
         Meter.CreateCounter<long>("agentsnapshots.summary_cache.hits", "{summary}", "Diff summaries served from the cache");
 
+    /// <summary>Verifications of the file watcher's view, by outcome (<c>agreed</c>, <c>mismatch</c>, <c>inconclusive</c>): a mismatch is a change the watcher missed.</summary>
+    public static readonly Counter<long> WatchVerifications =
+        Meter.CreateCounter<long>("agentsnapshots.watch.verifications", "{verification}", "Verifications of the file watcher's view against a full walk, by outcome");
+
+    /// <summary>Paths a verification found the watcher had missed (healed by a full walk on the next track).</summary>
+    public static readonly Counter<long> WatchMissedPaths =
+        Meter.CreateCounter<long>("agentsnapshots.watch.missed_paths", "{path}", "Paths verifications found the file watcher had missed");
+
+    /// <summary>Wall time of one verification walk.</summary>
+    public static readonly Histogram<double> WatchVerificationDuration =
+        Meter.CreateHistogram<double>("agentsnapshots.watch.verification.duration", "s", "Wall time of one verification of the file watcher's view");
+
     /// <summary>Summaries that had to be computed.</summary>
     public static readonly Counter<long> SummaryCacheMisses =
         Meter.CreateCounter<long>("agentsnapshots.summary_cache.misses", "{summary}", "Diff summaries computed (not in the cache)");

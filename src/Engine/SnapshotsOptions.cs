@@ -158,4 +158,15 @@ public sealed class WatchOptions
 
     /// <summary>A workspace not tracked for this long gives its watches up (its next track walks in full and takes them back).</summary>
     public TimeSpan IdleAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// After this many tracks of a watched workspace, a verification walk (stat only, beside tracks, on the silo's
+    /// file-work threads) checks the watcher's view against the tree; a miss is logged as an error, counted and healed
+    /// by a full walk on the next track. 0: not by count.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int VerifyEvery { get; set; } = 1000;
+
+    /// <summary>A watched workspace tracked and then idle this long is verified once (as <see cref="VerifyEvery"/>). Zero: not when idle.</summary>
+    public TimeSpan VerifyAfterIdle { get; set; } = TimeSpan.FromMinutes(5);
 }

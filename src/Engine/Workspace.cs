@@ -14,6 +14,9 @@ public sealed class Workspace : IDisposable
     private readonly bool _portable;
     private readonly SnapshotRefs _refs;
 
+    /// <summary>Cancelled when the workspace is disposed: stops a verification still walking.</summary>
+    private readonly CancellationTokenSource _closing = new();
+
     /// <summary>
     /// Transient trees handed out recently, with when. Collection keeps them for its grace period though no session
     /// recorded them: an identical old tree has an old file time that the grace period alone would not protect.
@@ -112,7 +115,22 @@ public sealed class Workspace : IDisposable
         return taken;
     }
 
-    public void Dispose() => _snapshotter.Dispose();
+    public void Dispose()
+    {
+        _closing.Cancel();
+        _snapshotter.Dispose();
+        _closing.Dispose();
+    }
+
+    /// <summary>
+    /// Starts a self-check of the file watcher's view: takes what it needs now (call it between tracks, as this
+    /// workspace's writer); its <see cref="WatchVerification.Run"/> then walks on any thread while tracks go on.
+    /// Null when there is nothing to check (no watcher, or the next track walks in full anyway).
+    /// </summary>
+    public WatchVerification? StartVerification() => _snapshotter.StartVerification(_closing.Token);
+
+    /// <summary>Its watches (null without a watcher); tests reach them to plant what a verification must find.</summary>
+    internal WorkspaceWatch? Watch => _snapshotter.Watch;
 
     /// <summary>Paths (workspace-relative, '/'-separated) that differ between <paramref name="since"/> and the working tree now.</summary>
     public ChangedPaths Changes(GitObjectId since, CancellationToken cancellationToken = default)

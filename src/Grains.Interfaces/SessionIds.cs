@@ -32,6 +32,21 @@ public static partial class SessionIds
     /// <summary>The grain key of session <paramref name="id"/> of <paramref name="tenant"/> (both already checked).</summary>
     public static string ForTenant(string tenant, string id) => tenant + TenantSeparator + id;
 
+    /// <summary>The tenant of session grain key <paramref name="key"/>, or null for a key without one.</summary>
+    public static string? TenantOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var separator = key.IndexOf(TenantSeparator, StringComparison.Ordinal);
+        return separator < 0 ? null : key[..separator];
+    }
+
+    /// <summary>The session's name in grain key <paramref name="key"/>: the id its caller chose, without the tenant.</summary>
+    public static string NameOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key[(key.IndexOf(TenantSeparator, StringComparison.Ordinal) + 1)..];
+    }
+
     /// <summary>A session grain key: a client id, or a tenant's key made by <see cref="ForTenant"/>.</summary>
     public static bool IsValidSessionKey(string? key)
     {

@@ -27,6 +27,9 @@ internal static partial class GrainLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace {WorkspaceId}: automatic collection failed; the next one retries")]
     public static partial void CollectionFailed(ILogger logger, Exception exception, string workspaceId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace {WorkspaceId}: the verification of the file watcher's view failed; the next one retries")]
+    public static partial void VerificationFailed(ILogger logger, Exception exception, string workspaceId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} released session {SessionId}: {Released} snapshots")]
     public static partial void Released(ILogger logger, string workspaceId, string sessionId, int released);
 

@@ -3,8 +3,9 @@ namespace AgentSnapshots;
 /// <summary>
 /// The hashes a session may name: only its own snapshots. One that retention dropped meanwhile is reported as
 /// removed, with the reason the workspace recorded, rather than as unknown or as a failure of the call that met it.
+/// Refusals name the session as its caller does (<paramref name="sessionName"/>).
 /// </summary>
-internal sealed class OwnSnapshots(SessionRecords history, string sessionId, IGrainFactory grains)
+internal sealed class OwnSnapshots(SessionRecords history, string sessionId, string sessionName, IGrainFactory grains)
 {
     /// <summary>A well-formed hash of one of this session's snapshots, normalised to lowercase.</summary>
     public async Task<string> RequireAsync(string? hash, string argument)
@@ -14,7 +15,7 @@ internal sealed class OwnSnapshots(SessionRecords history, string sessionId, IGr
         {
             throw await WhyDropped(parsed, argument) is { } removed
                 ? SessionErrors.Removed(removed)
-                : SessionErrors.NotOurs(sessionId, argument, parsed);
+                : SessionErrors.NotOurs(sessionName, argument, parsed);
         }
         return parsed;
     }

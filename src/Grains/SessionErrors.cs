@@ -17,6 +17,16 @@ internal static class SessionErrors
         new(RequestError.WorkspaceMismatch,
             $"Session '{session}' is bound to {bound}, not {canonical}: track it without --dir, or use another --session for that directory.");
 
+    /// <summary>A first track's directory resolves outside the tenant's roots (where to is not said: it may be another tenant's).</summary>
+    public static SnapshotRequestException OutsideTenantRoots(string tenant, string directory, IReadOnlyList<string> roots) =>
+        new(RequestError.OutsideWorkspaceRoots,
+            $"Workspace directory '{MessageText.Shown(directory)}' is outside the workspace roots of tenant '{tenant}' ({Listed(roots)}) once its symlinks are followed: use a directory under one of them.");
+
+    /// <summary>The session's bound directory is no longer under the tenant's roots (they changed, or it was moved).</summary>
+    public static SnapshotRequestException BoundOutsideTenantRoots(string session, string tenant, string bound, IReadOnlyList<string> roots) =>
+        new(RequestError.OutsideWorkspaceRoots,
+            $"Session '{session}' is bound to {bound}, which is no longer under the workspace roots of tenant '{tenant}' ({Listed(roots)}): nothing was touched; track a directory under them with a new session.");
+
     public static SnapshotRequestException NoSnapshots(string session, string verb) =>
         new(RequestError.UnknownSession,
             $"Session '{session}' has no snapshots yet, and {verb} needs one: run 'track --session {session} --dir DIR' first.");
@@ -35,6 +45,8 @@ internal static class SessionErrors
         files is null || files.Count == 0
             ? throw new SnapshotRequestException(RequestError.InvalidPath, "revert needs at least one file (a path relative to the workspace); to restore every file, use restore.")
             : files.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
+
+    private static string Listed(IReadOnlyList<string> roots) => roots.Count == 0 ? "none: the tenant is not configured" : string.Join(", ", roots);
 
     /// <summary>A hash argument in its normal (lowercase) form, or MalformedId saying what a hash looks like.</summary>
     public static string ParseHash(string? hash, string argument) => WorkspaceIdentity.ParseHash(hash, argument).ToHex();

@@ -9,11 +9,15 @@ namespace AgentSnapshots;
 /// <summary>
 /// One agent session: binds to a workspace on its first track and keeps the session's history (hashes, labels,
 /// times, counts and each step's stats). Writes go to the workspace's <see cref="IWorkspaceGrain"/>, summaries to
-/// <see cref="IDiffWorkerGrain"/>; this grain checks requests and records results.
+/// <see cref="IDiffWorkerGrain"/>; this grain checks requests and records results. A tenant's session (key
+/// <c>tenant@name</c>) touches only workspaces under the tenant's roots (<see cref="TenantWorkspaceRoots"/>): its
+/// directory is resolved and checked here, once, and the bound one is checked again by every verb that touches the
+/// workspace. Refusals name the session as its caller does (the name, without the tenant).
 /// </summary>
 internal sealed class SessionGrain(
     [PersistentState("session", SessionGrain.StorageName)] IPersistentState<SessionState> state,
     IOptions<SnapshotsOptions> options,
+    IOptions<TenantWorkspaceRoots> tenantRoots,
     [FromKeyedServices(SessionGrain.StorageName)] IGrainStorage storage,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionSteps
 {
@@ -27,14 +31,18 @@ internal sealed class SessionGrain(
     private IGrainTimer? _stepsWrite;
     private OwnSnapshots _own = null!;
 
+    /// <summary>The grain key: what storage, the workspaces' catalogues and the log know the session by.</summary>
     private string SessionId => this.GetPrimaryKeyString();
+
+    /// <summary>The session's name as its caller knows it (the key without its tenant).</summary>
+    private string Name => SessionIds.NameOf(SessionId);
 
     private IWorkspaceGrain Workspace(string workspaceId) => GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _history = await SessionRecords.LoadAsync(storage, this.GetGrainId(), state);
-        _own = new OwnSnapshots(_history, SessionId, GrainFactory);
+        _own = new OwnSnapshots(_history, SessionId, Name, GrainFactory);
         // Steps whose stats were still being computed when the last activation ended.
         foreach (var pending in _history.PendingSteps.ToList())
         {
@@ -45,13 +53,22 @@ internal sealed class SessionGrain(
     public async Task<TrackResult> Track(string? directory, string? label, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        var (session, bound) = (SessionId, _history.Directory);
-        // A bound session's directory is checked where it is snapshotted: the workspace grain resolves it again in
-        // the same file-thread job (refusing it if it now resolves elsewhere), so resolving it here too would cost a
-        // thread-pool hop and the same system calls twice per track.
-        var canonical = directory is null && bound is not null
-            ? bound
-            : await Task.Run(() => SessionRecords.Resolve(session, bound, directory, options.Value), cancellationToken);
+        var (session, bound) = (Name, _history.Directory);
+        string canonical;
+        if (directory is null && bound is not null)
+        {
+            // A bound session's directory is resolved where it is snapshotted: the workspace grain resolves it again
+            // in the same file-thread job (refusing it if it now resolves elsewhere), so resolving it here too would
+            // cost a thread-pool hop and the same system calls twice per track.
+            canonical = BoundWithinTenantRoots(bound);
+        }
+        else
+        {
+            // Resolved once, here, and checked against the tenant's roots as resolved: the workspace grain snapshots
+            // this canonical path only if it still resolves to itself, so a symlink swapped in afterwards is refused
+            // there, never followed outside the roots.
+            canonical = await Task.Run(() => WithinTenantRoots(directory!, SessionRecords.Resolve(session, bound, directory, options.Value)), cancellationToken);
+        }
         var workspaceId = WorkspaceIdentity.IdFor(canonical);
         var recorded = await Workspace(workspaceId).Track(canonical, SessionId, cancellationToken);
         var bind = _history.Bind(workspaceId, canonical);
@@ -68,15 +85,22 @@ internal sealed class SessionGrain(
 
     public async Task<ChangesResult> Changes(string since, string? after, CancellationToken cancellationToken)
     {
-        var (workspaceId, directory) = _history.RequireTracked(SessionId, "changes");
+        RequestChecks.CheckSessionId(SessionId);
+        var (workspaceId, directory) = _history.RequireTracked(Name, "changes");
+        BoundWithinTenantRoots(directory);
         var sinceHash = await _own.RequireAsync(since, "--since");
         return await _own.RetentionChecked(() => Workspace(workspaceId).Changes(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
     }
 
     public async Task<DiffSummary> Diff(string from, string? to, CancellationToken cancellationToken)
     {
-        var (workspaceId, directory) = _history.RequireTracked(SessionId, "diff");
+        RequestChecks.CheckSessionId(SessionId);
+        var (workspaceId, directory) = _history.RequireTracked(Name, "diff");
         var fromHash = await _own.RequireAsync(from, "--from");
+        if (to is null)
+        {
+            BoundWithinTenantRoots(directory);
+        }
         // "Now" is a snapshot of the working tree that the history does not record.
         var toHash = to is null
             ? (await Workspace(workspaceId).Snapshot(directory, cancellationToken)).Hash
@@ -87,8 +111,11 @@ internal sealed class SessionGrain(
 
     public Task<RestoreResult> Restore(string to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
 
+    /// <summary>Absolute paths inside the bound workspace are taken as relative to it (as the SDK and the API send them).</summary>
     public Task<RestoreResult> Revert(string to, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
-        RestoreCore(to, SessionErrors.RevertPaths(files), "revert", cancellationToken);
+        RestoreCore(to, SessionErrors.RevertPaths(_history.Directory is { } workspace && files is not null
+            ? [.. files.Select(f => SessionPaths.RelativeToWorkspace(workspace, f))]
+            : files), "revert", cancellationToken);
 
     public async Task<SessionHistory> History(CancellationToken cancellationToken)
     {
@@ -97,14 +124,19 @@ internal sealed class SessionGrain(
         {
             await _history.SaveAsync(stateChanged: true);
         }
-        return new SessionHistory(SessionId, _history.Directory, [.. _history.Entries.Select(WireMapping.ToWire)]);
+        return new SessionHistory(Name, _history.Directory, [.. _history.Entries.Select(WireMapping.ToWire)]);
     }
 
-    public Task<WorkspaceUsage> Usage(CancellationToken cancellationToken) => Workspace(_history.RequireBound(SessionId, "usage")).Usage();
+    public Task<WorkspaceUsage> Usage(CancellationToken cancellationToken)
+    {
+        RequestChecks.CheckSessionId(SessionId);
+        return Workspace(_history.RequireBound(Name, "usage")).Usage();
+    }
 
     public async Task<CollectionReport> Collect(CancellationToken cancellationToken)
     {
-        var workspace = Workspace(_history.RequireBound(SessionId, "gc"));
+        RequestChecks.CheckSessionId(SessionId);
+        var workspace = Workspace(_history.RequireBound(Name, "gc"));
         var report = await workspace.Collect(cancellationToken);
         await PruneDropped(workspace);
         await _history.SaveAsync(stateChanged: true);
@@ -126,7 +158,7 @@ internal sealed class SessionGrain(
         await _history.ClearAsync();
         DeactivateOnIdle();
         GrainLog.Deleted(logger, SessionId, workspaceId, released);
-        return new DeletedSession(SessionId, workspaceId, directory, released);
+        return new DeletedSession(Name, workspaceId, directory, released);
     }
 
     /// <summary>
@@ -156,7 +188,9 @@ internal sealed class SessionGrain(
 
     private async Task<RestoreResult> RestoreCore(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
     {
-        var (workspaceId, directory) = _history.RequireTracked(SessionId, verb);
+        RequestChecks.CheckSessionId(SessionId);
+        var (workspaceId, directory) = _history.RequireTracked(Name, verb);
+        BoundWithinTenantRoots(directory);
         var workspace = Workspace(workspaceId);
         var toHash = await _own.RequireAsync(to, "--to");
         var label = $"safety: before {verb} to {toHash[..8]}";
@@ -178,6 +212,38 @@ internal sealed class SessionGrain(
         GrainLog.SessionRestored(logger, SessionId, verb, toHash, result.Safety, result.WrittenCount, result.DeletedCount);
         return result;
     }
+
+    /// <summary>
+    /// <paramref name="canonical"/> (resolved from <paramref name="given"/>), or OutsideWorkspaceRoots if the session is
+    /// a tenant's and it is not under the tenant's roots. Reads the file system: runs off the grain's thread.
+    /// </summary>
+    private string WithinTenantRoots(string given, string canonical)
+    {
+        if (TenantNotCovering(canonical) is { } tenant)
+        {
+            throw SessionErrors.OutsideTenantRoots(tenant, given, tenantRoots.Value.Of(tenant));
+        }
+        return canonical;
+    }
+
+    /// <summary>
+    /// The bound directory, or OutsideWorkspaceRoots if the session is a tenant's and it is no longer under the tenant's
+    /// roots (they changed since it was bound). A lexical check against the roots resolved now: the workspace grain
+    /// refuses the directory if it no longer resolves to itself, so together nothing outside the roots is touched.
+    /// Resolving the tenant's few roots is cheap enough for the grain's thread.
+    /// </summary>
+    private string BoundWithinTenantRoots(string bound)
+    {
+        if (TenantNotCovering(bound) is { } tenant)
+        {
+            throw SessionErrors.BoundOutsideTenantRoots(Name, tenant, bound, tenantRoots.Value.Of(tenant));
+        }
+        return bound;
+    }
+
+    /// <summary>The session's tenant if it has one whose roots do not cover <paramref name="directory"/>; else null.</summary>
+    private string? TenantNotCovering(string directory) =>
+        SessionIds.TenantOf(SessionId) is { } tenant && !tenantRoots.Value.Covers(tenant, directory) ? tenant : null;
 
     /// <summary>Asks a diff worker for the step's stats; it hands them back through <see cref="RecordStep"/>.</summary>
     private void RequestStep(SessionSnapshot entry)

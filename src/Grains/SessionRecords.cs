@@ -70,17 +70,15 @@ internal sealed class SessionRecords
         return canonical;
     }
 
-    /// <summary>The bound workspace, or UnknownSession saying to track first.</summary>
+    /// <summary>The bound workspace, or UnknownSession saying to track first (<paramref name="session"/>: the caller's name for it).</summary>
     public string RequireBound(string session, string verb)
     {
-        RequestChecks.CheckSessionId(session);
         return WorkspaceId ?? throw SessionErrors.NotBound(session, verb);
     }
 
     /// <summary>The bound workspace and directory of a session with snapshots, or UnknownSession saying to track first.</summary>
     public (string WorkspaceId, string Directory) RequireTracked(string session, string verb)
     {
-        RequestChecks.CheckSessionId(session);
         if (Count == 0 || WorkspaceId is null || Directory is null)
         {
             throw SessionErrors.NoSnapshots(session, verb);

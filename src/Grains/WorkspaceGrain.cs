@@ -25,6 +25,11 @@ internal sealed class WorkspaceGrain(
     private WorkspaceCatalogue _catalogue = null!;
     private Workspace? _workspace;
     private IGrainTimer? _collectionTimer;
+    private IGrainTimer? _verifyTimer;
+    private Task _verification = Task.CompletedTask;
+    private int _tracksSinceVerify;
+    private DateTime _lastTrackUtc;
+    private bool _verifiedSinceTrack = true;
     private WorkspaceLock? _lock;
 
     private string Key => this.GetPrimaryKeyString();
@@ -39,6 +44,8 @@ internal sealed class WorkspaceGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _verifyTimer?.Dispose();
+        // Disposing the workspace also stops a verification still walking.
         _workspace?.Dispose();
         _lock?.Dispose();
         _lock = null;
@@ -94,7 +101,7 @@ internal sealed class WorkspaceGrain(
 
     public Task<string?> WhyDropped(string sessionId, string hash, string argument) =>
         Task.FromResult(_catalogue.WhyDropped(sessionId, hash) is { } reason
-            ? RetentionMessages.Removed(argument, hash, sessionId, reason, _options.Retention)
+            ? RetentionMessages.Removed(argument, hash, SessionIds.NameOf(sessionId), reason, _options.Retention)
             : null);
 
     public async Task<int> Release(string sessionId)
@@ -156,6 +163,71 @@ internal sealed class WorkspaceGrain(
         }, TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>
+    /// After a track of a watched workspace: counts it towards <c>Snapshots:Watch:VerifyEvery</c> and (re)arms the
+    /// verification timer: at once when the count is reached (in a turn of its own, so this track's reply does not
+    /// wait for it), otherwise after <c>VerifyAfterIdle</c> without a track.
+    /// </summary>
+    private void ScheduleVerification()
+    {
+        var watch = _options.Watch;
+        if (!watch.Enabled || (watch.VerifyEvery <= 0 && watch.VerifyAfterIdle <= TimeSpan.Zero)) return;
+        _lastTrackUtc = DateTime.UtcNow;
+        _verifiedSinceTrack = false;
+        _tracksSinceVerify++;
+        var due = watch.VerifyEvery > 0 && _tracksSinceVerify >= watch.VerifyEvery ? TimeSpan.Zero
+            : watch.VerifyAfterIdle > TimeSpan.Zero ? watch.VerifyAfterIdle
+            : Timeout.InfiniteTimeSpan;
+        if (_verifyTimer is null)
+        {
+            _verifyTimer = this.RegisterGrainTimer(_ => VerifyIfDueAsync(), due, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _verifyTimer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>
+    /// Starts a verification of the watcher's view if one is due and none runs: its start (a copy of the state) in
+    /// this turn, between tracks; its walk on the snapshot threads, not awaited, so tracks go on meanwhile. The engine
+    /// logs, counts and heals what it finds.
+    /// </summary>
+    private async Task VerifyIfDueAsync()
+    {
+        var watch = _options.Watch;
+        var idle = DateTime.UtcNow - _lastTrackUtc;
+        var byCount = watch.VerifyEvery > 0 && _tracksSinceVerify >= watch.VerifyEvery;
+        var byIdle = watch.VerifyAfterIdle > TimeSpan.Zero && !_verifiedSinceTrack && idle >= watch.VerifyAfterIdle;
+        if (!byCount && !byIdle)
+        {
+            if (watch.VerifyAfterIdle > TimeSpan.Zero && !_verifiedSinceTrack) _verifyTimer?.Change(watch.VerifyAfterIdle - idle, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        if (_workspace is not { } workspace || !_verification.IsCompleted) return;
+        _tracksSinceVerify = 0;
+        _verifiedSinceTrack = true;
+        if (await pools.Snapshots.Run(workspace.StartVerification) is not { } verification) return;
+        var key = Key;
+        _verification = pools.Snapshots.Run(() =>
+        {
+            try
+            {
+                return verification.Run().Outcome;
+            }
+            catch (OperationCanceledException)
+            {
+                // The workspace was closed (deactivation) while it walked.
+                return VerificationOutcome.Inconclusive;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or EngineException or ObjectDisposedException)
+            {
+                GrainLog.VerificationFailed(logger, e, key);
+                return VerificationOutcome.Inconclusive;
+            }
+        });
+    }
+
     private string StoreDirectory => Path.Combine(_options.WorkspacesDirectory, Key);
 
     private ObjectStore Store() => _workspace?.Store ?? ObjectStore.Open(StoreDirectory);
@@ -168,11 +240,13 @@ internal sealed class WorkspaceGrain(
     private async Task<T> OnWorkspace<T>(string directory, Func<Workspace, T> work, CancellationToken cancellationToken)
     {
         var workspace = _workspace ?? await OpenAsync(directory);
-        return await pools.Snapshots.Run(() =>
+        var result = await pools.Snapshots.Run(() =>
         {
             CheckDirectory(directory);
             return work(workspace);
         }, cancellationToken);
+        ScheduleVerification();
+        return result;
     }
 
     /// <summary>The engine workspace, opened after checking that this grain's key belongs to the directory.</summary>
@@ -198,7 +272,7 @@ internal sealed class WorkspaceGrain(
             return canonical;
         }
         throw new EngineException(EngineError.WorkspaceMismatch, string.Equals(WorkspaceIdentity.IdFor(directory), Key, StringComparison.Ordinal)
-            ? $"Workspace directory '{MessageText.Shown(directory)}' now resolves to '{MessageText.Shown(canonical)}' (it was moved, or replaced by a symlink); nothing was snapshotted. A session stays with the directory it was bound to: track '{MessageText.Shown(canonical)}' with a new session."
+            ? $"Workspace directory '{MessageText.Shown(directory)}' now resolves elsewhere (it, or a directory above it, was moved or replaced by a symlink); nothing was snapshotted. A session stays with the directory it was bound to: track the directory where it is now with a new session."
             : $"Workspace {Key} is not the workspace of {directory}: address the workspace by the id of its canonical directory.");
     }
 }

@@ -15,8 +15,18 @@ public sealed class OrleansSettings
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
 
+    /// <summary>The gateway's port in cluster mode when <see cref="GatewayPort"/> is not set.</summary>
+    public const int ClusterGatewayPort = 30000;
+
+    /// <summary>
+    /// The Orleans gateway's port, for .NET clients (the SDK). One node: no gateway unless set (and then on 127.0.0.1
+    /// only). Cluster mode: <see cref="ClusterGatewayPort"/> unless set, behind mutual TLS.
+    /// </summary>
     [Range(1, 65535)]
-    public int GatewayPort { get; set; } = 30000;
+    public int? GatewayPort { get; set; }
+
+    /// <summary>Mutual TLS for the silo and gateway ports.</summary>
+    public OrleansTlsSettings Tls { get; set; } = new();
 
     [Required]
     public string ClusterId { get; set; } = "agentsnapshots";

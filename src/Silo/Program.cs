@@ -41,4 +41,11 @@ await using (app)
         SiloLog.InvalidSettings(logger, e.Failures);
         return 2;
     }
+    catch (AggregateException e) when (e.InnerExceptions.All(i => i is OptionsValidationException))
+    {
+        // Several sections failed their validation at start: still one line.
+        var failures = e.InnerExceptions.Cast<OptionsValidationException>().SelectMany(i => i.Failures).ToList();
+        SiloLog.InvalidSettings(logger, failures);
+        return 2;
+    }
 }

@@ -30,9 +30,10 @@ public static class SiloHostingExtensions
 
     /// <summary>
     /// Configures the host as a silo. Without <c>ConnectionStrings:Postgres</c>: one node, SQLite grain storage under
-    /// <c>Snapshots:DataDir</c> and localhost clustering. With it (cluster mode): PostgreSQL grain storage and
-    /// membership (the schema applied at start unless <c>Snapshots:ApplySchema=false</c>), endpoints advertised at
-    /// <c>Orleans:AdvertisedIP</c>, and failure detection tuned to declare a vanished silo dead within seconds.
+    /// <c>Snapshots:DataDir</c> and localhost clustering (the gateway only when <c>Orleans:GatewayPort</c> is set).
+    /// With it (cluster mode): PostgreSQL grain storage and membership (the schema applied at start unless
+    /// <c>Snapshots:ApplySchema=false</c>), endpoints advertised at <c>Orleans:AdvertisedIP</c>, mutual TLS from
+    /// <c>Orleans:Tls:*</c>, and failure detection tuned to declare a vanished silo dead within seconds.
     /// </summary>
     public static IHostApplicationBuilder AddAgentSnapshotsSilo(this IHostApplicationBuilder builder)
     {
@@ -41,18 +42,27 @@ public static class SiloHostingExtensions
             .BindConfiguration(OrleansSettings.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<OrleansSettings>, OrleansSettingsValidator>();
         var settings = builder.Configuration.GetSection(OrleansSettings.SectionName).Get<OrleansSettings>() ?? new OrleansSettings();
         var postgres = PostgresConnectionString(builder.Configuration);
+        // Read now: the connection middleware takes the certificates when the silo is configured.
+        var tls = SiloClusterTls.Load(settings.Tls, clusterMode: postgres is not null);
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.AddAgentSnapshotsServices();
         builder.UseOrleans(silo =>
         {
+            if (tls is not null)
+            {
+                silo.UseClusterTls(tls);
+            }
+
             if (postgres is null)
             {
+                // Both ports on 127.0.0.1; the gateway only when asked for (port 0: none).
                 silo.UseLocalhostClustering(
                     siloPort: settings.SiloPort,
-                    gatewayPort: settings.GatewayPort,
+                    gatewayPort: settings.GatewayPort ?? 0,
                     serviceId: settings.ServiceId,
                     clusterId: settings.ClusterId);
                 return;
@@ -66,7 +76,7 @@ public static class SiloHostingExtensions
             var advertised = settings.ResolveAdvertisedAddress();
             // A loopback address is listened on as is; any other is listened on through every interface
             // (a container's address may not be bindable under its advertised name).
-            silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !System.Net.IPAddress.IsLoopback(advertised));
+            silo.ConfigureEndpoints(advertised, settings.SiloPort, settings.GatewayPort ?? OrleansSettings.ClusterGatewayPort, listenOnAnyHostAddress: !System.Net.IPAddress.IsLoopback(advertised));
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = PostgresSchema.Invariant;

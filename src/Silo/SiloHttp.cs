@@ -55,12 +55,28 @@ public static class SiloHttp
             .BindConfiguration(HttpSettings.SectionName)
             .ValidateDataAnnotations()
             .Validate(s => s.ListenAddress() is not null, $"{HttpSettings.HostKey} must be an IP address (127.0.0.1, ::1, 0.0.0.0 for every interface) or localhost.")
+            .Validate(s => s.AllowedOrigins.TrueForAll(HttpSettings.IsOrigin),
+                $"{HttpSettings.AllowedOriginsKey} entries must be web origins: scheme, host and port only, e.g. https://ui.example.com or http://localhost:3000.")
+            .Validate(s => s.AllowedHosts.TrueForAll(h => !string.IsNullOrWhiteSpace(h) && !h.Contains('/', StringComparison.Ordinal)),
+                $"{HttpSettings.AllowedHostsKey} entries must be host names (snapshots.internal, *.example.com), without scheme or path.")
             .ValidateOnStart();
         builder.Services.AddOptions<AuthSettings>()
             .BindConfiguration(AuthSettings.SectionName)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthSettings>, AuthSettingsValidator>();
         builder.Services.AddSingleton<TenantDirectory>();
+        // The session grains apply the tenants' roots: they get them from here, not from the HTTP layer.
+        builder.Services.AddOptions<TenantWorkspaceRoots>().Configure<IOptions<AuthSettings>>((roots, auth) =>
+        {
+            foreach (var (name, tenant) in auth.Value.Tenants)
+            {
+                roots.Roots[name.ToLowerInvariant()] = [.. tenant.WorkspaceRoots];
+            }
+        });
+        builder.Services.AddSingleton<LocalKeySetup>();
+        builder.Services.AddSingleton<IConfigureOptions<LocalKey>>(sp => sp.GetRequiredService<LocalKeySetup>());
+        builder.Services.AddSingleton<IValidateOptions<LocalKey>>(sp => sp.GetRequiredService<LocalKeySetup>());
+        builder.Services.AddOptions<LocalKey>().ValidateOnStart();
 
         if (builder.Configuration.GetValue(HttpSettings.PortKey, HttpSettings.DefaultPort) == 0)
         {
@@ -84,6 +100,16 @@ public static class SiloHttp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyAuthenticationHandler.PolicyName, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        // CORS only for the origins configured: without them a browser page of another origin gets no CORS answer,
+        // and HostAndOriginCheck refuses its requests.
+        var origins = builder.Configuration.GetSection(HttpSettings.AllowedOriginsKey).Get<string[]>() ?? [];
+        if (origins.Length > 0)
+        {
+            builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
+                .WithOrigins([.. origins.Select(HttpSettings.NormalizeOrigin)])
+                .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete)
+                .WithHeaders("Authorization", "Content-Type", "Accept")));
+        }
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RouteProblems.Customize);
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         // The OpenAPI schemas follow the replies' JSON: camelCase, enums as camelCase strings (ContractJson).
@@ -131,6 +157,11 @@ public static class SiloHttp
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<HostAndOriginCheck>();
+        if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null)
+        {
+            app.UseCors();
+        }
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSessionEndpoints();

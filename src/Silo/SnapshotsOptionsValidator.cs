@@ -27,6 +27,10 @@ internal sealed class SnapshotsOptionsValidator(IConfiguration configuration) : 
         {
             failures.Add("Snapshots:Watch:IdleAfter must be a positive duration (hh:mm:ss), such as 00:10:00.");
         }
+        if (options.Watch.VerifyAfterIdle < TimeSpan.Zero)
+        {
+            failures.Add("Snapshots:Watch:VerifyAfterIdle must be a duration (hh:mm:ss), such as 00:05:00, or 00:00:00 to verify only by count (VerifyEvery).");
+        }
         if (configuration[WatchKey] is { } watch && !bool.TryParse(watch, out _))
         {
             failures.Add($"Snapshots:Watch is '{watch}': set it to true or false (or set Snapshots:Watch:Enabled).");

@@ -96,7 +96,12 @@ public sealed class SiloProcess : IAsyncDisposable
         var silo = new SiloProcess(process, gatewayPort, httpPort, workingDirectory, localKey, echoErrors);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data, error: false);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data, error: true);
-        process.Exited += (_, _) => silo._started.TrySetException(new InvalidOperationException($"The silo exited ({process.ExitCode}) before it started:\n{silo.Output}"));
+        process.Exited += (_, _) =>
+        {
+            // Its last lines (the reason it stopped) may still be in the pipes: read them to the end first.
+            process.WaitForExit();
+            silo._started.TrySetException(new InvalidOperationException($"The silo exited ({process.ExitCode}) before it started:\n{silo.Output}"));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -29,8 +29,13 @@ export type ClientErrorCode = "unreachable" | "unexpectedReply";
 export interface AgentSnapshotsOptions {
   /** The service's HTTP address; default http://127.0.0.1:5180 (a silo started with `dotnet run --project src/Silo`). */
   baseUrl?: string;
-  /** The tenant's API key, when the service has tenants (sent as `Authorization: Bearer <key>`). */
+  /**
+   * The key, sent as `Authorization: Bearer <key>`: a tenant's key, or the silo's local key. Without it, the client
+   * uses `$AGENTSNAPSHOTS_KEY`, else the local key file (`keyFile`) when it can read files (Node.js, Deno, Bun).
+   */
   apiKey?: string;
+  /** The local key file; default `${XDG_CONFIG_HOME:-$HOME/.config}/agentsnapshots/local.key`, the silo's default. */
+  keyFile?: string;
   /** The fetch to use (default: the platform's). */
   fetch?: typeof fetch;
 }
@@ -64,12 +69,15 @@ export class SnapshotError extends Error {
 /** One method per operation of a session; each resolves to the reply the CLI's `--json` prints. */
 export class AgentSnapshotsClient {
   readonly #baseUrl: string;
-  readonly #apiKey: string | undefined;
   readonly #fetch: typeof fetch;
+  /** The key, or where to read it at the first call. */
+  #apiKey: string | Promise<string | undefined> | undefined;
 
   constructor(options: AgentSnapshotsOptions = {}) {
     this.#baseUrl = (options.baseUrl ?? "http://127.0.0.1:5180").replace(/\/+$/, "");
-    this.#apiKey = options.apiKey;
+    const env = environment();
+    const file = options.keyFile ?? defaultKeyFile(env);
+    this.#apiKey = options.apiKey ?? (env?.AGENTSNAPSHOTS_KEY || undefined) ?? (file === undefined ? undefined : readKeyFile(file));
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
@@ -136,7 +144,8 @@ export class AgentSnapshotsClient {
       if (value !== undefined) url.searchParams.set(name, value);
     }
     const headers: Record<string, string> = { accept: "application/json" };
-    if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
+    const key = await this.#apiKey;
+    if (key !== undefined) headers.authorization = `Bearer ${key}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     const init: RequestInit = { method, headers };
     if (body !== undefined) init.body = JSON.stringify(body);
@@ -176,4 +185,30 @@ function toError(status: number, text: string): SnapshotError {
     return new SnapshotError(status, "unexpectedReply", "The reply is not a problem", `The service answered ${status} without a problem body: ${text.slice(0, 200)}`);
   }
   return new SnapshotError(status, problem.code, problem.title, problem.detail, problem);
+}
+
+/** The process environment, where there is one (not in browsers). */
+function environment(): Record<string, string | undefined> | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+}
+
+/** `${XDG_CONFIG_HOME:-$HOME/.config}/agentsnapshots/local.key`, the file the silo keeps its local key in. */
+function defaultKeyFile(env: Record<string, string | undefined> | undefined): string | undefined {
+  const xdg = env?.XDG_CONFIG_HOME;
+  const home = env?.HOME ?? env?.USERPROFILE;
+  const config = xdg?.startsWith("/") ? xdg : home ? `${home}/.config` : undefined;
+  return config === undefined ? undefined : `${config}/agentsnapshots/local.key`;
+}
+
+/** The key in `path`, or undefined where there is no such file or no file system (the service then says 401 missingKey). */
+async function readKeyFile(path: string): Promise<string | undefined> {
+  try {
+    // Imported by a computed name: the module stays loadable where there is no node:fs (browsers).
+    const module = "node:fs/promises";
+    const fs = (await import(module)) as { readFile(path: string, encoding: "utf8"): Promise<string> };
+    const key = (await fs.readFile(path, "utf8")).trim();
+    return key.length > 0 ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -238,7 +238,7 @@ export interface components {
              * @description What went wrong, stable across versions: one of the listed codes.
              * @enum {string}
              */
-            code: "unknownSession" | "workspaceMismatch" | "malformedId" | "unknownSnapshot" | "outsideWorkspaceRoots" | "invalidPath" | "missingDirectory" | "workspaceTooBroad" | "missingObject" | "corruptObject" | "workspaceLocked" | "restoreFailed" | "malformedBody" | "invalidField" | "unknownParameter" | "invalidParameter" | "bodyTooLarge" | "unsupportedMediaType" | "missingKey" | "unsupportedScheme" | "invalidKey" | "noSuchRoute" | "methodNotAllowed" | "unavailable" | "internalError";
+            code: "unknownSession" | "workspaceMismatch" | "malformedId" | "unknownSnapshot" | "outsideWorkspaceRoots" | "invalidPath" | "missingDirectory" | "workspaceTooBroad" | "missingObject" | "corruptObject" | "workspaceLocked" | "restoreFailed" | "malformedBody" | "invalidField" | "unknownParameter" | "invalidParameter" | "bodyTooLarge" | "unsupportedMediaType" | "hostNotAllowed" | "originNotAllowed" | "missingKey" | "unsupportedScheme" | "invalidKey" | "noSuchRoute" | "methodNotAllowed" | "unavailable" | "internalError";
         };
         RestoreRequest: {
             /** @description The snapshot to restore (40 hexadecimal digits, from track or history). */
@@ -388,7 +388,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionHistory"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -399,6 +399,15 @@ export interface operations {
             };
             /** @description missingKey: An API key is required; unsupportedScheme: The Authorization header is not a Bearer key; invalidKey: The API key is not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description originNotAllowed: The request comes from a web page of another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -471,7 +480,7 @@ export interface operations {
                     "application/json": components["schemas"]["TrackResult"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; malformedBody: The request body is not a JSON object; invalidField: A field of the request body is missing, unknown or of the wrong type; missingDirectory: The directory does not exist; invalidPath: A path is not valid here */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; malformedBody: The request body is not a JSON object; invalidField: A field of the request body is missing, unknown or of the wrong type; missingDirectory: The directory does not exist; invalidPath: A path is not valid here; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -489,7 +498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description outsideWorkspaceRoots: The directory is outside the allowed workspace roots */
+            /** @description outsideWorkspaceRoots: The directory is outside the allowed workspace roots; originNotAllowed: The request comes from a web page of another origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -600,7 +609,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangesResult"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; invalidParameter: A query parameter is missing or given more than once */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; invalidParameter: A query parameter is missing or given more than once; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -611,6 +620,15 @@ export interface operations {
             };
             /** @description missingKey: An API key is required; unsupportedScheme: The Authorization header is not a Bearer key; invalidKey: The API key is not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description originNotAllowed: The request comes from a web page of another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -697,7 +715,7 @@ export interface operations {
                     "application/json": components["schemas"]["DiffSummary"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; invalidParameter: A query parameter is missing or given more than once */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; invalidParameter: A query parameter is missing or given more than once; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -708,6 +726,15 @@ export interface operations {
             };
             /** @description missingKey: An API key is required; unsupportedScheme: The Authorization header is not a Bearer key; invalidKey: The API key is not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description originNotAllowed: The request comes from a web page of another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -790,7 +817,7 @@ export interface operations {
                     "application/json": components["schemas"]["RestoreResult"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; malformedBody: The request body is not a JSON object; invalidField: A field of the request body is missing, unknown or of the wrong type */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; malformedBody: The request body is not a JSON object; invalidField: A field of the request body is missing, unknown or of the wrong type; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -808,7 +835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description outsideWorkspaceRoots: The directory is outside the allowed workspace roots */
+            /** @description outsideWorkspaceRoots: The directory is outside the allowed workspace roots; originNotAllowed: The request comes from a web page of another origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -911,7 +938,7 @@ export interface operations {
                     "application/json": components["schemas"]["RestoreResult"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; malformedBody: The request body is not a JSON object; invalidField: A field of the request body is missing, unknown or of the wrong type; invalidPath: A path is not valid here */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; malformedBody: The request body is not a JSON object; invalidField: A field of the request body is missing, unknown or of the wrong type; invalidPath: A path is not valid here; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -929,7 +956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description outsideWorkspaceRoots: The directory is outside the allowed workspace roots */
+            /** @description outsideWorkspaceRoots: The directory is outside the allowed workspace roots; originNotAllowed: The request comes from a web page of another origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1016,7 +1043,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkspaceUsage"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1027,6 +1054,15 @@ export interface operations {
             };
             /** @description missingKey: An API key is required; unsupportedScheme: The Authorization header is not a Bearer key; invalidKey: The API key is not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description originNotAllowed: The request comes from a web page of another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1096,7 +1132,7 @@ export interface operations {
                     "application/json": components["schemas"]["CollectionReport"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1107,6 +1143,15 @@ export interface operations {
             };
             /** @description missingKey: An API key is required; unsupportedScheme: The Authorization header is not a Bearer key; invalidKey: The API key is not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description originNotAllowed: The request comes from a web page of another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1172,7 +1217,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedSession"];
                 };
             };
-            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take */
+            /** @description malformedId: A session name or snapshot hash is not of the accepted form; unknownParameter: The query has a parameter this operation does not take; hostNotAllowed: The request's Host is not a name of this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1183,6 +1228,15 @@ export interface operations {
             };
             /** @description missingKey: An API key is required; unsupportedScheme: The Authorization header is not a Bearer key; invalidKey: The API key is not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description originNotAllowed: The request comes from a web page of another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

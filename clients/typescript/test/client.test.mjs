@@ -1,13 +1,17 @@
 // The client against a real silo process with one tenant: every operation, and failures as SnapshotError.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AgentSnapshotsClient, SnapshotError } from "../dist/index.js";
 import { startSilo } from "./silo.mjs";
 
 const key = randomBytes(32).toString("base64");
+// A client given no key looks in $AGENTSNAPSHOTS_KEY and the local key file: neither the user's here.
+delete process.env.AGENTSNAPSHOTS_KEY;
+process.env.XDG_CONFIG_HOME = mkdtempSync(join(tmpdir(), "as-ts-config-"));
 let silo;
 let client;
 let tenantRoot;

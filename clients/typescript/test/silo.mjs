@@ -34,9 +34,10 @@ function freePort() {
 }
 
 /**
- * @param {{ tenants?: Record<string, string> }} options tenant name to the SHA-256 of its key; each tenant's root is
- *   `<root>/<name>`, under the silo's workspace root.
- * @returns {Promise<{ baseUrl: string, root: string, stop: () => Promise<void> }>}
+ * @param {{ tenants?: Record<string, string>, localKey?: string }} options tenant name to the SHA-256 of its key (each
+ *   tenant's root is `<root>/<name>`, under the silo's workspace root); without tenants, the local key to give the silo
+ *   (Auth:LocalKey), else it generates its key file under `configHome` (its XDG_CONFIG_HOME, a temporary directory).
+ * @returns {Promise<{ baseUrl: string, root: string, configHome: string, stop: () => Promise<void> }>}
  */
 export async function startSilo(options = {}) {
   const temp = mkdtempSync(join(tmpdir(), "as-ts-"));
@@ -51,7 +52,11 @@ export async function startSilo(options = {}) {
     Http__Port: String(http),
     Orleans__SiloPort: String(siloPort),
     Orleans__GatewayPort: String(gateway),
+    // Never the user's own key file.
+    XDG_CONFIG_HOME: join(temp, "config"),
   };
+  delete env.Auth__LocalKey;
+  if (options.localKey !== undefined) env.Auth__LocalKey = options.localKey;
   for (const [name, keySha256] of Object.entries(options.tenants ?? {})) {
     mkdirSync(join(root, name));
     env[`Auth__Tenants__${name}__KeySha256`] = keySha256;
@@ -83,6 +88,7 @@ export async function startSilo(options = {}) {
   return {
     baseUrl,
     root,
+    configHome: join(temp, "config"),
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGTERM");

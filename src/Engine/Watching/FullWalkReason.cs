@@ -27,4 +27,6 @@ public enum FullWalkReason
     ObjectsCollected,
     /// <summary>The previous track failed (refused, cancelled or an error): what it had seen is not trusted.</summary>
     PreviousTrackFailed,
+    /// <summary>A verification walk (<c>Snapshots:Watch:VerifyEvery</c>, <c>VerifyAfterIdle</c>) found changes the watcher missed.</summary>
+    VerifyMismatch,
 }

@@ -71,6 +71,12 @@ public sealed partial class WatchRegistry : IDisposable
         }
     }
 
+    /// <summary>Test hook: the watch set of the workspace at <paramref name="root"/> while it holds watches, or null.</summary>
+    internal WorkspaceWatch? WatchOf(string root)
+    {
+        lock (_gate) return _recent.FirstOrDefault(w => w.Root == root);
+    }
+
     /// <summary>A workspace's watch set (holding nothing until its first walk).</summary>
     internal WorkspaceWatch Open(string root) => new(this, root);
 

@@ -34,6 +34,18 @@ internal sealed class PendingDirectory
         Whole = true;
         Names = null;
     }
+
+    /// <summary>A copy that later events do not change.</summary>
+    public PendingDirectory Copy()
+    {
+        var copy = new PendingDirectory { SelfGone = SelfGone };
+        if (Whole) copy.MarkWhole();
+        else
+        {
+            foreach (var (name, mask) in Names!) copy.Names![name] = mask;
+        }
+        return copy;
+    }
 }
 
 /// <summary>
@@ -58,6 +70,9 @@ internal sealed class WorkspaceWatch : IDisposable
     private FullWalkReason? _lost = FullWalkReason.FirstSnapshot;
     private FullWalkReason? _walkFailure;
     private DateTime _retryAfterUtc;
+    private Dictionary<int, PendingDirectory>? _journal;
+    private int _journalNames;
+    private int _generation;
     private bool _busy;
     private bool _disposed;
 
@@ -226,21 +241,79 @@ internal sealed class WorkspaceWatch : IDisposable
         lock (_sync)
         {
             if (_lost is not null) return;
-            if (!_pending.TryGetValue(wd, out var directory))
+            if (_journal is not null && Note(_journal, wd, mask, name, nameUnreadable) && ++_journalNames > MaxPendingNames)
             {
-                directory = new PendingDirectory();
-                _pending[wd] = directory;
+                // More changes than a verification can explain by name: it gives no verdict.
+                _generation++;
+                _journal = null;
             }
-            if (name is null && !nameUnreadable)
-            {
-                if ((mask & InotifyMask.SelfGone) != 0) directory.SelfGone = true;
-                return;
-            }
-            if (directory.Add(name, mask) && ++_pendingNames > MaxPendingNames)
+            if (Note(_pending, wd, mask, name, nameUnreadable) && ++_pendingNames > MaxPendingNames)
             {
                 Lose(FullWalkReason.TooManyChanges);
             }
         }
+    }
+
+    /// <summary>Files an event under its directory in <paramref name="changes"/>; true if it named a name not seen before.</summary>
+    private static bool Note(Dictionary<int, PendingDirectory> changes, int wd, InotifyMask mask, string? name, bool nameUnreadable)
+    {
+        if (!changes.TryGetValue(wd, out var directory))
+        {
+            directory = new PendingDirectory();
+            changes[wd] = directory;
+        }
+        if (name is null && !nameUnreadable)
+        {
+            if ((mask & InotifyMask.SelfGone) != 0) directory.SelfGone = true;
+            return false;
+        }
+        return directory.Add(name, mask);
+    }
+
+    /// <summary>
+    /// For a verification, at a point where no track runs: whether the watches vouch for the tree now; if so, starts a
+    /// journal of events (the changes queued now, and every event from here on, whether or not a track takes it).
+    /// </summary>
+    internal bool TryStartJournal(out int generation)
+    {
+        _registry.Drain();
+        lock (_sync)
+        {
+            generation = _generation;
+            if (_lost is not null || _journal is not null) return false;
+            _journal = _pending.ToDictionary(p => p.Key, p => p.Value.Copy());
+            _journalNames = _pendingNames;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends the journal <see cref="TryStartJournal"/> started, once every event raised so far is filed; null if it cannot
+    /// explain what the verification saw (watches lost or released meanwhile, or more changes than it keeps).
+    /// </summary>
+    internal Dictionary<int, PendingDirectory>? EndJournal(int generation)
+    {
+        _registry.Drain();
+        lock (_sync)
+        {
+            var journal = _journal;
+            _journal = null;
+            return _lost is null && generation == _generation ? journal : null;
+        }
+    }
+
+    /// <summary>A verification found what the watches missed: the next track walks in full (and watches everything again).</summary>
+    internal void Distrust(FullWalkReason reason)
+    {
+        lock (_sync) Lose(reason);
+    }
+
+    /// <summary>Test hook: stops the kernel watching the directory at <paramref name="path"/> while the state still counts it watched (a lost watch, as a verification must find).</summary>
+    internal void DropKernelWatch(string path)
+    {
+        int wd;
+        lock (_sync) wd = _nodes.FirstOrDefault(n => n.Value.Path == path && !n.Value.Detached).Key;
+        _registry.RemoveWatch(this, wd);
     }
 
     /// <summary>Events were lost: the next track walks in full.</summary>
@@ -273,6 +346,7 @@ internal sealed class WorkspaceWatch : IDisposable
 
     private void Lose(FullWalkReason reason)
     {
+        _generation++;
         _lost = reason;
         _pending = [];
         _pendingNames = 0;

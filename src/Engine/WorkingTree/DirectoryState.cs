@@ -4,16 +4,16 @@ using AgentSnapshots.Engine.Ignore;
 namespace AgentSnapshots.Engine;
 
 /// <summary>
-/// What the last snapshot saw of one file or symlink: its stat (size, modification time in ns, mode) and blob.
-/// An entry stat'ed too close to the snapshot's start is <see cref="Racy"/>: a write in the same timestamp tick
-/// would leave its stat unchanged, so a walk never trusts it (the watcher's events name such writes).
+/// What the last snapshot saw of one file or symlink: its stat (<see cref="FileStamp"/>), mode and blob. An entry
+/// whose modification or status-change time was too close to the snapshot's start is <see cref="Racy"/>: a write
+/// in the same timestamp tick would leave its stat unchanged, so a walk never trusts it (git's racy-clean rule).
 /// </summary>
-/// <remarks>Auto layout: a million of these are held per big workspace, so padding matters.</remarks>
+/// <remarks>Auto layout: a million of these are held per big workspace, so padding matters (72 bytes each).</remarks>
 [StructLayout(LayoutKind.Auto)]
-internal readonly record struct FileState(string Name, EntryMode Mode, long Size, long MtimeNs, GitObjectId Id, bool Racy)
+internal readonly record struct FileState(string Name, EntryMode Mode, FileStamp Stamp, GitObjectId Id, bool Racy)
 {
     /// <summary>Whether <paramref name="stat"/> (with <paramref name="mode"/>) still describes this entry, so its blob can be reused.</summary>
-    public bool Matches(in EntryStat stat, EntryMode mode) => !Racy && Mode == mode && Size == stat.Size && MtimeNs == stat.MtimeNs;
+    public bool Matches(in EntryStat stat, EntryMode mode) => !Racy && Mode == mode && Stamp.Matches(stat);
 
     /// <summary>Same name, mode and blob: the same tree entry.</summary>
     public bool SameEntry(in FileState other) => Name == other.Name && Mode == other.Mode && Id == other.Id;
@@ -231,5 +231,9 @@ internal sealed class DirectoryState
     }
 }
 
-/// <summary>A directory's .gitignore as parsed, and the stat it had then.</summary>
-internal sealed record ParsedIgnoreFile(IgnoreFile Patterns, long Size, long MtimeNs, bool Racy);
+/// <summary>A directory's .gitignore as parsed, and the stat it had then (<see cref="Racy"/> as for <see cref="FileState"/>).</summary>
+internal sealed record ParsedIgnoreFile(IgnoreFile Patterns, FileStamp Stamp, bool Racy)
+{
+    /// <summary>Whether <paramref name="stat"/> still describes the file parsed, so the parse can be reused.</summary>
+    public bool Matches(in EntryStat stat) => !Racy && Stamp.Matches(stat);
+}

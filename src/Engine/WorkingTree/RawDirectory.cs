@@ -21,7 +21,7 @@ internal static class RawDirectory
             opened.ReadEntries(entries, unrepresentable);
             return entries.Count == 0 && unrepresentable.Count == 0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EngineException)
         {
             return false;
         }

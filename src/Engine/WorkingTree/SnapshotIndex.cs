@@ -5,21 +5,25 @@ using System.Text;
 namespace AgentSnapshots.Engine;
 
 /// <summary>
-/// The working tree's state as the last snapshot saw it (per directory: each file's size, modification time, mode
+/// The working tree's state as the last snapshot saw it (per directory: each file's <see cref="FileStamp"/>, mode
 /// and blob, and the directory's tree), kept beside the object store so a new silo does not read every file again.
 /// A compact binary base file holds the whole state; each track appends only the directories it changed to a log
 /// (a directory whose tree alone changed costs its path and an id), and the log is folded into a new base when it
 /// outgrows it. Records are checksummed: a torn append loses that record only. Losing the index costs one full
 /// re-read, never a wrong snapshot: every fact in it is a stat and the blob that stat had, trusted only if the
 /// stat still matches.
+/// The format is versioned by the files' magic numbers. Version 2 (ASI2/ASL2) recorded size and mtime only, so
+/// its entries cannot vouch for a file by today's comparison (a same-size edit with its mtime set back would pass):
+/// an index of any other version than this one is read as absent, and the next snapshot reads every file once and
+/// writes this version.
 /// </summary>
 internal sealed class SnapshotIndex
 {
     private const string BaseFile = "agentsnapshots.index";
     private const string LogFile = "agentsnapshots.index.log";
     private const string RootFile = "agentsnapshots.index.root";
-    private const uint BaseMagic = 0x32495341; // "ASI2"
-    private const uint LogMagic = 0x324C5341;  // "ASL2"
+    private const uint BaseMagic = 0x33495341; // "ASI3": files carry size, mtime, ctime and identity
+    private const uint LogMagic = 0x334C5341;  // "ASL3"
     private const int HeaderBytes = 12;        // magic (4), generation (8)
     private const int FrameBytes = 12;         // payload length (4), XxHash64 of the payload (8)
     private const long MinCompactBytes = 1 << 20;
@@ -237,11 +241,10 @@ internal sealed class SnapshotIndex
                 {
                     var name = reader.ReadString();
                     var mode = (EntryMode)reader.ReadInt32();
-                    var size = reader.ReadInt64();
-                    var mtime = reader.ReadInt64();
+                    var stamp = new FileStamp(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadUInt64());
                     reader.BaseStream.ReadExactly(raw);
                     var racy = reader.ReadBoolean();
-                    node.Files.Add(new FileState(name, mode, size, mtime, new GitObjectId(raw), racy));
+                    node.Files.Add(new FileState(name, mode, stamp, new GitObjectId(raw), racy));
                 }
                 break;
             default:
@@ -314,8 +317,10 @@ internal sealed class SnapshotIndex
             {
                 _writer.Write(file.Name);
                 _writer.Write((int)file.Mode);
-                _writer.Write(file.Size);
-                _writer.Write(file.MtimeNs);
+                _writer.Write(file.Stamp.Size);
+                _writer.Write(file.Stamp.MtimeNs);
+                _writer.Write(file.Stamp.CtimeNs);
+                _writer.Write(file.Stamp.Identity);
                 file.Id.WriteTo(_raw);
                 _writer.Write(_raw);
                 _writer.Write(file.Racy);

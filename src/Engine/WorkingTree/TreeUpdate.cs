@@ -44,6 +44,14 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
                     foreach (var (name, mask) in names) into.Add(name, mask);
                 }
             }
+            // The root's own rules changed: a full walk follows. Nothing is applied first, so it starts from the last
+            // snapshot's state as recorded (a state changed in place without its trees rewritten would let the walk
+            // reuse a stale tree: issue 25's missed file beside a root .gitignore rewrite).
+            if (work.TryGetValue(root, out var atRoot) && IgnoreFileNamed(atRoot, root, rootDirectory))
+            {
+                RulesChanged(root);
+                return _needsFullWalk;
+            }
             foreach (var (node, pending) in work.OrderBy(w => w.Key.Depth))
             {
                 if (node.Detached) continue;
@@ -53,7 +61,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
                     Update(node.Parent!, node.Name, InotifyMask.Ignored);
                     continue;
                 }
-                if (pending.Names?.ContainsKey(".gitignore") == true || (pending.Whole && IgnoreFileChanged(node, directory)))
+                if (IgnoreFileNamed(pending, node, directory))
                 {
                     RulesChanged(node);
                     continue;
@@ -64,9 +72,10 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
                     foreach (var (name, mask) in pending.Names!) Update(node, name, mask);
                 }
             }
-            if (_needsFullWalk is { } reason) return reason;
+            // Trees are rewritten even when a full walk must follow: the walk reuses the tree of every directory it
+            // finds as the state records it, so the state's trees must match its entries.
             builder.Rebuild(_rewritten, _touched);
-            return null;
+            return _needsFullWalk;
         }
         finally
         {
@@ -149,7 +158,9 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         {
             if (node.RemoveFile(name)) _rewritten.Add(node);
             var existing = node.DirectoryNamed(name);
-            if (existing is not null && mask == InotifyMask.None) return;
+            // Named by no event (its parent's listing is read again): kept, unless its watch went (deleted and
+            // re-created, or moved: an event its parent's listing does not carry), so nothing vouches for its content.
+            if (existing is { Watch: >= 0 } && mask == InotifyMask.None) return;
             var walked = walk.WalkSubtree(directory, node, name, existing);
             if (walked.Gone)
             {
@@ -235,12 +246,22 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         foreach (var name in names.Order(StringComparer.Ordinal)) Update(node, name, InotifyMask.None);
     }
 
-    /// <summary>A directory's .gitignore changed: its subtree is walked again; the root's needs a full walk.</summary>
+    /// <summary>
+    /// A directory's .gitignore changed: its subtree is walked again; the root's needs a full walk. The file is parsed
+    /// and stored again whatever its stat says (an edit that kept its size and modification time is still an edit):
+    /// the state the walk compares with forgets both (an entry it lacks makes its tree written, never wrongly reused).
+    /// </summary>
     private void RulesChanged(DirectoryState node)
     {
+        node.IgnoreFile = null;
+        node.RemoveFile(".gitignore");
         if (node.Parent is null) _needsFullWalk = FullWalkReason.IgnoreFilesChanged;
         else Rewalk(node);
     }
+
+    /// <summary>Whether a directory's pending changes name its .gitignore (or its listing must be read again and its .gitignore changed).</summary>
+    private static bool IgnoreFileNamed(PendingDirectory pending, DirectoryState node, IWorkingDirectory directory) =>
+        pending.Names?.ContainsKey(".gitignore") == true || (pending.Whole && IgnoreFileChanged(node, directory));
 
     /// <summary>Whether the directory's .gitignore differs from the one its rules were built from (for a listing read again without names).</summary>
     private static bool IgnoreFileChanged(DirectoryState node, IWorkingDirectory directory)
@@ -249,7 +270,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         {
             var exists = directory.TryStat(".gitignore", out var stat) && stat.Kind == EntryKind.File;
             return exists != (node.IgnoreFile is not null) ||
-                (node.IgnoreFile is { } known && (known.Racy || known.Size != stat.Size || known.MtimeNs != stat.MtimeNs));
+                (node.IgnoreFile is { } known && !known.Matches(stat));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -14,7 +14,11 @@ internal sealed class TreeWalk
 {
     private const int StableReadAttempts = 3;
 
-    /// <summary>An entry whose modification time is this close to the walk's start is not trusted by later walks.</summary>
+    /// <summary>
+    /// An entry whose modification or status-change time is this close to the walk's start (or later) is not trusted
+    /// by later walks (<see cref="FileStamp.IsRacy"/>): the coarsest timestamp tick a file system may have (FAT's two
+    /// seconds; Linux's own file systems tick with the kernel's coarse clock, milliseconds, behind the wall clock).
+    /// </summary>
     public static readonly long RacyWindowNs = 2_000_000_000;
 
     private readonly ObjectStore _store;
@@ -350,7 +354,8 @@ internal sealed class TreeWalk
         {
             return null;
         }
-        return new FileState(name, mode, stat.Size, stat.MtimeNs, id, stat.MtimeNs >= _racyAfterNs);
+        var stamp = FileStamp.Of(stat);
+        return new FileState(name, mode, stamp, id, stamp.IsRacy(_racyAfterNs));
     }
 
     /// <summary>Streams a file into the store, reading it again (up to a few times) if it changes while it is read.</summary>
@@ -402,10 +407,11 @@ internal sealed class TreeWalk
         try
         {
             if (!directory.TryStat(".gitignore", out var stat) || stat.Kind != EntryKind.File) return null;
-            if (previous is not null && !previous.Racy && previous.Size == stat.Size && previous.MtimeNs == stat.MtimeNs) return previous;
+            if (previous is not null && previous.Matches(stat)) return previous;
             using var content = directory.OpenFile(".gitignore");
             var lines = IgnoreFile.ReadLines(content);
-            return new ParsedIgnoreFile(IgnoreFile.Inside(node.Path, lines), stat.Size, stat.MtimeNs, stat.MtimeNs >= _racyAfterNs);
+            var stamp = FileStamp.Of(stat);
+            return new ParsedIgnoreFile(IgnoreFile.Inside(node.Path, lines), stamp, stamp.IsRacy(_racyAfterNs));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

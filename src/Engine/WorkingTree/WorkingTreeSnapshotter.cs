@@ -48,6 +48,9 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
     /// <summary>Directories watched for this workspace now (0 when it walks in full).</summary>
     public int WatchedDirectories => _watch?.Count ?? 0;
 
+    /// <summary>Its watches (null without a watcher); tests reach them to plant what a verification must find.</summary>
+    internal WorkspaceWatch? Watch => _watch;
+
     public SnapshotTaken Snapshot(CancellationToken cancellationToken)
     {
         var startUtc = DateTime.UtcNow;
@@ -114,6 +117,14 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
     public void Dispose() => _watch?.Dispose();
 
     /// <summary>
+    /// Starts a verification of the watcher's view (<see cref="WatchVerification"/>); null when the next track walks in
+    /// full anyway (no watcher, nothing tracked yet, watches lost). Called between tracks, by the workspace's writer.
+    /// </summary>
+    public WatchVerification? StartVerification(CancellationToken stopping) =>
+        _watch is null || !_tracked || _state is null || _aboveStamp is null ? null
+        : WatchVerification.Start(new VerificationTarget(_root, _options, _logger, _watch, _dataDirectory, _aboveStamp, _rootIdentity), _state, stopping);
+
+    /// <summary>
     /// After a failed track (too many files, cancelled, an error), forgets what this object saw: a track driven by the
     /// watcher may have changed the state part-way, and a walk may have watched directories of a state now thrown away.
     /// The next track loads the last recorded index (never written by a failed track) and walks in full.
@@ -131,6 +142,7 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
     private int WalkFully(FullWalkReason reason, IWorkingDirectory rootDirectory, string marker, string aboveStamp, DateTime startUtc, CancellationToken cancellationToken)
     {
         var verify = _state is not null && marker != _marker;
+        var rulesChanged = reason == FullWalkReason.IgnoreFilesChanged;
         var watching = false;
         if (_watch is not null)
         {
@@ -138,7 +150,9 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
             if (refusal is { } refused && reason != FullWalkReason.WatcherOff) reason = refused;
         }
         LogWhy(reason);
-        var aboveUnchanged = _aboveRules is not null && aboveStamp == _aboveStamp;
+        // Ignore rules changed (above the root, or the root's own .gitignore, named by the watcher and no longer
+        // trusted by its stat): every ignore decision is made again.
+        var aboveUnchanged = !rulesChanged && _aboveRules is not null && aboveStamp == _aboveStamp;
         if (!aboveUnchanged)
         {
             _aboveRules = WorkspaceIgnoreRules.AboveRoot(_root, _options.Excludes);
@@ -174,6 +188,7 @@ internal sealed class WorkingTreeSnapshotter : IDisposable
             FullWalkReason.IgnoreFilesChanged => "ignore rules that apply to the whole tree changed (the root's .gitignore, one above it, or info/exclude)",
             FullWalkReason.ObjectsCollected => "objects were collected since the last snapshot, so every blob it reuses is checked once",
             FullWalkReason.PreviousTrackFailed => "the previous track failed, so what it saw is not trusted",
+            FullWalkReason.VerifyMismatch => "a verification found changes the file watcher missed (logged as an error); this walk heals it",
             _ => reason.ToString(),
         };
         EngineLog.FullWalk(_logger, _root, reason, why);

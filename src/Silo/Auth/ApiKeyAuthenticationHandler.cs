@@ -9,16 +9,17 @@ using Microsoft.Extensions.Options;
 namespace AgentSnapshots.Silo.Auth;
 
 /// <summary>
-/// Authenticates API requests by <c>Authorization: Bearer &lt;key&gt;</c> against the configured tenants' key hashes.
-/// Without tenants every request is the local user (the silo then listens on loopback only). A refused request is
-/// answered 401 with <c>WWW-Authenticate</c> and a problem saying which of missing key, other scheme or unknown key it was.
-/// Keys are never logged.
+/// Authenticates API requests by <c>Authorization: Bearer &lt;key&gt;</c>: against the configured tenants' key hashes,
+/// or, without tenants, against the local key (the single "local" principal). A refused request is answered 401 with
+/// <c>WWW-Authenticate</c> and a problem saying which of missing key, other scheme or unknown key it was. Keys are
+/// compared by hash in constant time and never logged.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     TenantDirectory tenants,
+    IOptions<LocalKey> localKey,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -32,13 +33,15 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     private const string Bearer = "Bearer ";
 
+    /// <summary>What to send, as refusals say it.</summary>
+    private string SendKey => tenants.Enabled
+        ? "send 'Authorization: Bearer <your tenant's key>'"
+        : $"send 'Authorization: Bearer <the local key>' (the silo's log names the file that holds it; default {DefaultKeyFile})";
+
+    private const string DefaultKeyFile = "~/.config/agentsnapshots/local.key";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!tenants.Enabled)
-        {
-            return Task.FromResult(Success(new ClaimsIdentity([new Claim(ClaimTypes.Name, "local")], SchemeName)));
-        }
-
         var header = Request.Headers.Authorization;
         if (header.Count == 0 || string.IsNullOrWhiteSpace(header[0]))
         {
@@ -48,14 +51,22 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (string.Equals(value, Bearer.TrimEnd(), StringComparison.OrdinalIgnoreCase))
         {
             return Task.FromResult(AuthenticateResult.Fail(new ApiProblemException(ProblemCode.MissingKey,
-                "The Authorization header has no key after 'Bearer': send 'Authorization: Bearer <your tenant's key>'.")));
+                $"The Authorization header has no key after 'Bearer': {SendKey}.")));
         }
         if (!value.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
         {
             return Task.FromResult(AuthenticateResult.Fail(new ApiProblemException(ProblemCode.UnsupportedScheme,
-                "The Authorization header is not of the form 'Bearer <key>': send 'Authorization: Bearer <your tenant's key>'.")));
+                $"The Authorization header is not of the form 'Bearer <key>': {SendKey}.")));
         }
-        var tenant = tenants.FindByKey(value[Bearer.Length..].Trim());
+        var key = value[Bearer.Length..].Trim();
+        if (!tenants.Enabled)
+        {
+            return Task.FromResult(localKey.Value.Matches(key)
+                ? Success(new ClaimsIdentity([new Claim(ClaimTypes.Name, "local")], SchemeName))
+                : AuthenticateResult.Fail(new ApiProblemException(ProblemCode.InvalidKey,
+                    $"The key is not this silo's local key: {SendKey}; a key file replaced since the silo started takes effect at its restart.")));
+        }
+        var tenant = tenants.FindByKey(key);
         if (tenant is null)
         {
             return Task.FromResult(AuthenticateResult.Fail(new ApiProblemException(ProblemCode.InvalidKey,
@@ -68,8 +79,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     {
         var result = await HandleAuthenticateOnceSafeAsync();
         var problem = result.Failure as ApiProblemException
-            ?? new ApiProblemException(ProblemCode.MissingKey,
-                "This service has tenants: send your tenant's key as 'Authorization: Bearer <key>'.");
+            ?? new ApiProblemException(ProblemCode.MissingKey, $"This service takes a key: {SendKey}.");
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = problem.Problem == ProblemCode.MissingKey
             ? "Bearer realm=\"agentsnapshots\""

@@ -1,9 +1,20 @@
 namespace AgentSnapshots.Silo.Auth;
 
-/// <summary>The HTTP API's tenants (section <c>Auth</c>); none configured means the API takes no key.</summary>
+/// <summary>
+/// Who may use the HTTP API (section <c>Auth</c>): the tenants, each with its key; without tenants, the local user
+/// with the local key (<see cref="LocalKey"/>, else the contents of <see cref="LocalKeyFile"/>). There is no keyless mode.
+/// </summary>
 public sealed class AuthSettings
 {
     public const string SectionName = "Auth";
+    public const string LocalKeyKey = "Auth:LocalKey";
+    public const string LocalKeyFileKey = "Auth:LocalKeyFile";
+
+    /// <summary>The local key itself (for deployments that hand it over in the environment); overrides the file.</summary>
+    public string? LocalKey { get; set; }
+
+    /// <summary>The file holding the local key; empty: <c>${XDG_CONFIG_HOME:-$HOME/.config}/agentsnapshots/local.key</c>.</summary>
+    public string? LocalKeyFile { get; set; }
 
     /// <summary>Tenants by name (<c>Auth:Tenants:&lt;name&gt;</c>).</summary>
     public Dictionary<string, TenantSettings> Tenants { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -7,7 +7,7 @@ namespace AgentSnapshots.Silo.Auth;
 
 /// <summary>
 /// Who may reach the HTTP API: well-formed tenants whose roots lie under <c>Snapshots:WorkspaceRoots</c> and do not
-/// overlap, and no keyless API (nor the unauthenticated dashboard) on an address other machines can reach.
+/// overlap, and neither the local key's API (one user's, every workspace) nor the unauthenticated dashboard on an address other machines can reach.
 /// </summary>
 internal sealed class AuthSettingsValidator(IOptions<HttpSettings> http, IOptions<SnapshotsOptions> snapshots, IConfiguration configuration)
     : IValidateOptions<AuthSettings>
@@ -61,7 +61,7 @@ internal sealed class AuthSettingsValidator(IOptions<HttpSettings> http, IOption
         {
             if (options.Tenants.Count == 0)
             {
-                failures.Add($"{HttpSettings.HostKey} '{listener.Host}' is not a loopback address and no Auth:Tenants are configured, so anyone who reaches it could read and restore every session: configure a tenant (Auth:Tenants:<name>:KeySha256 and WorkspaceRoots), or set {HttpSettings.HostKey} to 127.0.0.1.");
+                failures.Add($"{HttpSettings.HostKey} '{listener.Host}' is not a loopback address and no Auth:Tenants are configured: the local key is this machine's user's, and opens every workspace under Snapshots:WorkspaceRoots to whoever holds it: configure a tenant (Auth:Tenants:<name>:KeySha256 and WorkspaceRoots), or set {HttpSettings.HostKey} to 127.0.0.1.");
             }
             if (configuration.GetValue(SiloHttp.DashboardKey, defaultValue: false))
             {

@@ -15,7 +15,7 @@ public sealed class TenantDirectory
         // The settings were validated at start (AuthSettingsValidator): names and hashes are well formed.
         _tenants = [.. settings.Value.Tenants
             .OrderBy(t => t.Key, StringComparer.Ordinal)
-            .Select(t => new Tenant(t.Key.ToLowerInvariant(), Convert.FromHexString(t.Value.KeySha256!), t.Value.WorkspaceRoots))];
+            .Select(t => new Tenant(t.Key.ToLowerInvariant(), Convert.FromHexString(t.Value.KeySha256!)))];
     }
 
     /// <summary>Tenants are configured: every API request needs a key, and sees only its tenant's sessions.</summary>

@@ -47,8 +47,10 @@ internal static class ApiDocumentation
                 Title = "AgentSnapshots HTTP API",
                 Version = "v1",
                 Description = "Snapshots of coding agents' working trees: track, see what changed, restore. Replies are the CLI's --json shapes; "
-                    + "errors are application/problem+json with a stable 'code'. With tenants configured (Auth:Tenants), every /v1 request needs "
-                    + "'Authorization: Bearer <key>' and a tenant sees only its own sessions.",
+                    + "errors are application/problem+json with a stable 'code'. Every /v1 request needs 'Authorization: Bearer <key>': a tenant's key "
+                    + "(Auth:Tenants; a tenant sees only its own sessions) or, without tenants, the silo's local key (Auth:LocalKey or the file "
+                    + "Auth:LocalKeyFile, default ~/.config/agentsnapshots/local.key). Requests with a Host other than a loopback name or "
+                    + "Http:AllowedHosts, or an Origin other than the silo's own or Http:AllowedOrigins, are refused.",
             };
             // The document is the same whichever address served it (it is committed and compared).
             document.Servers = [];
@@ -58,7 +60,7 @@ internal static class ApiDocumentation
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
-                Description = "The tenant's API key, when the service has tenants; without tenants (loopback only) no key is needed.",
+                Description = "The tenant's API key, when the service has tenants; without tenants, the silo's local key.",
             };
             if (document.Components.Schemas?.TryGetValue("ProblemDetails", out var problem) == true && problem is OpenApiSchema schema)
             {

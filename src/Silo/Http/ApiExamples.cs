@@ -100,6 +100,8 @@ internal sealed record OperationExamples(
         {
             yield return ProblemCode.For(error);
         }
+        yield return ProblemCode.HostNotAllowed;
+        yield return ProblemCode.OriginNotAllowed;
         yield return ProblemCode.MissingKey;
         yield return ProblemCode.UnsupportedScheme;
         yield return ProblemCode.InvalidKey;

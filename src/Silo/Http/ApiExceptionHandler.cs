@@ -12,12 +12,11 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var session = httpContext.Items[typeof(SessionAddress)] as SessionAddress;
         var (problem, detail) = exception switch
         {
             ApiProblemException e => (e.Problem, e.Message),
-            SnapshotRequestException e => (ProblemCode.For(e.Error), session?.Shown(e.Message) ?? e.Message),
-            SnapshotServiceException e => (ProblemCode.For(e.Error), session?.Shown(e.Message) ?? e.Message),
+            SnapshotRequestException e => (ProblemCode.For(e.Error), e.Message),
+            SnapshotServiceException e => (ProblemCode.For(e.Error), e.Message),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (ProblemCode.BodyTooLarge, $"The request body is larger than {RequestBodies.MaxBytes} bytes (1 MiB), the most the API takes."),
             SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>

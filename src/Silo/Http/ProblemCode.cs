@@ -22,8 +22,12 @@ public sealed record ProblemCode(string Code, int Status, string Title, string E
         "The request body is 2097152 bytes; the API takes at most 1048576 bytes (1 MiB): send only the operation's fields.");
     public static readonly ProblemCode UnsupportedMediaType = new("unsupportedMediaType", StatusCodes.Status415UnsupportedMediaType, "The request body is not declared as JSON",
         "The body is sent as 'application/x-www-form-urlencoded': send it as JSON with 'Content-Type: application/json' (curl --json).");
+    public static readonly ProblemCode HostNotAllowed = new("hostNotAllowed", StatusCodes.Status400BadRequest, "The request's Host is not a name of this service",
+        "Host 'attacker.example:5180' is not a name of this service (a web page whose name was rebound to this machine sends its own): use http://127.0.0.1:5180, or add the name to Http:AllowedHosts.");
+    public static readonly ProblemCode OriginNotAllowed = new("originNotAllowed", StatusCodes.Status403Forbidden, "The request comes from a web page of another origin",
+        "Origin 'http://attacker.example' is not allowed to call this service: a page of another site may not drive it; add the origin to Http:AllowedOrigins if it is yours.");
     public static readonly ProblemCode MissingKey = new("missingKey", StatusCodes.Status401Unauthorized, "An API key is required",
-        "This service has tenants: send your tenant's key as 'Authorization: Bearer <key>'.");
+        "This service takes a key: send 'Authorization: Bearer <the local key>' (the silo's log names the file that holds it; default ~/.config/agentsnapshots/local.key).");
     public static readonly ProblemCode UnsupportedScheme = new("unsupportedScheme", StatusCodes.Status401Unauthorized, "The Authorization header is not a Bearer key",
         "The Authorization header is not of the form 'Bearer <key>': send 'Authorization: Bearer <your tenant's key>'.");
     public static readonly ProblemCode InvalidKey = new("invalidKey", StatusCodes.Status401Unauthorized, "The API key is not valid",
@@ -42,7 +46,7 @@ public sealed record ProblemCode(string Code, int Status, string Title, string E
     [
         .. Enum.GetValues<RequestError>().Select(For),
         .. Enum.GetValues<ServiceError>().Select(For),
-        MalformedBody, InvalidField, UnknownParameter, InvalidParameter, BodyTooLarge, UnsupportedMediaType, MissingKey, UnsupportedScheme,
+        MalformedBody, InvalidField, UnknownParameter, InvalidParameter, BodyTooLarge, UnsupportedMediaType, HostNotAllowed, OriginNotAllowed, MissingKey, UnsupportedScheme,
         InvalidKey, NoSuchRoute, MethodNotAllowed, Unavailable, InternalError,
     ];
 

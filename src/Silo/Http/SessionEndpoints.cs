@@ -44,7 +44,6 @@ internal static class SessionEndpoints
     {
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.TrackAsync(http.Request, ct);
-        await address.CheckWithinRootsAsync(body.Dir, ct);
         return Reply(await address.CallAsync((g, c) => g.Track(body.Dir, body.Label, c), ct));
     }
 
@@ -53,8 +52,7 @@ internal static class SessionEndpoints
     private static async Task<JsonHttpResult<SessionHistory>> History([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        var history = await address.CallAsync((g, c) => g.History(c), ct);
-        return Reply(history with { Session = address.Name });
+        return Reply(await address.CallAsync((g, c) => g.History(c), ct));
     }
 
     [EndpointName("changes"), EndpointSummary("Paths that differ between a snapshot and the workspace now")]
@@ -91,7 +89,6 @@ internal static class SessionEndpoints
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.RestoreAsync(http.Request, ct);
         var to = Hash(body.To, "to", required: true)!;
-        await address.CheckWithinRootsAsync(null, ct);
         return Reply(await address.CallAsync((g, c) => g.Restore(to, c), ct));
     }
 
@@ -102,9 +99,9 @@ internal static class SessionEndpoints
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.RevertAsync(http.Request, ct);
         var to = Hash(body.To, "to", required: true)!;
-        await address.CheckWithinRootsAsync(null, ct);
-        var files = await address.WorkspaceRelativeAsync(body.Files, ct);
-        foreach (var (file, index) in files.Select((f, i) => (f, i)))
+        // Absolute paths are the session's to make relative to its workspace; the others are checked here, so a
+        // refusal can say which field it was.
+        foreach (var (file, index) in body.Files.Select((f, i) => (f, i)).Where(f => !Path.IsPathRooted(f.f)))
         {
             try
             {
@@ -115,7 +112,7 @@ internal static class SessionEndpoints
                 throw new ApiProblemException(ProblemCode.For(RequestError.InvalidPath), $"Field 'files[{index}]': {e.Message}");
             }
         }
-        return Reply(await address.CallAsync((g, c) => g.Revert(to, files, c), ct));
+        return Reply(await address.CallAsync((g, c) => g.Revert(to, body.Files, c), ct));
     }
 
     [EndpointName("usage"), EndpointSummary("Disk used by the session's workspace store")]
@@ -137,8 +134,7 @@ internal static class SessionEndpoints
     private static async Task<JsonHttpResult<DeletedSession>> Delete([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        var deleted = await address.CallAsync((g, c) => g.Delete(c), ct);
-        return Reply(deleted with { Session = address.Name });
+        return Reply(await address.CallAsync((g, c) => g.Delete(c), ct));
     }
 
     /// <summary>A reply as the CLI's --json writes it.</summary>

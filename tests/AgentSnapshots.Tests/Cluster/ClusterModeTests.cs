@@ -13,7 +13,7 @@ namespace AgentSnapshots.Tests.Cluster;
 /// <summary>
 /// Cluster mode through the silo's own hosting code: two silo hosts in this process, each configured only by
 /// <c>AddAgentSnapshotsSilo</c> with <c>ConnectionStrings:Postgres</c> and its own ports, sharing one PostgreSQL
-/// database and one data directory; the SDK reaches them through the PostgreSQL membership table.
+/// database and one data directory, with mutual TLS; the SDK reaches them through the PostgreSQL membership table.
 /// </summary>
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IAsyncLifetime
@@ -36,13 +36,14 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         _silos.AddRange(await Task.WhenAll(StartSiloAsync(), StartSiloAsync()));
 
         // The test is an application with an Orleans client of its own (for the management grain) and the SDK beside it.
-        var builder = PostgresClusterClient.CreateBuilder(database.ConnectionString, _clusterId, _clusterId);
+        var builder = PostgresClusterClient.CreateBuilder(database.ConnectionString, _clusterId, _clusterId, ClusterCertificates.Ours);
         builder.Services.AddAgentSnapshotsClient(o =>
         {
             o.PostgresConnectionString = database.ConnectionString;
             o.ClusterId = _clusterId;
             o.ServiceId = _clusterId;
             o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1);
+            ClusterCertificates.Ours.ConfigureClient(o);
         });
         _client = builder.Build();
         await _client.StartAsync();
@@ -85,6 +86,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
             ["Orleans:TableRefreshTimeout"] = "00:00:02",
             ["Orleans:IAmAliveTablePublishTimeout"] = "00:00:02",
         });
+        builder.Configuration.AddInMemoryCollection(ClusterCertificates.Ours.SiloConfiguration());
         builder.AddAgentSnapshotsSilo();
         var host = builder.Build();
         await host.StartAsync();

@@ -34,7 +34,10 @@ public sealed class HealthTests(PostgresDatabase database) : IClassFixture<Postg
             ["Orleans:SiloPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture),
             ["Http:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            // A key of its own, so no key file is written to the user's profile.
+            ["Auth:LocalKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         });
+        builder.Configuration.AddInMemoryCollection(ClusterCertificates.Ours.SiloConfiguration());
         builder.AddAgentSnapshotsSilo();
         builder.AddAgentSnapshotsOperations();
         await using var app = builder.Build();

@@ -34,10 +34,12 @@ public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixt
         var dataDir = temp.Combine("data");
         var output = TestContext.Current.TestOutputHelper;
 
+        // The CLI reaches the cluster over HTTP; the silos talk to each other without TLS here (TlsClusterTests cover it).
         var clusterMode = new Dictionary<string, string>(FastDetection)
         {
             ["ConnectionStrings__Postgres"] = database.ConnectionString,
             ["Auth__LocalKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["Orleans__Tls__Disabled"] = "true",
         };
         await using var first = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);
         await using var second = await SiloProcess.StartAsync(dataDir, root, root, clusterMode);

@@ -236,7 +236,8 @@ public sealed class ChangeTrackingTests : IDisposable
         var logBefore = new FileInfo(log).Length;
 
         for (var i = 0; i < 10; i++) Write($"d{i}/f{i}.txt", "edited " + i);
-        AgeFiles();
+        // Only the edited files: setting a file's mtime changes its ctime, which (as for git) means read it again.
+        AgeFiles(Enumerable.Range(0, 10).Select(i => $"d{i}/f{i}.txt"));
         var edited = workspace.Snapshot();
         Assert.Equal(10, edited.Read);
         Assert.Equal(baseBefore, File.ReadAllBytes(index));
@@ -288,11 +289,13 @@ public sealed class ChangeTrackingTests : IDisposable
         File.WriteAllText(path, text);
     }
 
-    /// <summary>Gives every file one old modification time, so no entry is racy (the index trusts them all).</summary>
-    private void AgeFiles()
+    /// <summary>Gives every file (or those named) one old modification time and waits out the racy window for the ctimes that sets, so no entry is racy (the index trusts them all).</summary>
+    private void AgeFiles(IEnumerable<string>? only = null)
     {
         var old = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        foreach (var f in Directory.EnumerateFiles(_work, "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(f, old);
+        var files = only?.Select(f => Path.Combine(_work, f)) ?? Directory.EnumerateFiles(_work, "*", SearchOption.AllDirectories);
+        foreach (var f in files) File.SetLastWriteTimeUtc(f, old);
+        WorkspaceFixture.WaitOutRacyWindow();
     }
 
     /// <summary>git's tree for the working tree now: a fresh index, <c>git add -A</c>, <c>git write-tree</c>.</summary>

@@ -67,7 +67,7 @@ public sealed class HttpBadInputTests(HttpSiloFixture fixture)
         // Each on a connection of its own: the server closes a connection whose body it refused unread.
         using var declared = new HttpRequestMessage(HttpMethod.Post, $"{s}/restore") { Content = new StringContent(large, Encoding.UTF8, "application/json") };
         declared.Headers.ExpectContinue = true;
-        using (var client = new ApiClient(fixture.Silo.HttpAddress))
+        using (var client = new ApiClient(fixture.Silo.HttpAddress, fixture.Silo.LocalKey))
         {
             var refused = await client.SendAsync(declared);
             refused.Problem(HttpStatusCode.RequestEntityTooLarge, "bodyTooLarge");
@@ -80,7 +80,7 @@ public sealed class HttpBadInputTests(HttpSiloFixture fixture)
         };
         chunked.Content.Headers.ContentType = new("application/json");
         chunked.Headers.TransferEncodingChunked = true;
-        using var separate = new ApiClient(fixture.Silo.HttpAddress);
+        using var separate = new ApiClient(fixture.Silo.HttpAddress, fixture.Silo.LocalKey);
         (await separate.SendAsync(chunked)).Problem(HttpStatusCode.RequestEntityTooLarge, "bodyTooLarge");
 
         Assert.Equal(files, TreeFingerprint.Of(ws));

@@ -3,8 +3,8 @@ using AgentSnapshots.Tests.Support;
 namespace AgentSnapshots.Tests.Http;
 
 /// <summary>
-/// A real silo process serving the HTTP API on a free loopback port, without tenants (so the API takes no key and
-/// shares session names with the CLI), listing at most three paths per reply so paging shows with few files.
+/// A real silo process serving the HTTP API on a free loopback port, without tenants (so the API takes the silo's
+/// local key and shares session names with the CLI), listing at most three paths per reply so paging shows with few files.
 /// </summary>
 public class HttpSiloFixture : IAsyncLifetime
 {
@@ -39,8 +39,11 @@ public class HttpSiloFixture : IAsyncLifetime
         };
         AddSettings(settings);
         Silo = await SiloProcess.StartAsync(DataDir, Root, Root, settings);
-        Api = new ApiClient(Silo.HttpAddress);
+        Api = new ApiClient(Silo.HttpAddress, ApiKey);
     }
+
+    /// <summary>The key <see cref="Api"/> sends: the silo's local key.</summary>
+    protected virtual string? ApiKey => Silo.LocalKey;
 
     /// <summary>Further settings of the silo (environment variables), for fixtures that configure more.</summary>
     protected virtual void AddSettings(Dictionary<string, string> settings)

@@ -31,6 +31,9 @@ public sealed class TenantSiloFixture : HttpSiloFixture
         settings[$"Auth__Tenants__{name}__WorkspaceRoots__0"] = root;
     }
 
+    /// <summary><see cref="HttpSiloFixture.Api"/> sends no key: each tenant's client sends its own.</summary>
+    protected override string? ApiKey => null;
+
     protected override void AddSettings(Dictionary<string, string> settings)
     {
         AddTenant(settings, A, KeyA, RootA);

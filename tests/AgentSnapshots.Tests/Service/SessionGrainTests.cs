@@ -242,7 +242,9 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
 
         var e = await Refused(RequestError.WorkspaceMismatch, () => session.Track(null, "after the swap"));
 
-        Assert.Contains(elsewhere, e.Message, StringComparison.Ordinal);
+        // It names the bound directory, not where the symlink now leads (with tenants, that may be another tenant's).
+        Assert.Contains(bound, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(elsewhere, e.Message, StringComparison.Ordinal);
         Assert.Single((await session.History()).Snapshots);
         Assert.False(Directory.Exists(Path.Combine(fixture.DataDir, "workspaces", AgentSnapshots.Engine.WorkspaceIdentity.IdFor(elsewhere))));
     }

@@ -31,6 +31,8 @@ public sealed class WatchSettingsTests : IDisposable
     [InlineData("Snapshots:Watch", "sometimes", "Snapshots:Watch is 'sometimes'")]
     [InlineData("Snapshots:Watch:MaxWorkspaces", "0", "Snapshots:Watch")]
     [InlineData("Snapshots:Watch:IdleAfter", "00:00:00", "Snapshots:Watch:IdleAfter")]
+    [InlineData("Snapshots:Watch:VerifyEvery", "-1", "Snapshots:Watch")]
+    [InlineData("Snapshots:Watch:VerifyAfterIdle", "-00:01:00", "Snapshots:Watch:VerifyAfterIdle")]
     public void A_bad_watch_setting_is_refused_naming_it(string key, string value, string named)
     {
         using var host = Build(key, value);

@@ -10,7 +10,8 @@ namespace AgentSnapshots.Tests.Support;
 /// </summary>
 public static class PostgresClusterClient
 {
-    public static HostApplicationBuilder CreateBuilder(string connectionString, string clusterId, string serviceId)
+    /// <param name="tls">The cluster's TLS material, when its silos use mutual TLS: the client presents its client certificate.</param>
+    public static HostApplicationBuilder CreateBuilder(string connectionString, string clusterId, string serviceId, ClusterCertificates? tls = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Development });
         builder.UseOrleansClient(client =>
@@ -26,6 +27,11 @@ public static class PostgresClusterClient
                 o.ConnectionString = connectionString;
             });
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            if (tls is not null)
+            {
+                // The test trusts its own silos; what is under test is that they check the client.
+                client.UseTls(tls.LoadClientCertificate(), o => o.AllowAnyRemoteCertificate());
+            }
         });
         return builder;
     }

@@ -13,7 +13,14 @@ public sealed class SymlinkSwapRacer : IDisposable
     private int _swaps;
 
     /// <param name="pairs">Each workspace directory and the outside directory its symlink points to, swapped in turn.</param>
-    public SymlinkSwapRacer(params (string Inside, string Outside)[] pairs) =>
+    public SymlinkSwapRacer(params (string Inside, string Outside)[] pairs)
+        : this(TimeSpan.Zero, pairs)
+    {
+    }
+
+    /// <param name="rest">How long the real directories stay in place after each round (zero: swap again at once).</param>
+    /// <param name="pairs">Each workspace directory and the outside directory its symlink points to, swapped in turn.</param>
+    public SymlinkSwapRacer(TimeSpan rest, params (string Inside, string Outside)[] pairs) =>
         _racing = Task.Factory.StartNew(() =>
         {
             while (!_stop.IsCancellationRequested)
@@ -22,6 +29,7 @@ public sealed class SymlinkSwapRacer : IDisposable
                 {
                     if (Swap(inside, outside)) Interlocked.Increment(ref _swaps);
                 }
+                if (rest > TimeSpan.Zero) Thread.Sleep(rest);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 

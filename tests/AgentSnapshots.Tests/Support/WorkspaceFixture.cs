@@ -48,7 +48,10 @@ public sealed class WorkspaceFixture : IDisposable
 
     public bool Exists(string relative) => File.Exists(Path(relative)) || Directory.Exists(Path(relative));
 
-    /// <summary>Moves every file's mtime an hour back, so the snapshot index trusts it (outside the racy window).</summary>
+    /// <summary>
+    /// Moves every file's mtime an hour back and waits until their ctimes (set to now by that) are older than the
+    /// racy window, so the snapshot index trusts them.
+    /// </summary>
     public void AgeAllFiles()
     {
         var old = DateTime.UtcNow.AddHours(-1);
@@ -56,7 +59,12 @@ public sealed class WorkspaceFixture : IDisposable
         {
             File.SetLastWriteTimeUtc(f, old);
         }
+        WaitOutRacyWindow();
     }
+
+    /// <summary>Waits until every ctime set so far is older than the racy window, so the next snapshot trusts what it reads.</summary>
+    public static void WaitOutRacyWindow() =>
+        Thread.Sleep(TimeSpan.FromTicks(TreeWalk.RacyWindowNs / 100) + TimeSpan.FromMilliseconds(100));
 
     /// <summary>The snapshot's files as "mode path" lines, via the real git reading our store.</summary>
     public string[] ListTree(string tree) =>

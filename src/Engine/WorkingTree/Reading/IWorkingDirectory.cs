@@ -18,8 +18,12 @@ internal readonly record struct DirectoryEntry(string Name, EntryKind Kind);
 /// <summary>A name the directory holds that no string can spell so that it opens (not valid UTF-8): reported, never stored.</summary>
 internal readonly record struct UnrepresentableEntry(string Display, bool IsDirectory);
 
-/// <summary>An entry's stat, never following a symlink: kind, size, modification time (ns since the epoch), the owner's execute bit, and its identity.</summary>
-internal readonly record struct EntryStat(EntryKind Kind, long Size, long MtimeNs, bool Executable, ulong Device, ulong Inode);
+/// <summary>
+/// An entry's stat, never following a symlink: kind, size, modification and status-change times (ns since the
+/// epoch; <see cref="CtimeNs"/> is 0 where the reader cannot see it), the owner's execute bit, its identity
+/// (device, inode) and its owner and group (0 where unknown).
+/// </summary>
+internal readonly record struct EntryStat(EntryKind Kind, long Size, long MtimeNs, long CtimeNs, bool Executable, ulong Device, ulong Inode, uint Uid, uint Gid);
 
 /// <summary>
 /// One directory of a working tree, opened for reading: a snapshot reaches files only through these, from the

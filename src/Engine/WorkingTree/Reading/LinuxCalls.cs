@@ -41,9 +41,13 @@ internal static unsafe partial class LinuxCalls
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     public struct Statx
     {
+        [FieldOffset(0x14)] public uint Uid;
+        [FieldOffset(0x18)] public uint Gid;
         [FieldOffset(0x1C)] public ushort Mode;
         [FieldOffset(0x20)] public ulong Inode;
         [FieldOffset(0x28)] public ulong Size;
+        [FieldOffset(0x60)] public long CtimeSeconds;
+        [FieldOffset(0x68)] public uint CtimeNanoseconds;
         [FieldOffset(0x70)] public long MtimeSeconds;
         [FieldOffset(0x78)] public uint MtimeNanoseconds;
         [FieldOffset(0x88)] public uint DevMajor;

@@ -37,11 +37,43 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
         }
     }
 
+    /// <summary>
+    /// Opens <paramref name="root"/> one component at a time from '/', each with O_NOFOLLOW: a directory above the root
+    /// replaced by a symlink since the root was resolved is refused, never followed (a path opened whole follows
+    /// symlinks in every component but the last, and could lead a checked workspace to someone else's directory).
+    /// </summary>
     public static LinuxDirectory OpenRoot(string root)
     {
-        var fd = OpenAt(LinuxCalls.AtFdCwd, root, LinuxCalls.DirectoryFlags);
-        return fd >= 0 ? new LinuxDirectory(fd, root) : throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot open '{root}'");
+        if (!Path.IsPathRooted(root))
+        {
+            var relative = OpenAt(LinuxCalls.AtFdCwd, root, LinuxCalls.DirectoryFlags);
+            return relative >= 0 ? new LinuxDirectory(relative, root) : throw LinuxCalls.Error(Marshal.GetLastPInvokeError(), $"Cannot open '{root}'");
+        }
+        var fd = OpenAt(LinuxCalls.AtFdCwd, "/", LinuxCalls.DirectoryFlags);
+        foreach (var part in root.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (fd < 0)
+            {
+                break;
+            }
+            var next = OpenAt(fd, part, LinuxCalls.DirectoryFlags);
+            var errno = Marshal.GetLastPInvokeError();
+            LinuxCalls.Close(fd);
+            Marshal.SetLastPInvokeError(errno);
+            fd = next;
+        }
+        return fd >= 0 ? new LinuxDirectory(fd, root) : throw RootError(Marshal.GetLastPInvokeError(), root);
     }
+
+    /// <summary>Why the root could not be opened: a directory on its path replaced (by a symlink or a file) or gone, said as such.</summary>
+    private static Exception RootError(int errno, string root) => errno switch
+    {
+        LinuxCalls.ELOOP or LinuxCalls.ENOTDIR => new EngineException(EngineError.WorkspaceMismatch,
+            $"Workspace directory '{root}' no longer resolves to itself (it, or a directory above it, was replaced by a symlink); nothing was read or written. A session stays with the directory it was bound to: put it back, or track the directory where it is now with a new session."),
+        LinuxCalls.ENOENT => new EngineException(EngineError.MissingDirectory,
+            $"Workspace directory '{root}' is not there now (it, or a directory above it, was moved or deleted); nothing was read or written."),
+        _ => LinuxCalls.Error(errno, $"Cannot open '{root}'"),
+    };
 
     public void ReadEntries(List<DirectoryEntry> entries, List<UnrepresentableEntry> unrepresentable, DirectoryState? known = null)
     {
@@ -206,8 +238,10 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
             LinuxCalls.TypeSymlink => EntryKind.Symlink,
             _ => EntryKind.Other,
         };
+        // StatxBasicStats asks for every field read here; one a file system cannot give is left 0, which compares equal to itself.
         return new EntryStat(kind, (long)raw.Size, raw.MtimeSeconds * 1_000_000_000 + raw.MtimeNanoseconds,
-            (raw.Mode & LinuxCalls.UserExecute) != 0, ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode);
+            raw.CtimeSeconds * 1_000_000_000 + raw.CtimeNanoseconds, (raw.Mode & LinuxCalls.UserExecute) != 0,
+            ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode, raw.Uid, raw.Gid);
     }
 
     private static EntryKind KindOf(byte type) => type switch

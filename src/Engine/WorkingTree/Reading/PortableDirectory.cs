@@ -7,6 +7,12 @@ namespace AgentSnapshots.Engine;
 /// .NET spells a name that is not valid UTF-8 with U+FFFD, a name that then opens nothing: such entries are
 /// reported as unrepresentable (shown as .NET spells them), never stored. Paths are resolved from the root on every
 /// access, so this reader does not confine reads by construction the way <see cref="LinuxDirectory"/> does.
+/// Its stat is thinner than git's: .NET exposes no status-change time, inode or owner. In the ctime's place it
+/// gives the creation time (on macOS and Windows a file's birth time: a file replaced by another shows, and one
+/// created in the racy window is racy; .NET on Linux makes it up from the mtime and ctime, the older, which adds
+/// nothing), and 0 for the identity. So an edit that keeps the size and sets the mtime back is not seen by this
+/// reader (nor, on Linux, such a file renamed over another), as git does not see it with
+/// <c>core.trustctime=false</c>; every other change moves the size, the mtime or the execute bit.
 /// </summary>
 internal sealed partial class PortableDirectory : IWorkingDirectory
 {
@@ -51,11 +57,12 @@ internal sealed partial class PortableDirectory : IWorkingDirectory
         }
         var kind = KindOf(info);
         var size = kind == EntryKind.File ? ((FileInfo)info).Length : kind == EntryKind.Symlink ? Encoding.UTF8.GetByteCount(info.LinkTarget!) : 0;
-        stat = new EntryStat(kind, size, ToNanoseconds(info.LastWriteTimeUtc), (info.UnixFileMode & UnixFileMode.UserExecute) != 0, 0, 0);
+        stat = new EntryStat(kind, size, ToNanoseconds(info.LastWriteTimeUtc), ToNanoseconds(info.CreationTimeUtc),
+            (info.UnixFileMode & UnixFileMode.UserExecute) != 0, 0, 0, 0, 0);
         return true;
     }
 
-    public EntryStat StatSelf() => new(EntryKind.Directory, 0, ToNanoseconds(Directory.GetLastWriteTimeUtc(_path)), false, 0, 0);
+    public EntryStat StatSelf() => new(EntryKind.Directory, 0, ToNanoseconds(Directory.GetLastWriteTimeUtc(_path)), 0, false, 0, 0, 0, 0);
 
     public IWorkingDirectory OpenDirectory(string name)
     {

@@ -1,0 +1,282 @@
+using AgentSnapshots.Engine.Ignore;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSnapshots.Engine;
+
+/// <summary>What a verification checks: a workspace's root, settings and watch, and how the state it verifies was walked (the ignore sources above the root, the root's identity).</summary>
+internal sealed record VerificationTarget(string Root, SnapshotsOptions Options, ILogger Logger, WorkspaceWatch Watch, string? DataDirectory,
+    string AboveStamp, (ulong Device, ulong Inode) RootIdentity);
+
+/// <summary>What one verification of the watcher's view concluded.</summary>
+public enum VerificationOutcome
+{
+    /// <summary>The watcher's view and the walk agree (every difference is explained by an event a track will apply).</summary>
+    Agreed,
+    /// <summary>The watcher missed changes: logged, counted, and the next track walks in full.</summary>
+    Mismatch,
+    /// <summary>No verdict: the watches were lost or released meanwhile, ignore rules above the root changed, or too much changed.</summary>
+    Inconclusive,
+}
+
+/// <summary>A verification's verdict and the paths the watcher missed (at most <see cref="WatchVerification.MaxListedPaths"/>).</summary>
+public sealed record VerificationResult(VerificationOutcome Outcome, int Missed, IReadOnlyList<string> Paths);
+
+/// <summary>
+/// The watcher path's self-check: compares the view the next watched track would start from (the last snapshot's
+/// state, plus the changes the watcher reported since) with a walk of the whole tree at stat level (names, kinds,
+/// ignore decisions made afresh, size, modification time and mode; no content read). It starts at a point where no
+/// track runs (<see cref="WorkingTreeSnapshotter.StartVerification"/>: a copy of the state, and a journal of every
+/// event from then on), then walks on its own, so tracks go on meanwhile. A path that differs is a miss unless an
+/// event explains it (its name, its directory read again, a .gitignore above it, a directory on its path gone).
+/// A miss is logged once as an error naming the paths, counted (<c>agentsnapshots.watch.verifications</c>), and
+/// healed: the next track walks in full (<see cref="FullWalkReason.VerifyMismatch"/>).
+/// </summary>
+public sealed class WatchVerification
+{
+    /// <summary>Most missed paths a verification lists (in its result and its log line).</summary>
+    public const int MaxListedPaths = 20;
+
+    private readonly VerificationTarget _target;
+    private readonly StateCopy _state;
+    private readonly int _generation;
+    private readonly CancellationToken _stopping;
+    private readonly List<Difference> _differences = [];
+
+    private WatchVerification(VerificationTarget target, StateCopy state, int generation, CancellationToken stopping)
+    {
+        _target = target;
+        _state = state;
+        _generation = generation;
+        _stopping = stopping;
+    }
+
+    /// <summary>
+    /// Starts a verification of <paramref name="state"/> (which no track may change during this call); null when the
+    /// watches cannot vouch for the tree now (the next track walks in full anyway). <paramref name="stopping"/> stops its walk.
+    /// </summary>
+    internal static WatchVerification? Start(VerificationTarget target, DirectoryState state, CancellationToken stopping)
+    {
+        if (!target.Watch.TryStartJournal(out var generation)) return null;
+        return new WatchVerification(target, StateCopy.Of(state), generation, stopping);
+    }
+
+    /// <summary>Walks the tree, compares, and reports (and heals) a miss. Blocking file work; runs beside tracks, once.</summary>
+    public VerificationResult Run()
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var result = Compare();
+            SnapshotMetrics.WatchVerifications.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome.ToString().ToLowerInvariant()));
+            if (result.Outcome == VerificationOutcome.Mismatch)
+            {
+                SnapshotMetrics.WatchMissedPaths.Add(result.Missed);
+                _target.Watch.Distrust(FullWalkReason.VerifyMismatch);
+                EngineLog.WatchMissed(_target.Logger, _target.Root, result.Missed, string.Join(", ", result.Paths), result.Missed > result.Paths.Count ? " and more" : "");
+            }
+            return result;
+        }
+        finally
+        {
+            SnapshotMetrics.WatchVerificationDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private VerificationResult Compare()
+    {
+        var watch = _target.Watch;
+        var root = _target.Root;
+        var inconclusive = new VerificationResult(VerificationOutcome.Inconclusive, 0, []);
+        try
+        {
+            using var rootDirectory = WorkingDirectory.OpenRoot(root, portable: false);
+            var self = rootDirectory.StatSelf();
+            if ((self.Device, self.Inode) != _target.RootIdentity || WorkspaceIgnoreRules.StampAbove(root) != _target.AboveStamp)
+            {
+                _ = watch.EndJournal(_generation);
+                return inconclusive;
+            }
+            Walk(rootDirectory, _state, WorkspaceIgnoreRules.AboveRoot(root, _target.Options.Excludes));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            _ = watch.EndJournal(_generation);
+            if (e is OperationCanceledException) throw;
+            return inconclusive;
+        }
+        // Every change the walk saw raised its event before the walk looked: filed by now.
+        if (watch.EndJournal(_generation) is not { } journal) return inconclusive;
+        var missed = _differences.Where(d => !Explained(d, journal)).Select(d => d.Path).Order(StringComparer.Ordinal).ToList();
+        return missed.Count == 0
+            ? new VerificationResult(VerificationOutcome.Agreed, 0, [])
+            : new VerificationResult(VerificationOutcome.Mismatch, missed.Count, missed.Take(MaxListedPaths).ToList());
+    }
+
+    /// <summary>A path where the walk and the state disagree: in directory <see cref="In"/> of the state, entry <see cref="Name"/>.</summary>
+    private readonly record struct Difference(StateCopy In, string Name, string Path);
+
+    /// <summary>Compares one directory's listing with its copy, descending into subdirectories the state holds.</summary>
+    private void Walk(IWorkingDirectory directory, StateCopy known, IgnoreRules rules)
+    {
+        _stopping.ThrowIfCancellationRequested();
+        var entries = new List<DirectoryEntry>();
+        directory.ReadEntries(entries, [], null);
+        if (entries.Exists(static e => e.Name == ".gitignore") && ReadIgnoreFile(directory, known.Path) is { } ignoreFile) rules = rules.Push(ignoreFile);
+
+        var seenFiles = new HashSet<string>(StringComparer.Ordinal);
+        var seenDirectories = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var name = entry.Name;
+            var path = known.ChildPath(name);
+            if (name == ".git" || path == _target.DataDirectory) continue;
+            // A directory's listing says what it is; a file's stat is what is compared.
+            EntryStat stat = default;
+            try
+            {
+                if (entry.Kind != EntryKind.Directory && !directory.TryStat(name, out stat)) continue;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (entry.Kind == EntryKind.Directory) stat = stat with { Kind = EntryKind.Directory };
+            if (stat.Kind == EntryKind.Other) continue;
+            var isDirectory = stat.Kind == EntryKind.Directory;
+            if (rules.IsIgnored(path, isDirectory)) continue;
+            if (isDirectory)
+            {
+                seenDirectories.Add(name);
+                if (known.Directory(name) is not { } child)
+                {
+                    _differences.Add(new Difference(known, name, path + "/"));
+                    continue;
+                }
+                IWorkingDirectory opened;
+                try
+                {
+                    opened = directory.OpenDirectory(name);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+                using (opened)
+                {
+                    try
+                    {
+                        Walk(opened, child, rules);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // Unreadable now (or gone): what the walk could not see it does not judge.
+                    }
+                }
+                continue;
+            }
+            seenFiles.Add(name);
+            if (stat.Kind == EntryKind.File && stat.Size > _target.Options.MaxFileBytes) continue;
+            if (known.File(name) is not { } file)
+            {
+                if (!known.IsSkipped(path)) _differences.Add(new Difference(known, name, path));
+                continue;
+            }
+            var mode = stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
+            if (file.Mode != mode || !file.Stamp.Matches(stat)) _differences.Add(new Difference(known, name, path));
+        }
+        foreach (var file in known.Files)
+        {
+            if (!seenFiles.Contains(file.Name)) _differences.Add(new Difference(known, file.Name, known.ChildPath(file.Name)));
+        }
+        foreach (var name in known.DirectoryNames)
+        {
+            if (!seenDirectories.Contains(name)) _differences.Add(new Difference(known, name, known.ChildPath(name) + "/"));
+        }
+    }
+
+    /// <summary>The directory's .gitignore as a walk parses it (a symlink is not followed; an unreadable one ignores nothing).</summary>
+    private static IgnoreFile? ReadIgnoreFile(IWorkingDirectory directory, string path)
+    {
+        try
+        {
+            if (!directory.TryStat(".gitignore", out var stat) || stat.Kind != EntryKind.File) return null;
+            using var content = directory.OpenFile(".gitignore");
+            return IgnoreFile.Inside(path, IgnoreFile.ReadLines(content));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether an event explains a difference: a track applying the journal would look at it (its name, or on its
+    /// path the name of a directory above it, its directory or one above read again or gone, or a .gitignore on the way).
+    /// </summary>
+    private static bool Explained(Difference difference, Dictionary<int, PendingDirectory> journal)
+    {
+        var name = difference.Name;
+        for (var node = difference.In; node is not null; name = node.Name, node = node.Parent)
+        {
+            if (node.Watch < 0 || !journal.TryGetValue(node.Watch, out var pending)) continue;
+            if (pending.Whole || pending.SelfGone) return true;
+            if (pending.Names!.ContainsKey(name) || pending.Names.ContainsKey(".gitignore")) return true;
+        }
+        return false;
+    }
+
+    /// <summary>A directory of the state as it was when the verification started (tracks change the state itself meanwhile).</summary>
+    private sealed class StateCopy
+    {
+        private readonly Dictionary<string, StateCopy> _directories;
+        private readonly HashSet<string>? _skipped;
+
+        private StateCopy(DirectoryState node, StateCopy? parent)
+        {
+            Name = node.Name;
+            Path = node.Path;
+            Parent = parent;
+            Watch = node.Watch;
+            Files = [.. node.Files];
+            _skipped = node.Skipped is { Count: > 0 } skipped ? skipped.Select(s => s.Path).ToHashSet(StringComparer.Ordinal) : null;
+            _directories = new Dictionary<string, StateCopy>(node.Directories.Count, StringComparer.Ordinal);
+            foreach (var child in node.Directories) _directories[child.Name] = new StateCopy(child, this);
+        }
+
+        public static StateCopy Of(DirectoryState root) => new(root, null);
+
+        public string Name { get; }
+
+        public string Path { get; }
+
+        public StateCopy? Parent { get; }
+
+        public int Watch { get; }
+
+        /// <summary>Sorted by name, as the state keeps them.</summary>
+        public FileState[] Files { get; }
+
+        public IEnumerable<string> DirectoryNames => _directories.Keys;
+
+        public string ChildPath(string name) => Path.Length == 0 ? name : Path + "/" + name;
+
+        public StateCopy? Directory(string name) => _directories.GetValueOrDefault(name);
+
+        public FileState? File(string name)
+        {
+            int lo = 0, hi = Files.Length - 1;
+            while (lo <= hi)
+            {
+                var mid = lo + ((hi - lo) >> 1);
+                var c = string.CompareOrdinal(Files[mid].Name, name);
+                if (c == 0) return Files[mid];
+                if (c < 0) lo = mid + 1;
+                else hi = mid - 1;
+            }
+            return null;
+        }
+
+        /// <summary>Whether the state reports <paramref name="path"/> as skipped (unreadable, kept changing, too large, ...).</summary>
+        public bool IsSkipped(string path) => _skipped?.Contains(path) == true;
+    }
+}

@@ -1,0 +1,123 @@
+using AgentSnapshots.Engine;
+using AgentSnapshots.Tests.Oracle;
+
+namespace AgentSnapshots.Tests.Engine;
+
+/// <summary>
+/// The differential oracle at a fixed budget: seeded random operation sequences (see <see cref="OracleGenerator"/>),
+/// every track through the engine compared with git's tree of the same moment from a fresh index, with the watcher,
+/// without it, and through the portable reader; and the reduced cases of misses found so far, replayed exactly.
+/// The long run is the bench's <c>oracle</c> scenario.
+/// </summary>
+public sealed class DifferentialOracleTests
+{
+    private const int Steps = 150;
+
+    private static readonly OraclePath PortableReader = new("portable reader, watcher off", Watch: false)
+    {
+        Open = (directory, options, watches) => Workspace.Open(directory, options, null, watches, portableReading: true),
+    };
+
+    private static readonly OraclePath[] Paths = [OraclePath.WatcherOn, OraclePath.WatcherOff, PortableReader];
+
+    private static readonly DateTime NewYear = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public static TheoryData<string> PathNames => [.. Paths.Select(p => p.Name)];
+
+    /// <summary>Seeds 1, 2 and 3 cover the three layouts: the workspace a repository's top, inside one, without one.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Every_track_equals_gits_tree_over_a_random_sequence(int seed)
+    {
+        var result = OracleSeedRun.Run(seed, new OracleSettings(Steps, Paths) { ReduceBudget = TimeSpan.FromSeconds(15) });
+        Assert.True(result.Mismatches == 0, result.Report());
+        Assert.Equal(Steps * Paths.Length, result.TracksCompared);
+    }
+
+    /// <summary>Issue 25, miss 1: a new file created in the same batch as a root .gitignore rewrite (the watcher dropped it).</summary>
+    [Theory]
+    [MemberData(nameof(PathNames))]
+    public void A_new_file_beside_a_root_gitignore_rewrite_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/x.txt", "x"), new WriteFile("work/.gitignore", "rewritten 1\n"), new WriteFile("work/n12/inner.txt", "inner"), new Track(),
+            new WriteFile("work/x.txt", "x edited"), new Track(),
+            new WriteFile("work/n12/src2", "src2"), new WriteFile("work/.gitignore", "rewritten 2\n"), new Track());
+
+    /// <summary>Issue 25, miss 2: a same-size edit whose mtime is set back (tar x, cp -p, rsync -t, touch -r).</summary>
+    [Theory]
+    [MemberData(nameof(PathNames))]
+    public void A_same_size_edit_with_its_mtime_set_back_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/f.txt", "aaaa"), new SetTime("work/f.txt", NewYear), new Track(),
+            new WriteKeepingTime("work/f.txt", "bbbb"), new Track());
+
+    /// <summary>Found by the oracle: a file edited in the same batch as a root .gitignore edit kept its old content.</summary>
+    [Theory]
+    [MemberData(nameof(PathNames))]
+    public void A_file_edited_beside_a_root_gitignore_edit_is_read_again(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.RepositoryTop, path,
+            new WriteFile("work/d1/notes.md", "ygjuvek"), new Track(),
+            new WriteFile("work/.gitignore", ".gitignore\n"), new WriteFile("work/d1/notes.md", "ygvvyfjjrccrtsdjadu\nrwuaqbjxwybzdyo"), new Track());
+
+    /// <summary>Found by the oracle: a moved directory's .gitignore, edited in the same batch as the root's, went missing.</summary>
+    [Theory]
+    [MemberData(nameof(PathNames))]
+    public void A_moved_directorys_gitignore_edited_beside_the_roots_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.InsideRepository, path,
+            new WriteFile("work/f2.txt/a/.gitignore", ".gitignore\n"), new Move("work/f2.txt", "work/build"), new Track(),
+            new WriteFile("work/.gitignore", "**/c/*.md\n"), new WriteFile("work/build/a/.gitignore", "f1*\n"), new Track());
+
+    /// <summary>Found by the oracle: miss 2 on an ignore file (its lines reordered, same size, mtime set back): the rules change too.</summary>
+    [Theory]
+    [MemberData(nameof(PathNames))]
+    public void A_gitignore_reordered_with_its_mtime_set_back_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.InsideRepository, path,
+            new WriteFile("work/.gitignore", "/*.bin\n*/\n"), new SetTime("work/.gitignore", NewYear), new Track(),
+            new WriteKeepingTime("work/.gitignore", "*/\n/*.bin\n"), new Track());
+
+    /// <summary>The oracle is not vacuous: an engine told to exclude what git does not is caught, and reduced to the write that shows it.</summary>
+    [Fact]
+    public void A_snapshot_that_differs_from_git_is_reported_with_a_reduced_sequence()
+    {
+        var excludingLogs = new OraclePath("excluding *.log", Watch: false)
+        {
+            Open = (directory, options, watches) =>
+            {
+                options.Excludes = ["*.log"];
+                return Workspace.Open(directory, options, null, watches);
+            },
+        };
+        var result = OracleSeedRun.Run(3, new OracleSettings(40, [excludingLogs]) { ReduceBudget = TimeSpan.FromSeconds(30) });
+        Assert.NotEmpty(result.Findings);
+        var reduced = result.Findings[0].Reduced;
+        Assert.NotNull(reduced);
+        Assert.True(reduced.Count <= 3, SequenceReducer.Readable(reduced));
+        Assert.Contains(".log", SequenceReducer.Readable(reduced), StringComparison.Ordinal);
+        Assert.Contains(".log (only in git's tree", result.Report(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_reducer_keeps_only_what_the_failure_needs()
+    {
+        var tries = 0;
+        bool Fails(List<int> items)
+        {
+            tries++;
+            return items.Contains(7) && items.Contains(31);
+        }
+        var minimal = SequenceReducer.Minimize(Enumerable.Range(0, 40).ToList(), Fails, TimeSpan.FromMinutes(1));
+        Assert.Equal([7, 31], minimal);
+        Assert.True(tries < 120, $"{tries} tries");
+    }
+
+    private static void AssertEveryTrackEqualsGit(OracleLayout layout, string pathName, params OracleEntry[] entries)
+    {
+        var path = Paths.Single(p => p.Name == pathName);
+        using var sandbox = new OracleSandbox(layout, [path]);
+        var mismatches = entries.SelectMany((e, i) => sandbox.Play(e, i)).ToList();
+        Assert.True(mismatches.Count == 0,
+            $"{path}, {layout}:\n{SequenceReducer.Readable(entries)}\n{string.Join('\n', mismatches)}");
+    }
+}
