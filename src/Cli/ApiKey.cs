@@ -10,7 +10,7 @@ internal sealed class ApiKey
 {
     public const string Variable = "AGENTSNAPSHOTS_KEY";
 
-    /// <summary>The longest key read (a key is 43 characters; a longer file is not a key file).</summary>
+    /// <summary>The longest key read (the local key is 43 characters, a tenant's key about as long: a longer file is not a key file).</summary>
     private const int MaxLength = 4096;
 
     private ApiKey(string value, string source)

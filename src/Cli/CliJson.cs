@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 
 namespace AgentSnapshots.Cli;
 
@@ -23,7 +22,7 @@ namespace AgentSnapshots.Cli;
 [JsonSerializable(typeof(ApiProblem))]
 internal sealed partial class CliJson : JsonSerializerContext
 {
-    /// <summary>Compact, for request bodies.</summary>
+    /// <summary>Compact, for request bodies and reading replies.</summary>
     public static CliJson Compact { get; } = new(Create(indented: false));
 
     /// <summary>Indented, for people reading <c>--json</c> on a terminal (as the CLI always printed it).</summary>
@@ -36,13 +35,9 @@ internal sealed partial class CliJson : JsonSerializerContext
             WriteIndented = indented,
             // Patches are full of + < > and quotes: keep them readable (the output is never embedded in HTML).
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         };
         options.Converters.Add(new JsonStringEnumConverter<SkipReason>(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new JsonStringEnumConverter<FileStatus>(JsonNamingPolicy.CamelCase));
         return options;
     }
-
-    /// <summary>The generated serializer of <typeparamref name="T"/> with these options.</summary>
-    public JsonTypeInfo<T> Of<T>() => (JsonTypeInfo<T>)GetTypeInfo(typeof(T))!;
 }

@@ -152,8 +152,8 @@ public sealed class SiloProcess : IAsyncDisposable
         CliProcess.RunAsync(["--server", CliServer, .. args], WorkingDirectory, CliEnvironment);
 
     /// <summary>
-    /// Kills the CLI processes started against this silo's HTTP API (found by their command line in /proc): after a
-    /// SIGKILL of the silo they wait for an answer that never comes.
+    /// Kills the CLI processes started against this silo's HTTP API (found by their command line in /proc), so a test
+    /// that killed the silo mid-call never waits on one of them, whatever state it is in.
     /// </summary>
     public void KillCliProcesses()
     {
