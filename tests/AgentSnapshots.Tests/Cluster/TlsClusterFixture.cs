@@ -15,6 +15,9 @@ public sealed class TlsClusterFixture(PostgresServer server) : IAsyncLifetime
 
     public SiloProcess First { get; private set; } = null!;
 
+    /// <summary>The first silo's silo-to-silo port.</summary>
+    public int FirstSiloPort { get; } = LoopbackPort.Free();
+
     public SiloProcess Second { get; private set; } = null!;
 
     public string Root => _temp.Combine("work");
@@ -44,7 +47,9 @@ public sealed class TlsClusterFixture(PostgresServer server) : IAsyncLifetime
     {
         ConnectionString = await server.CreateDatabaseAsync("tls");
         Directory.CreateDirectory(Root);
-        First = await SiloProcess.StartAsync(DataDir, Root, Root, SiloSettings(ClusterCertificates.Ours));
+        var first = SiloSettings(ClusterCertificates.Ours);
+        first["Orleans__SiloPort"] = FirstSiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        First = await SiloProcess.StartAsync(DataDir, Root, Root, first);
         Second = await SiloProcess.StartAsync(DataDir, Root, Root, SiloSettings(ClusterCertificates.Ours));
     }
 

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using AgentSnapshots.Client;
 using AgentSnapshots.Tests.Support;
@@ -114,6 +117,44 @@ public sealed class TlsClusterTests(TlsClusterFixture cluster) : IClassFixture<T
         var tracked = await client.Services.GetRequiredService<IAgentSnapshotsClient>().TrackAsync("after-intruder", ws, "one", ct);
         Assert.Equal(40, tracked.Hash.Length);
         await client.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task The_silo_port_takes_only_silo_certificates_and_the_gateway_takes_client_certificates()
+    {
+        var ours = ClusterCertificates.Ours;
+        using var client = ours.LoadClientCertificate();
+        using var silo = X509Certificate2.CreateFromPemFile(ours.SiloCertificateFile, ours.SiloKeyFile);
+
+        Assert.False(await HandshakeHeldOpenAsync(cluster.FirstSiloPort, client, silo), "a client certificate opened the silo port");
+        Assert.True(await HandshakeHeldOpenAsync(cluster.FirstSiloPort, silo, silo), "a silo certificate was refused on the silo port");
+        Assert.True(await HandshakeHeldOpenAsync(cluster.First.GatewayPort, client, silo), "a client certificate was refused on the gateway");
+    }
+
+    /// <summary>
+    /// A TLS handshake with <paramref name="certificate"/> (the silo must show <paramref name="expectedSilo"/>), then a read: the
+    /// silo closing the connection means it refused the certificate (TLS 1.3 says so after the handshake); anything
+    /// else (its preamble, or waiting for ours) means it took it.
+    /// </summary>
+    private static async Task<bool> HandshakeHeldOpenAsync(int port, X509Certificate2 certificate, X509Certificate2 expectedSilo)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, shown, _, _) => shown?.GetCertHashString() == expectedSilo.GetCertHashString());
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "silo", ClientCertificates = [certificate] }, wait.Token);
+            return await tls.ReadAsync(new byte[1], wait.Token) > 0;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The SDK on one gateway, failing at once when it cannot connect.</summary>
