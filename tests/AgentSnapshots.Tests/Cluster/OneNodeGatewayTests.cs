@@ -32,6 +32,8 @@ public sealed class OneNodeGatewayTests
             [new IPEndPoint(IPAddress.Loopback, siloPort), new IPEndPoint(IPAddress.Loopback, silo.HttpPort)],
             listening.OrderBy(e => e.Port == siloPort ? 0 : 1));
 
+        Assert.Contains($"Orleans: silo port 127.0.0.1:{siloPort}, gateway off (Orleans:GatewayPort not set)", silo.Output, StringComparison.Ordinal);
+
         // The SDK finds no gateway to connect to.
         using var host = SdkHost(silo.GatewayPort);
         await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(ct));
@@ -56,6 +58,7 @@ public sealed class OneNodeGatewayTests
             new[] { siloPort, silo.GatewayPort, silo.HttpPort }.Order(),
             listening.Select(e => e.Port).Order());
         Assert.All(listening, e => Assert.Equal(IPAddress.Loopback, e.Address));
+        Assert.Contains($"gateway 127.0.0.1:{silo.GatewayPort}, no TLS (loopback only)", silo.Output, StringComparison.Ordinal);
 
         using var host = SdkHost(silo.GatewayPort);
         await host.StartAsync(ct);
