@@ -70,6 +70,19 @@ public sealed class OneNodeGatewayTests
         await host.StopAsync(ct);
     }
 
+    [Fact]
+    public async Task A_gateway_port_equal_to_the_silo_port_stops_the_silo_with_exit_code_2()
+    {
+        using var temp = new TempDirectory("as-gateway-clash");
+        var port = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(temp.Combine("data"), temp.Path, temp.Path,
+            new Dictionary<string, string> { ["Orleans__GatewayPort"] = port, ["Orleans__SiloPort"] = port }));
+
+        Assert.Contains("exited (2)", error.Message, StringComparison.Ordinal);
+        var line = Assert.Single(error.Message.Split('\n'), l => l.Contains("crit:", StringComparison.Ordinal));
+        Assert.Contains($"Orleans:GatewayPort and Orleans:SiloPort are both {port}", line, StringComparison.Ordinal);
+    }
+
     private static IHost SdkHost(int gatewayPort)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
