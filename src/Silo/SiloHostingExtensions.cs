@@ -47,6 +47,7 @@ public static class SiloHostingExtensions
         var postgres = PostgresConnectionString(builder.Configuration);
         // Read now: the connection middleware takes the certificates when the silo is configured.
         var tls = SiloClusterTls.Load(settings.Tls, clusterMode: postgres is not null);
+        builder.Services.AddHostedService(sp => new OrleansEndpointsLog(settings, postgres is not null, tls, sp.GetRequiredService<ILogger<OrleansEndpointsLog>>()));
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.AddAgentSnapshotsServices();

@@ -208,4 +208,16 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
         Assert.Equal(ws, explicitSession.GetProperty("workspace").GetString());
         Assert.Equal(0, Json(await Silo.RunCliAsync("history", "--session", "default", "--json")).GetProperty("snapshots").GetArrayLength());
     }
+
+    [Fact]
+    public async Task A_key_the_silo_does_not_hold_is_refused_in_one_line_that_names_its_source_and_not_the_key()
+    {
+        const string Wrong = "not-the-local-key-of-this-silo";
+
+        var run = await CliProcess.RunAsync(["history", "--server", Silo.CliServer, "--session", "wrong-key"], fixture.Root,
+            new Dictionary<string, string?> { ["AGENTSNAPSHOTS_KEY"] = Wrong });
+
+        AssertBadInput(run, $"agentsnapshots: the silo at {Silo.CliServer} refused the key from $AGENTSNAPSHOTS_KEY (");
+        Assert.DoesNotContain(Wrong, run.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -32,6 +32,8 @@ public sealed class OneNodeGatewayTests
             [new IPEndPoint(IPAddress.Loopback, siloPort), new IPEndPoint(IPAddress.Loopback, silo.HttpPort)],
             listening.OrderBy(e => e.Port == siloPort ? 0 : 1));
 
+        Assert.Contains($"Orleans: silo port 127.0.0.1:{siloPort}, gateway off (Orleans:GatewayPort not set)", silo.Output, StringComparison.Ordinal);
+
         // The SDK finds no gateway to connect to.
         using var host = SdkHost(silo.GatewayPort);
         await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(ct));
@@ -56,6 +58,7 @@ public sealed class OneNodeGatewayTests
             new[] { siloPort, silo.GatewayPort, silo.HttpPort }.Order(),
             listening.Select(e => e.Port).Order());
         Assert.All(listening, e => Assert.Equal(IPAddress.Loopback, e.Address));
+        Assert.Contains($"gateway 127.0.0.1:{silo.GatewayPort}, no TLS (loopback only)", silo.Output, StringComparison.Ordinal);
 
         using var host = SdkHost(silo.GatewayPort);
         await host.StartAsync(ct);
@@ -65,6 +68,19 @@ public sealed class OneNodeGatewayTests
         var tracked = await snapshots.TrackAsync("through-gateway", ws, "one", ct);
         Assert.Equal(tracked.Hash, Assert.Single((await snapshots.HistoryAsync("through-gateway", ct)).Snapshots).Hash);
         await host.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task A_gateway_port_equal_to_the_silo_port_stops_the_silo_with_exit_code_2()
+    {
+        using var temp = new TempDirectory("as-gateway-clash");
+        var port = LoopbackPort.Free().ToString(CultureInfo.InvariantCulture);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(temp.Combine("data"), temp.Path, temp.Path,
+            new Dictionary<string, string> { ["Orleans__GatewayPort"] = port, ["Orleans__SiloPort"] = port }));
+
+        Assert.Contains("exited (2)", error.Message, StringComparison.Ordinal);
+        var line = Assert.Single(error.Message.Split('\n'), l => l.Contains("crit:", StringComparison.Ordinal));
+        Assert.Contains($"Orleans:GatewayPort and Orleans:SiloPort are both {port}", line, StringComparison.Ordinal);
     }
 
     private static IHost SdkHost(int gatewayPort)

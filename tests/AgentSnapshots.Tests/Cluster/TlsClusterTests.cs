@@ -42,6 +42,7 @@ public sealed class TlsClusterTests(TlsClusterFixture cluster) : IClassFixture<T
         }
 
         Assert.Equal(2, await cluster.ActiveSilosAsync());
+        Assert.All([cluster.First, cluster.Second], silo => Assert.Contains("mutual TLS as CN=agentsnapshots-silo", silo.Output, StringComparison.Ordinal));
         await first.StopAsync(ct);
         await second.StopAsync(ct);
     }

@@ -61,6 +61,14 @@ public sealed class DifferentialOracleTests
             new WriteFile("work/d1/notes.md", "ygjuvek"), new Track(),
             new WriteFile("work/.gitignore", ".gitignore\n"), new WriteFile("work/d1/notes.md", "ygvvyfjjrccrtsdjadu\nrwuaqbjxwybzdyo"), new Track());
 
+    /// <summary>Found by the oracle: a file renamed in the same batch as a root .gitignore edit kept its old name.</summary>
+    [Theory]
+    [MemberData(nameof(PathNames))]
+    public void A_file_renamed_beside_a_root_gitignore_edit_is_under_its_new_name(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/a/f3", "esjnpcokrbcnfufxdzx\nhhrqmcedmtftxzaep"), new Track(),
+            new Move("work/a/f3", "work/a/keep.log"), new WriteFile("work/.gitignore", "b/*\n"), new Track());
+
     /// <summary>Found by the oracle: a moved directory's .gitignore, edited in the same batch as the root's, went missing.</summary>
     [Theory]
     [MemberData(nameof(PathNames))]
