@@ -249,12 +249,14 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
     /// <summary>
     /// A directory's .gitignore changed: its subtree is walked again; the root's needs a full walk. The file is parsed
     /// and stored again whatever its stat says (an edit that kept its size and modification time is still an edit):
-    /// the state the walk compares with forgets both (an entry it lacks makes its tree written, never wrongly reused).
+    /// its entry stays in the state the walk compares with, marked racy, so the walk reads it again and the directory's
+    /// tree is written again whether the file was rewritten or deleted (an entry simply removed would let a listing
+    /// without the deleted file equal the state and keep the old tree, .gitignore and all).
     /// </summary>
     private void RulesChanged(DirectoryState node)
     {
         node.IgnoreFile = null;
-        node.RemoveFile(".gitignore");
+        if (node.FileNamed(".gitignore") is { } known) node.SetFile(known with { Racy = true });
         if (node.Parent is null) _needsFullWalk = FullWalkReason.IgnoreFilesChanged;
         else Rewalk(node);
     }

@@ -71,7 +71,7 @@ public sealed class SiloOracleTests
 
     private static async Task<string> TrackAsync(SiloProcess silo, string work)
     {
-        using var api = new ApiClient(silo.HttpAddress);
+        using var api = new ApiClient(silo.HttpAddress, silo.LocalKey);
         var reply = await api.PostAsync("/v1/sessions/oracle/snapshots", new { dir = work });
         return reply.Ok().GetProperty("hash").GetString()!;
     }
