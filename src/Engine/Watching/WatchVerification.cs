@@ -112,7 +112,7 @@ public sealed class WatchVerification
         }
         // Every change the walk saw raised its event before the walk looked: filed by now.
         if (watch.EndJournal(_generation) is not { } journal) return inconclusive;
-        var missed = _differences.Where(d => !Explained(d, journal)).Select(d => d.Path).Order(StringComparer.Ordinal).ToList();
+        var missed = _differences.Where(d => !Explained(d, journal, watch)).Select(d => d.Path).Order(StringComparer.Ordinal).ToList();
         return missed.Count == 0
             ? new VerificationResult(VerificationOutcome.Agreed, 0, [])
             : new VerificationResult(VerificationOutcome.Mismatch, missed.Count, missed.Take(MaxListedPaths).ToList());
@@ -220,12 +220,14 @@ public sealed class WatchVerification
     /// Whether an event explains a difference: a track applying the journal would look at it (its name, or on its
     /// path the name of a directory above it, its directory or one above read again or gone, or a .gitignore on the way).
     /// </summary>
-    private static bool Explained(Difference difference, Dictionary<int, PendingDirectory> journal)
+    private static bool Explained(Difference difference, Dictionary<int, PendingDirectory> journal, WorkspaceWatch watch)
     {
         var name = difference.Name;
         for (var node = difference.In; node is not null; name = node.Name, node = node.Parent)
         {
             if (node.Watch < 0 || !journal.TryGetValue(node.Watch, out var pending)) continue;
+            // A track files the event under the directory its watch names now: it explains this path only if that is this directory.
+            if (watch.NodeOf(node.Watch) is not { Detached: false } current || current.Path != node.Path) continue;
             if (pending.Whole || pending.SelfGone) return true;
             if (pending.Names!.ContainsKey(name) || pending.Names.ContainsKey(".gitignore")) return true;
         }
