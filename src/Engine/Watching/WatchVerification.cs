@@ -41,6 +41,7 @@ public sealed class WatchVerification
     private readonly int _generation;
     private readonly CancellationToken _stopping;
     private readonly List<Difference> _differences = [];
+    private Dictionary<int, PendingDirectory>? _journal;
     private int _compared;
 
     private WatchVerification(VerificationTarget target, StateCopy state, int generation, CancellationToken stopping)
@@ -91,31 +92,41 @@ public sealed class WatchVerification
     private VerificationResult Compare()
     {
         var watch = _target.Watch;
-        var root = _target.Root;
         var inconclusive = new VerificationResult(VerificationOutcome.Inconclusive, 0, []);
+        bool walked;
         try
         {
-            using var rootDirectory = WorkingDirectory.OpenRoot(root, portable: false);
-            var self = rootDirectory.StatSelf();
-            if ((self.Device, self.Inode) != _target.RootIdentity || WorkspaceIgnoreRules.StampAbove(root) != _target.AboveStamp)
-            {
-                _ = watch.EndJournal(_generation);
-                return inconclusive;
-            }
-            Walk(rootDirectory, _state, WorkspaceIgnoreRules.AboveRoot(root, _target.Options.Excludes));
+            walked = WalkTree();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+        finally
         {
-            _ = watch.EndJournal(_generation);
-            if (e is OperationCanceledException) throw;
-            return inconclusive;
+            // Ended whatever happened (an unexpected error included), so the journal never outlives its verification.
+            // Every change the walk saw raised its event before the walk looked: filed by the time it ends.
+            _journal = watch.EndJournal(_generation);
         }
-        // Every change the walk saw raised its event before the walk looked: filed by now.
-        if (watch.EndJournal(_generation) is not { } journal) return inconclusive;
+        if (!walked || _journal is not { } journal) return inconclusive;
         var missed = _differences.Where(d => !Explained(d, journal, watch)).Select(d => d.Path).Order(StringComparer.Ordinal).ToList();
         return missed.Count == 0
             ? new VerificationResult(VerificationOutcome.Agreed, 0, [])
             : new VerificationResult(VerificationOutcome.Mismatch, missed.Count, missed.Take(MaxListedPaths).ToList());
+    }
+
+    /// <summary>Walks the whole tree against the copy; false (no verdict) if the root or the ignore sources above it changed, or it could not be read.</summary>
+    private bool WalkTree()
+    {
+        var root = _target.Root;
+        try
+        {
+            using var rootDirectory = WorkingDirectory.OpenRoot(root, portable: false);
+            var self = rootDirectory.StatSelf();
+            if ((self.Device, self.Inode) != _target.RootIdentity || WorkspaceIgnoreRules.StampAbove(root) != _target.AboveStamp) return false;
+            Walk(rootDirectory, _state, WorkspaceIgnoreRules.AboveRoot(root, _target.Options.Excludes));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A path where the walk and the state disagree: in directory <see cref="In"/> of the state, entry <see cref="Name"/>.</summary>
