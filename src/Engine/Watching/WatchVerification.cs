@@ -41,6 +41,7 @@ public sealed class WatchVerification
     private readonly int _generation;
     private readonly CancellationToken _stopping;
     private readonly List<Difference> _differences = [];
+    private Dictionary<int, PendingDirectory>? _journal;
     private int _compared;
 
     private WatchVerification(VerificationTarget target, StateCopy state, int generation, CancellationToken stopping)
@@ -91,31 +92,41 @@ public sealed class WatchVerification
     private VerificationResult Compare()
     {
         var watch = _target.Watch;
-        var root = _target.Root;
         var inconclusive = new VerificationResult(VerificationOutcome.Inconclusive, 0, []);
+        bool walked;
+        try
+        {
+            walked = WalkTree();
+        }
+        finally
+        {
+            // Ended whatever happened (an unexpected error included), so the journal never outlives its verification.
+            // Every change the walk saw raised its event before the walk looked: filed by the time it ends.
+            _journal = watch.EndJournal(_generation);
+        }
+        if (!walked || _journal is not { } journal) return inconclusive;
+        var missed = _differences.Where(d => !Explained(d, journal, watch)).Select(d => d.Path).Order(StringComparer.Ordinal).ToList();
+        return missed.Count == 0
+            ? new VerificationResult(VerificationOutcome.Agreed, 0, [])
+            : new VerificationResult(VerificationOutcome.Mismatch, missed.Count, missed.Take(MaxListedPaths).ToList());
+    }
+
+    /// <summary>Walks the whole tree against the copy; false (no verdict) if the root or the ignore sources above it changed, or it could not be read.</summary>
+    private bool WalkTree()
+    {
+        var root = _target.Root;
         try
         {
             using var rootDirectory = WorkingDirectory.OpenRoot(root, portable: false);
             var self = rootDirectory.StatSelf();
-            if ((self.Device, self.Inode) != _target.RootIdentity || WorkspaceIgnoreRules.StampAbove(root) != _target.AboveStamp)
-            {
-                _ = watch.EndJournal(_generation);
-                return inconclusive;
-            }
+            if ((self.Device, self.Inode) != _target.RootIdentity || WorkspaceIgnoreRules.StampAbove(root) != _target.AboveStamp) return false;
             Walk(rootDirectory, _state, WorkspaceIgnoreRules.AboveRoot(root, _target.Options.Excludes));
+            return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _ = watch.EndJournal(_generation);
-            if (e is OperationCanceledException) throw;
-            return inconclusive;
+            return false;
         }
-        // Every change the walk saw raised its event before the walk looked: filed by now.
-        if (watch.EndJournal(_generation) is not { } journal) return inconclusive;
-        var missed = _differences.Where(d => !Explained(d, journal)).Select(d => d.Path).Order(StringComparer.Ordinal).ToList();
-        return missed.Count == 0
-            ? new VerificationResult(VerificationOutcome.Agreed, 0, [])
-            : new VerificationResult(VerificationOutcome.Mismatch, missed.Count, missed.Take(MaxListedPaths).ToList());
     }
 
     /// <summary>A path where the walk and the state disagree: in directory <see cref="In"/> of the state, entry <see cref="Name"/>.</summary>
@@ -220,12 +231,14 @@ public sealed class WatchVerification
     /// Whether an event explains a difference: a track applying the journal would look at it (its name, or on its
     /// path the name of a directory above it, its directory or one above read again or gone, or a .gitignore on the way).
     /// </summary>
-    private static bool Explained(Difference difference, Dictionary<int, PendingDirectory> journal)
+    private static bool Explained(Difference difference, Dictionary<int, PendingDirectory> journal, WorkspaceWatch watch)
     {
         var name = difference.Name;
         for (var node = difference.In; node is not null; name = node.Name, node = node.Parent)
         {
             if (node.Watch < 0 || !journal.TryGetValue(node.Watch, out var pending)) continue;
+            // A track files the event under the directory its watch names now: it explains this path only if that is this directory.
+            if (watch.NodeOf(node.Watch) is not { Detached: false } current || current.Path != node.Path) continue;
             if (pending.Whole || pending.SelfGone) return true;
             if (pending.Names!.ContainsKey(name) || pending.Names.ContainsKey(".gitignore")) return true;
         }
