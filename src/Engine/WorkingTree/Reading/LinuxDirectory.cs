@@ -255,7 +255,8 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
             LinuxCalls.TypeSymlink => EntryKind.Symlink,
             _ => EntryKind.Other,
         };
-        // StatxBasicStats asks for every field read here; one a file system cannot give is left 0, which compares equal to itself.
+        // StatxBasicStats asks for every field read here. The kernel writes the whole struct: a field a file system
+        // cannot give holds 0 or a stand-in, the same at every call, so it compares equal to itself.
         return new EntryStat(kind, (long)raw.Size, raw.MtimeSeconds * 1_000_000_000 + raw.MtimeNanoseconds,
             raw.CtimeSeconds * 1_000_000_000 + raw.CtimeNanoseconds, (raw.Mode & LinuxCalls.UserExecute) != 0,
             ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode, raw.Uid, raw.Gid);
