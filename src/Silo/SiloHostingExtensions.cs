@@ -1,5 +1,5 @@
-using AgentSnapshots.Tls;
 using AgentSnapshots.Engine;
+using AgentSnapshots.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
