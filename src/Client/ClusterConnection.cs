@@ -1,3 +1,4 @@
+using AgentSnapshots.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +20,7 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IHost? _host;
+    private ClusterTlsMaterial? _tls;
     private IClusterClient? _client;
     private bool _stopped;
     private int _disposed;
@@ -36,7 +38,7 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
             ObjectDisposedException.ThrowIf(_stopped, this);
             if (_client is null)
             {
-                var host = Build(options.Value, services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
+                var (host, tls) = Build(options.Value, services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
                 try
                 {
                     await host.StartAsync(cancellationToken);
@@ -44,9 +46,11 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
                 catch
                 {
                     host.Dispose();
+                    tls?.Dispose();
                     throw;
                 }
                 _host = host;
+                _tls = tls;
                 Volatile.Write(ref _client, host.Services.GetRequiredService<IClusterClient>());
             }
             return _client!;
@@ -93,6 +97,8 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
                 finally
                 {
                     host.Dispose();
+                    _tls?.Dispose();
+                    _tls = null;
                 }
             }
         }
@@ -102,7 +108,8 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
         }
     }
 
-    private static IHost Build(AgentSnapshotsClientOptions options, ILoggerFactory loggerFactory)
+    /// <summary>The client's host, and the TLS material its connections use (the caller disposes it after the host).</summary>
+    private static (IHost Host, ClusterTlsMaterial? Tls) Build(AgentSnapshotsClientOptions options, ILoggerFactory loggerFactory)
     {
         // Resolved now, once: a name that does not resolve fails this connection attempt, not the registration.
         var endpoints = options.UsesPostgres ? [] : options.EffectiveGateways.Select(GatewayEndpoint.Resolve).ToArray();
@@ -114,11 +121,6 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
         // Not a console application of its own: signals and Ctrl+C belong to the application's host.
         builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
         builder.Services.Replace(ServiceDescriptor.Singleton(loggerFactory));
-        if (tls is not null)
-        {
-            // Disposed with this host.
-            builder.Services.AddSingleton(tls);
-        }
         builder.UseOrleansClient(client =>
         {
             if (options.UsesPostgres)
@@ -146,6 +148,6 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
             }
             client.UseConnectionRetryFilter(new TimeLimitedRetryFilter(options.ConnectRetryTime));
         });
-        return builder.Build();
+        return (builder.Build(), tls);
     }
 }

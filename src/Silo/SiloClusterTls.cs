@@ -54,7 +54,8 @@ internal static class SiloClusterTls
     /// </summary>
     public static void UseClusterTls(this ISiloBuilder silo, ClusterTlsMaterial material)
     {
-        silo.Services.AddSingleton(material);
+        // Made by a factory (so disposed with the host once resolved: the start log resolves it).
+        silo.Services.AddSingleton(_ => material);
         silo.Configure<SiloConnectionOptions>(o =>
         {
             o.ConfigureSiloInboundConnection(c => c.UseServerTls(Options(material, peerMustBeSilo: true)));

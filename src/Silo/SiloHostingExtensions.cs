@@ -1,4 +1,5 @@
 using AgentSnapshots.Engine;
+using AgentSnapshots.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -47,7 +48,8 @@ public static class SiloHostingExtensions
         var postgres = PostgresConnectionString(builder.Configuration);
         // Read now: the connection middleware takes the certificates when the silo is configured.
         var tls = SiloClusterTls.Load(settings.Tls, clusterMode: postgres is not null);
-        builder.Services.AddHostedService(sp => new OrleansEndpointsLog(settings, postgres is not null, tls, sp.GetRequiredService<ILogger<OrleansEndpointsLog>>()));
+        // The TLS material, when registered, is resolved here: so the container made it and disposes it with the host.
+        builder.Services.AddHostedService(sp => new OrleansEndpointsLog(settings, postgres is not null, sp.GetService<ClusterTlsMaterial>(), sp.GetRequiredService<ILogger<OrleansEndpointsLog>>()));
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.AddAgentSnapshotsServices();
