@@ -162,10 +162,12 @@ public sealed class WatchOptions
     /// <summary>
     /// After this many tracks of a watched workspace, a verification walk (stat only, beside tracks, on the silo's
     /// file-work threads) checks the watcher's view against the tree; a miss is logged as an error, counted and healed
-    /// by a full walk on the next track. 0: not by count.
+    /// by a full walk on the next track. 0: not by count. The default keeps the check under 5 % of the CPU of a silo
+    /// doing nothing but back-to-back no-change tracks of a 100,000-file workspace (one check about 250 ms of CPU,
+    /// such a track about 3 ms).
     /// </summary>
     [Range(0, int.MaxValue)]
-    public int VerifyEvery { get; set; } = 1000;
+    public int VerifyEvery { get; set; } = 2000;
 
     /// <summary>A watched workspace tracked and then idle this long is verified once (as <see cref="VerifyEvery"/>). Zero: not when idle.</summary>
     public TimeSpan VerifyAfterIdle { get; set; } = TimeSpan.FromMinutes(5);
