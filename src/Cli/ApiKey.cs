@@ -1,10 +1,12 @@
+using AgentSnapshots.Silo.Auth;
+
 namespace AgentSnapshots.Cli;
 
 /// <summary>
 /// The key the CLI sends as <c>Authorization: Bearer</c>, and where it came from (what error lines name; the key
 /// itself is never printed). Found in this order: <c>--key-file FILE</c> (given on the command line, so it wins, as
 /// <c>--session</c> and <c>--server</c> win over their variables), <c>$AGENTSNAPSHOTS_KEY</c>, then the local key file
-/// the silo on this machine writes at first start.
+/// the silo on this machine writes at first start (only when every server is on this machine: loopback addresses).
 /// </summary>
 internal sealed class ApiKey
 {
@@ -29,19 +31,14 @@ internal sealed class ApiKey
     public override string ToString() => Source;
 
     /// <summary>The local key file: <c>${XDG_CONFIG_HOME:-$HOME/.config}/agentsnapshots/local.key</c>, as the silo writes it.</summary>
-    public static string LocalKeyFile
-    {
-        get
-        {
-            var config = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg)
-                ? xdg
-                : Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
-            return Path.Combine(config, "agentsnapshots", "local.key");
-        }
-    }
+    public static string LocalKeyFile => LocalKeyPath.Default();
 
-    /// <summary>The key to send; a <see cref="CommandFailure"/> (bad input) if there is none or it cannot be read.</summary>
-    public static ApiKey Find(string? keyFile)
+    /// <summary>
+    /// The key to send to <paramref name="servers"/>; a <see cref="CommandFailure"/> (bad input) if there is none or it
+    /// cannot be read. The local key file is this machine's, so it is sent only when every server is on this machine:
+    /// a remote server (or one that forwards elsewhere) would otherwise receive the user's local key.
+    /// </summary>
+    public static ApiKey Find(string? keyFile, IReadOnlyList<Uri> servers)
     {
         if (keyFile is not null)
         {
@@ -53,6 +50,11 @@ internal sealed class ApiKey
         if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } fromEnvironment)
         {
             return Checked(fromEnvironment.Trim(), "$" + Variable);
+        }
+        if (servers.FirstOrDefault(server => !ServerAddresses.OnThisMachine(server)) is { } remote)
+        {
+            throw CommandFailure.BadInput(
+                $"no key for {ServerAddresses.Shown(remote)}: the local key file is sent only to a silo on this machine (localhost, 127.0.0.0/8, ::1); for a remote server pass --key-file FILE or set ${Variable}.");
         }
         var local = LocalKeyFile;
         var source = $"the local key file {local}";

@@ -32,7 +32,7 @@ internal sealed class GlobalOptions
 
     public Option<string> KeyFile { get; } = new("--key-file")
     {
-        Description = $"the file holding the silo's key; when not given, ${ApiKey.Variable}, else the silo's local key file ({ApiKey.LocalKeyFile})",
+        Description = $"the file holding the silo's key; when not given, ${ApiKey.Variable}, else the silo's local key file ({ApiKey.LocalKeyFile}), which is sent only to a silo on this machine",
         HelpName = "FILE",
         Recursive = true,
     };

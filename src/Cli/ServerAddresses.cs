@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace AgentSnapshots.Cli;
 
 /// <summary>
@@ -36,6 +38,14 @@ internal static class ServerAddresses
         servers = list;
         return true;
     }
+
+    /// <summary>
+    /// Whether <paramref name="server"/> is on this machine: localhost or a loopback address (127.0.0.0/8, ::1).
+    /// Not <see cref="Uri.IsLoopback"/>, which also takes the name "loopback", which DNS may resolve anywhere.
+    /// </summary>
+    public static bool OnThisMachine(Uri server) =>
+        server.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(server.Host.TrimStart('[').TrimEnd(']'), out var address) && IPAddress.IsLoopback(address));
 
     /// <summary>An address as error lines show it (without the trailing slash people do not type).</summary>
     public static string Shown(Uri server) => server.AbsolutePath == "/" ? server.GetLeftPart(UriPartial.Authority) : server.ToString().TrimEnd('/');

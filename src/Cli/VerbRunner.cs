@@ -23,7 +23,7 @@ internal sealed class VerbRunner(GlobalOptions globals, TextWriter stdout, TextW
         var invocation = globals.Read(parse);
         try
         {
-            var key = ApiKey.Find(invocation.KeyFile);
+            var key = ApiKey.Find(invocation.KeyFile, invocation.Servers);
             using var api = new SiloApi(invocation.Servers, key, invocation.Verbose ? stderr : null);
             VerbOutput output;
             using (ProgressLine.Start(stderr, progressText, enabled: !invocation.Json && !invocation.Verbose && !Console.IsErrorRedirected))

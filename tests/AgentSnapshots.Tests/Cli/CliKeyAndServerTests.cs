@@ -91,6 +91,46 @@ public sealed class CliKeyAndServerTests(TenantSiloFixture fixture) : IClassFixt
         Assert.Contains($"refused the key from the local key file {local}/agentsnapshots/local.key (invalidKey)", fromLocalFile, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--server", "http://example.invalid:1")]
+    [InlineData("--server", "http://127.0.0.1:1,http://loopback:1")]
+    [InlineData("AGENTSNAPSHOTS_URL", "https://10.0.0.1:1/agentsnapshots")]
+    public async Task The_local_key_file_is_never_sent_to_a_server_not_on_this_machine(string via, string servers)
+    {
+        var local = ConfigHomeWithLocalKey("config-remote", fixture.KeyA);
+        Dictionary<string, string?> environment = new() { ["XDG_CONFIG_HOME"] = local };
+        string[] history = ["history", "--session", "cli-remote"];
+        if (via == "AGENTSNAPSHOTS_URL")
+        {
+            environment[via] = servers;
+        }
+        else
+        {
+            history = [.. history, via, servers];
+        }
+
+        // Exit 2 before any connection: the line is about the key, not about reaching the server.
+        var line = RefusedLine(await Run(history, environment), fixture.KeyA);
+        Assert.StartsWith("agentsnapshots: no key for ", line, StringComparison.Ordinal);
+        Assert.EndsWith("the local key file is sent only to a silo on this machine (localhost, 127.0.0.0/8, ::1); for a remote server pass --key-file FILE or set $AGENTSNAPSHOTS_KEY.", line, StringComparison.Ordinal);
+
+        // An explicit key is sent as given: the CLI goes on to connect (and finds no such server).
+        var explicitKey = await Run(history, new(environment) { ["AGENTSNAPSHOTS_KEY"] = fixture.KeyA });
+        Assert.True(explicitKey.ExitCode == 1, explicitKey.ToString());
+        Assert.DoesNotContain("no key", explicitKey.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_HOME_does_not_make_the_local_key_file_a_file_of_the_current_directory()
+    {
+        // A key file where a relative ".config/agentsnapshots/local.key" would find it.
+        _temp.Write(".config/agentsnapshots/local.key", fixture.KeyA + "\n");
+        var run = await Run(["history", "--server", Server, "--session", "cli-empty-home", "--verbose"], new() { ["HOME"] = "", ["XDG_CONFIG_HOME"] = "" });
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.DoesNotContain(" .config/agentsnapshots", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("/.config/agentsnapshots/local.key", run.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_silo_comes_from_server_then_AGENTSNAPSHOTS_URL_and_the_next_address_serves_when_one_does_not_answer()
     {

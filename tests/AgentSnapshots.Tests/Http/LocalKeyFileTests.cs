@@ -73,17 +73,69 @@ public sealed class LocalKeyFileTests
         Assert.DoesNotContain(Key, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_key_directory_others_can_write_stops_the_silo_with_exit_code_2()
+    [Theory]
+    [InlineData("0777")]
+    [InlineData("0770")]
+    [InlineData("0730")]
+    public async Task A_key_directory_others_can_write_stops_the_silo_with_exit_code_2(string mode)
     {
         using var temp = new TempDirectory("as-key-dir");
         var directory = Directory.CreateDirectory(temp.Combine("config", "agentsnapshots")).FullName;
-        File.SetUnixFileMode(directory, (UnixFileMode)Convert.ToInt32("0777", 8));
+        File.SetUnixFileMode(directory, (UnixFileMode)Convert.ToInt32(mode, 8));
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(temp.Combine("data"), temp.Path, temp.Path, FromKeyFile(temp.Combine("config"))));
         Assert.Contains("exited (2)", error.Message, StringComparison.Ordinal);
         var line = Assert.Single(error.Message.Split('\n'), l => l.Contains("crit:", StringComparison.Ordinal));
         Assert.Contains("chmod 700 " + directory, line, StringComparison.Ordinal);
         // Nothing was written into it.
         Assert.Empty(Directory.GetFileSystemEntries(directory));
+    }
+
+    [Fact]
+    public async Task A_symlinked_key_file_stops_the_silo_with_exit_code_2()
+    {
+        using var temp = new TempDirectory("as-key-link");
+        var directory = Directory.CreateDirectory(temp.Combine("config", "agentsnapshots")).FullName;
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string Key = "a-key-behind-a-link-0123456789-0123456789-0123";
+        var target = temp.Write("elsewhere.key", Key + "\n");
+        File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var file = Path.Combine(directory, "local.key");
+        File.CreateSymbolicLink(file, target);
+
+        var line = await StartRefused(temp, FromKeyFile(temp.Combine("config")), Key);
+        Assert.Contains($"Auth:LocalKeyFile {file} is a symbolic link", line, StringComparison.Ordinal);
+        // Left as it was.
+        Assert.Equal(target, new FileInfo(file).LinkTarget);
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("directory")]
+    public async Task A_key_file_or_directory_of_another_user_stops_the_silo_with_exit_code_2(string owned)
+    {
+        using var temp = new TempDirectory("as-key-owner");
+        var directory = Directory.CreateDirectory(temp.Combine("config", "agentsnapshots")).FullName;
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        const string Key = "a-key-of-another-user-0123456789-0123456789-01";
+        var file = temp.Write("config/agentsnapshots/local.key", Key + "\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // The tests run as root (as the throwaway PostgreSQL does, which runs as nobody): give it to nobody.
+        var changed = owned == "file" ? file : directory;
+        var chown = await ProcessRunner.RunAsync("chown", ["nobody", changed], temp.Path);
+        Assert.True(chown.ExitCode == 0, "this test gives a file to the user nobody, so it runs as root: " + chown);
+
+        var line = await StartRefused(temp, FromKeyFile(temp.Combine("config")), Key);
+        Assert.Contains($"{(owned == "file" ? "Auth:LocalKeyFile " + file : "the directory " + directory)} ", line, StringComparison.Ordinal);
+        Assert.Contains("belongs to user id ", line, StringComparison.Ordinal);
+        Assert.Contains("run 'chown ", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts a silo that must refuse its key file: exit code 2, one critical line (returned), never the key.</summary>
+    private static async Task<string> StartRefused(TempDirectory temp, Dictionary<string, string> settings, string key)
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(temp.Combine("data"), temp.Path, temp.Path, settings));
+        Assert.Contains("exited (2)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, error.Message, StringComparison.Ordinal);
+        return Assert.Single(error.Message.Split('\n'), l => l.Contains("crit:", StringComparison.Ordinal));
     }
 }
