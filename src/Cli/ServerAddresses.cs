@@ -40,8 +40,8 @@ internal static class ServerAddresses
     }
 
     /// <summary>
-    /// Whether <paramref name="server"/> is on this machine: localhost or a loopback address (127.0.0.0/8, ::1).
-    /// Not <see cref="Uri.IsLoopback"/>, which also takes the name "loopback", which DNS may resolve anywhere.
+    /// Whether <paramref name="server"/> is on this machine: localhost or a loopback address (127.0.0.0/8, ::1), by
+    /// name only (nothing is resolved, so no DNS answer can make a remote server look local).
     /// </summary>
     public static bool OnThisMachine(Uri server) =>
         server.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)

@@ -31,7 +31,9 @@ export interface AgentSnapshotsOptions {
   baseUrl?: string;
   /**
    * The key, sent as `Authorization: Bearer <key>`: a tenant's key, or the silo's local key. Without it, the client
-   * uses `$AGENTSNAPSHOTS_KEY`, else the local key file (`keyFile`) when it can read files (Node.js, Deno, Bun).
+   * uses `$AGENTSNAPSHOTS_KEY`, else the local key file (`keyFile`) when it can read files (Node.js, Deno, Bun). The
+   * default local key file is read only for a `baseUrl` on this machine (localhost, 127.0.0.0/8, ::1): for another
+   * address, the constructor throws unless `apiKey`, `keyFile` or `$AGENTSNAPSHOTS_KEY` gives the key.
    */
   apiKey?: string;
   /** The local key file; default `${XDG_CONFIG_HOME:-$HOME/.config}/agentsnapshots/local.key`, the silo's default. */
@@ -76,8 +78,15 @@ export class AgentSnapshotsClient {
   constructor(options: AgentSnapshotsOptions = {}) {
     this.#baseUrl = (options.baseUrl ?? "http://127.0.0.1:5180").replace(/\/+$/, "");
     const env = environment();
+    const explicitKey = options.apiKey ?? (env?.AGENTSNAPSHOTS_KEY || undefined);
     const file = options.keyFile ?? defaultKeyFile(env);
-    this.#apiKey = options.apiKey ?? (env?.AGENTSNAPSHOTS_KEY || undefined) ?? (file === undefined ? undefined : readKeyFile(file));
+    // The default key file holds this machine's local key: a service elsewhere (or one forwarding elsewhere) must not get it.
+    if (explicitKey === undefined && options.keyFile === undefined && file !== undefined && !onThisMachine(this.#baseUrl)) {
+      throw new Error(
+        `No key for ${this.#baseUrl}: the local key file is sent only to a service on this machine (localhost, 127.0.0.0/8, ::1); for a remote service pass apiKey (or keyFile) or set $AGENTSNAPSHOTS_KEY.`,
+      );
+    }
+    this.#apiKey = explicitKey ?? (file === undefined ? undefined : readKeyFile(file));
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
@@ -147,7 +156,8 @@ export class AgentSnapshotsClient {
     const key = await this.#apiKey;
     if (key !== undefined) headers.authorization = `Bearer ${key}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const init: RequestInit = { method, headers };
+    // A redirect is an error, not followed: the Authorization header must never be replayed to another address.
+    const init: RequestInit = { method, headers, redirect: "error" };
     if (body !== undefined) init.body = JSON.stringify(body);
     if (options.signal !== undefined) init.signal = options.signal;
 
@@ -190,6 +200,17 @@ function toError(status: number, text: string): SnapshotError {
 /** The process environment, where there is one (not in browsers). */
 function environment(): Record<string, string | undefined> | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+}
+
+/** Whether the service at `baseUrl` is on this machine: localhost or a loopback address (127.0.0.0/8, ::1). */
+function onThisMachine(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** `${XDG_CONFIG_HOME:-$HOME/.config}/agentsnapshots/local.key`, the file the silo keeps its local key in. */

@@ -93,7 +93,7 @@ public sealed class CliKeyAndServerTests(TenantSiloFixture fixture) : IClassFixt
 
     [Theory]
     [InlineData("--server", "http://example.invalid:1")]
-    [InlineData("--server", "http://127.0.0.1:1,http://loopback:1")]
+    [InlineData("--server", "http://127.0.0.1:1,http://localhost.example.invalid:1")]
     [InlineData("AGENTSNAPSHOTS_URL", "https://10.0.0.1:1/agentsnapshots")]
     public async Task The_local_key_file_is_never_sent_to_a_server_not_on_this_machine(string via, string servers)
     {
