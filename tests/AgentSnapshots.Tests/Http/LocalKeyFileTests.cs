@@ -59,7 +59,8 @@ public sealed class LocalKeyFileTests
     {
         using var temp = new TempDirectory("as-key-open");
         var file = temp.Combine("keys", "local.key");
-        Directory.CreateDirectory(temp.Combine("keys"));
+        // 0700 whatever the umask: the file's mode is what is refused.
+        Directory.CreateDirectory(temp.Combine("keys"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         const string Key = "a-key-someone-else-may-have-read-0123456789";
         File.WriteAllText(file, Key + "\n");
         File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32(mode, 8));
