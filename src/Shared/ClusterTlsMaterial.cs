@@ -17,10 +17,11 @@ internal sealed class ClusterTlsMaterial : IDisposable
     private const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
     private const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
 
-    private ClusterTlsMaterial(X509Certificate2 certificate, X509Certificate2Collection authorities)
+    private ClusterTlsMaterial(X509Certificate2 certificate, X509Certificate2Collection authorities, bool ephemeral = false)
     {
         Certificate = certificate;
         Authorities = authorities;
+        IsEphemeral = ephemeral;
     }
 
     /// <summary>This member's certificate, with its private key.</summary>
@@ -28,6 +29,30 @@ internal sealed class ClusterTlsMaterial : IDisposable
 
     /// <summary>The certificate authorities (from the CA file) peers' certificates must chain to.</summary>
     public X509Certificate2Collection Authorities { get; }
+
+    /// <summary>
+    /// Made in memory at start by <see cref="Ephemeral"/>: peers must show this very certificate, which no other
+    /// process holds the key of.
+    /// </summary>
+    public bool IsEphemeral { get; }
+
+    /// <summary>
+    /// A throwaway self-signed certificate (ECDSA P-256, server and client authentication, valid for
+    /// <paramref name="validity"/>) whose key lives only in this process's memory: a one-node silo's silo port, which
+    /// nothing but the silo itself connects to, accepts only it, so another local user cannot pose as a silo.
+    /// </summary>
+    public static ClusterTlsMaterial Ephemeral(string subject, TimeSpan validity)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuthentication), new Oid(ClientAuthentication)], critical: false));
+        var now = DateTimeOffset.UtcNow;
+        // Backdated a little: the peer (this same process) checks validity against the same clock, but not to the tick.
+        var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.Add(validity));
+        return new ClusterTlsMaterial(certificate, [], ephemeral: true);
+    }
 
     /// <summary>
     /// Loads the three PEM files, or adds to <paramref name="failures"/> one line per wrong file (naming its setting:
@@ -79,7 +104,7 @@ internal sealed class ClusterTlsMaterial : IDisposable
         }
 
         var (purpose, allowed) = forServer
-            ? ("server and client authentication (a silo both accepts and makes connections)", AllowsUse(certificate, ServerAuthentication) && AllowsUse(certificate, ClientAuthentication))
+            ? ("server and client authentication (a silo both accepts and makes connections; other silos require the extension to name server authentication)", NamesUse(certificate, ServerAuthentication) && NamesUse(certificate, ClientAuthentication))
             : ("client authentication", AllowsUse(certificate, ClientAuthentication));
         if (!allowed)
         {
@@ -94,9 +119,15 @@ internal sealed class ClusterTlsMaterial : IDisposable
     /// <summary>A peer's certificate is accepted when it chains to one of <see cref="Authorities"/>, now.</summary>
     /// <param name="peer">The certificate the peer presented.</param>
     /// <param name="presented">The chain TLS built for it (its intermediates are used; its trust verdict is not).</param>
-    /// <param name="mustBeSilo">The peer connects to the silo port: its certificate must also allow server authentication, as a silo's does.</param>
+    /// <param name="mustBeSilo">
+    /// The peer connects to the silo port (or is the silo a client reaches): its certificate must name server
+    /// authentication in its extended key usage, as a silo's does; a certificate without the extension is refused.
+    /// </param>
+    /// <remarks>An <see cref="IsEphemeral"/> material accepts only its own certificate.</remarks>
     public bool Accepts(X509Certificate2 peer, X509Chain? presented, bool mustBeSilo) =>
-        IsIssued(peer, presented, out _) && (!mustBeSilo || AllowsUse(peer, ServerAuthentication));
+        IsEphemeral
+            ? peer.RawDataMemory.Span.SequenceEqual(Certificate.RawDataMemory.Span)
+            : IsIssued(peer, presented, out _) && (!mustBeSilo || NamesUse(peer, ServerAuthentication));
 
     public void Dispose()
     {
@@ -128,11 +159,19 @@ internal sealed class ClusterTlsMaterial : IDisposable
     }
 
     /// <summary>A certificate without an extended key usage extension may be used for anything (RFC 5280).</summary>
-    private static bool AllowsUse(X509Certificate2 certificate, string usage)
-    {
-        var extension = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        return extension is null || extension.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usage);
-    }
+    private static bool AllowsUse(X509Certificate2 certificate, string usage) =>
+        ExtendedKeyUsage(certificate) is not { } extension || extension.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usage);
+
+    /// <summary>
+    /// The certificate's extended key usage extension is present and names <paramref name="usage"/>. A silo's
+    /// certificate must say it is one: otherwise a client certificate minted without the extension would open the
+    /// silo port.
+    /// </summary>
+    private static bool NamesUse(X509Certificate2 certificate, string usage) =>
+        ExtendedKeyUsage(certificate) is { } extension && extension.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == usage);
+
+    private static X509EnhancedKeyUsageExtension? ExtendedKeyUsage(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
 
     private static X509Certificate2Collection? LoadAuthorities(TlsFile caFile, List<string> failures)
     {

@@ -31,7 +31,8 @@ public static class SiloHostingExtensions
 
     /// <summary>
     /// Configures the host as a silo. Without <c>ConnectionStrings:Postgres</c>: one node, SQLite grain storage under
-    /// <c>Snapshots:DataDir</c> and localhost clustering (the gateway only when <c>Orleans:GatewayPort</c> is set).
+    /// <c>Snapshots:DataDir</c> and localhost clustering (the gateway only when <c>Orleans:GatewayPort</c> is set), the
+    /// silo port behind mutual TLS (a throwaway certificate unless <c>Orleans:Tls:*</c> names files).
     /// With it (cluster mode): PostgreSQL grain storage and membership (the schema applied at start unless
     /// <c>Snapshots:ApplySchema=false</c>), endpoints advertised at <c>Orleans:AdvertisedIP</c>, mutual TLS from
     /// <c>Orleans:Tls:*</c>, and failure detection tuned to declare a vanished silo dead within seconds.

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using AgentSnapshots.Client;
 using AgentSnapshots.Tests.Support;
@@ -132,31 +130,35 @@ public sealed class TlsClusterTests(TlsClusterFixture cluster) : IClassFixture<T
         Assert.True(await HandshakeHeldOpenAsync(cluster.First.GatewayPort, client, silo), "a client certificate was refused on the gateway");
     }
 
-    /// <summary>
-    /// A TLS handshake with <paramref name="certificate"/> (the silo must show <paramref name="expectedSilo"/>), then a read: the
-    /// silo closing the connection means it refused the certificate (TLS 1.3 says so after the handshake); anything
-    /// else (its preamble, or waiting for ours) means it took it.
-    /// </summary>
-    private static async Task<bool> HandshakeHeldOpenAsync(int port, X509Certificate2 certificate, X509Certificate2 expectedSilo)
+    [Fact]
+    public async Task A_certificate_of_our_ca_without_extended_key_usage_opens_the_gateway_but_not_the_silo_port()
     {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, port);
-        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, shown, _, _) => shown?.GetCertHashString() == expectedSilo.GetCertHashString());
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        try
-        {
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "silo", ClientCertificates = [certificate] }, wait.Token);
-            return await tls.ReadAsync(new byte[1], wait.Token) > 0;
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
-        catch (Exception e) when (e is IOException or AuthenticationException)
-        {
-            return false;
-        }
+        var ours = ClusterCertificates.Ours;
+        using var silo = X509Certificate2.CreateFromPemFile(ours.SiloCertificateFile, ours.SiloKeyFile);
+        using var withoutUsage = IssueWithoutExtendedKeyUsage(ours);
+
+        // RFC 5280 reads "no extension" as "any use"; a silo must say it is one.
+        Assert.False(await HandshakeHeldOpenAsync(cluster.FirstSiloPort, withoutUsage, silo), "a certificate without extended key usage opened the silo port");
+        Assert.True(await HandshakeHeldOpenAsync(cluster.First.GatewayPort, withoutUsage, silo), "the gateway refused a client certificate of our CA without extended key usage");
+        Assert.True(await HandshakeHeldOpenAsync(cluster.FirstSiloPort, silo, silo), "a silo certificate was refused on the silo port");
     }
+
+    /// <summary>A certificate our CA issues (with the key scripts/cluster-certificates.sh left beside it) with no extended key usage extension.</summary>
+    private static X509Certificate2 IssueWithoutExtendedKeyUsage(ClusterCertificates ca)
+    {
+        using var authority = X509Certificate2.CreateFromPemFile(ca.CaFile, Path.Combine(ca.Directory, "ca.key"));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=agentsnapshots-no-usage", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        // Not before the CA itself (made moments ago by this run).
+        using var issued = request.Create(authority, authority.NotBefore, DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(16));
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>Whether the port held a connection open after a TLS handshake showing <paramref name="certificate"/> (the silo must show <paramref name="expectedSilo"/>).</summary>
+    private static Task<bool> HandshakeHeldOpenAsync(int port, X509Certificate2 certificate, X509Certificate2 expectedSilo) =>
+        TlsHandshake.HeldOpenAsync(port, certificate, shown => shown?.GetCertHashString() == expectedSilo.GetCertHashString());
 
     /// <summary>The SDK on one gateway, failing at once when it cannot connect.</summary>
     private static IHost SdkHost(int gatewayPort, Action<AgentSnapshotsClientOptions> tls)
