@@ -25,6 +25,9 @@ public enum OperationKind
     RootGitignore,
     Exclude,
 
+    /// <summary>A hard link to an existing file, inside the workspace or outside it (beside it), or a write through an outside one.</summary>
+    Link,
+
     /// <summary>A track while a thread edits.</summary>
     Concurrent,
     Restart,

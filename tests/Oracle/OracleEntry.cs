@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -148,4 +149,23 @@ public sealed record CreateSymlink(string Path, string Target) : OracleEntry
     }
 
     public override string ToString() => $"symlink {Path} -> {Target}";
+}
+
+/// <summary>Makes a second name (a hard link) for an existing file at a free path (its directories made as needed).</summary>
+public sealed record HardLink(string Path, string Existing) : OracleEntry
+{
+    public override void Apply(string top)
+    {
+        var full = SandboxPath.Full(top, Path);
+        var existing = SandboxPath.Full(top, Existing);
+        if (!SandboxPath.Placeable(top, Path) || !SandboxPath.Placeable(top, Existing) ||
+            SandboxPath.KindOf(existing) != EntryKind.File || SandboxPath.KindOf(full) != EntryKind.None) return;
+        SandboxPath.CreateParent(full);
+        // .NET has no call for link(2).
+        using var ln = Process.Start("ln", [existing, full]);
+        ln.WaitForExit();
+        if (ln.ExitCode != 0) throw new InvalidOperationException($"ln {Existing} {Path} failed ({ln.ExitCode})");
+    }
+
+    public override string ToString() => $"hard link {Path} to {Existing}";
 }

@@ -4,7 +4,8 @@ namespace AgentSnapshots.Tests.Oracle;
 /// Seeded random steps over a sandbox's workspace, of the kinds an agent and its tools make: files created, edited,
 /// deleted and moved, directories moved and deleted, a directory replaced by a file and back, executable bits,
 /// symlinks, .gitignore files at every level (patterns that ignore and re-include what exists, negations), the
-/// repository's info/exclude, same-size edits with the mtime set back, old mtimes, edits during a track, restarts.
+/// repository's info/exclude, same-size edits with the mtime set back, old mtimes, hard links (and writes through
+/// ones outside the workspace), edits during a track, restarts.
 /// Names come from small pools so that patterns, renames and replacements keep meeting the same paths.
 /// </summary>
 public sealed class OracleGenerator(string top, OracleLayout layout, Random random, IReadOnlySet<OperationKind>? without = null)
@@ -119,10 +120,28 @@ public sealed class OracleGenerator(string top, OracleLayout layout, Random rand
                 yield return new WriteFile(exclude, EditedPatterns(exclude, layout == OracleLayout.RepositoryTop ? Patterns : AbovePatterns));
                 break;
             }
+            case < 99 when files.Count > 0 && Allowed(OperationKind.Link):
+                yield return LinkEdit(files, directories);
+                break;
             default:
                 yield return new WriteFile(Join(NewDirectory(directories), Pick(FileNames)), Text(random.Next(0, 60)));
                 break;
         }
+    }
+
+    /// <summary>
+    /// A hard link to a workspace file (beside it, or in the sandbox's <c>outside</c> directory), or a write through
+    /// one made outside: a write under a name no watched directory holds raises no event for the workspace's name.
+    /// </summary>
+    private OracleEntry LinkEdit(List<string> files, List<string> directories)
+    {
+        var outside = SandboxPath.Full(top, Outside);
+        var outsideFiles = Directory.Exists(outside)
+            ? Directory.EnumerateFiles(outside).Select(e => Join(Outside, Path.GetFileName(e))).Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (outsideFiles.Count > 0 && random.Next(2) == 0) return new WriteFile(Pick(outsideFiles), Text(random.Next(0, 60)));
+        var to = random.Next(3) == 0 ? OutsideName() : Join(NewDirectory(directories), Pick(FileNames));
+        return new HardLink(to, Pick(files));
     }
 
     /// <summary>A free name in the sandbox's <c>outside</c> directory (beside the workspace): a move there is a move out of the workspace.</summary>

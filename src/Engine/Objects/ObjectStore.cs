@@ -142,6 +142,36 @@ public sealed class ObjectStore
         return new GitObjectId(digest);
     }
 
+    /// <summary>
+    /// The id git gives a blob of exactly <paramref name="length"/> bytes streamed from <paramref name="content"/>,
+    /// stored nowhere; null if the source holds more or fewer bytes (it changed while it was read).
+    /// </summary>
+    public static GitObjectId? HashBlob(Stream content, long length, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        sha.AppendData(LooseObjects.Header(GitObjectType.Blob, length));
+        var buffer = ArrayPool<byte>.Shared.Rent(SmallBlobBytes);
+        try
+        {
+            long total = 0;
+            int read;
+            while (total <= length && (read = content.Read(buffer, 0, (int)Math.Min(buffer.Length, length - total + 1))) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                total += read;
+                sha.AppendData(buffer, 0, read);
+            }
+            if (total != length) return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
+        sha.GetHashAndReset(digest);
+        return new GitObjectId(digest);
+    }
+
     /// <summary>Writes a tree object from its entries (in any order: they are put in git's order).</summary>
     public GitObjectId WriteTree(IEnumerable<TreeEntry> entries)
     {

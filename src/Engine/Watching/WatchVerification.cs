@@ -200,7 +200,7 @@ public sealed class WatchVerification
                 continue;
             }
             var mode = stat.Kind == EntryKind.Symlink ? EntryMode.Symlink : stat.Executable ? EntryMode.ExecutableFile : EntryMode.RegularFile;
-            if (file.Mode != mode || !file.Stamp.Matches(stat)) _differences.Add(new Difference(known, name, path));
+            if (file.Mode != mode || !file.Stamp.Matches(stat) && !OnlyStatusChanged(directory, name, file, stat)) _differences.Add(new Difference(known, name, path));
         }
         foreach (var file in known.Files)
         {
@@ -209,6 +209,29 @@ public sealed class WatchVerification
         foreach (var name in known.DirectoryNames)
         {
             if (!seenDirectories.Contains(name)) _differences.Add(new Difference(known, name, known.ChildPath(name) + "/"));
+        }
+    }
+
+    /// <summary>
+    /// Whether only the status-change time differs and the content is still the recorded blob. <c>link()</c> and
+    /// <c>unlink()</c> of another name (<c>ln a b</c>, or removing a link outside the workspace) set a file's ctime
+    /// and raise no event for this name, and a track would read the file again only to find the same blob: not a
+    /// miss. The content is hashed (stored nowhere) rather than the ctime let go, because a write that kept the
+    /// size and set the modification time back shows only in the ctime; a difference of ctime alone is rare, so
+    /// hashing it costs less than a rule that could hide such a write.
+    /// </summary>
+    private bool OnlyStatusChanged(IWorkingDirectory directory, string name, in FileState file, in EntryStat stat)
+    {
+        if (file.Stamp with { CtimeNs = stat.CtimeNs } != FileStamp.Of(stat)) return false;
+        try
+        {
+            if (stat.Kind == EntryKind.Symlink) return ObjectStore.HashOf(GitObjectType.Blob, directory.ReadLink(name)) == file.Id;
+            using var content = directory.OpenFile(name);
+            return ObjectStore.HashBlob(content, stat.Size, _stopping) == file.Id;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -229,17 +252,24 @@ public sealed class WatchVerification
 
     /// <summary>
     /// Whether an event explains a difference: a track applying the journal would look at it (its name, or on its
-    /// path the name of a directory above it, its directory or one above read again or gone, or a .gitignore on the way).
+    /// path the name of a directory above it, its own directory read again, it or one above gone, a .gitignore on
+    /// the way, or a file with several links, which every track stats).
     /// </summary>
     private static bool Explained(Difference difference, Dictionary<int, PendingDirectory> journal, WorkspaceWatch watch)
     {
         var name = difference.Name;
+        // A file with several links is stat'ed again by every track, event or not.
+        if (difference.In.Watch >= 0 && watch.NodeOf(difference.In.Watch) is { Detached: false } own && own.Path == difference.In.Path &&
+            watch.Linked.Contains(own, name)) return true;
         for (var node = difference.In; node is not null; name = node.Name, node = node.Parent)
         {
             if (node.Watch < 0 || !journal.TryGetValue(node.Watch, out var pending)) continue;
             // A track files the event under the directory its watch names now: it explains this path only if that is this directory.
             if (watch.NodeOf(node.Watch) is not { Detached: false } current || current.Path != node.Path) continue;
-            if (pending.Whole || pending.SelfGone) return true;
+            // A directory gone walks its subtree again; one read again (TreeUpdate.Rescan) stats its own entries but
+            // does not look inside a subdirectory that keeps its watch, so it explains only its own entries.
+            if (pending.SelfGone || (pending.Whole && node == difference.In)) return true;
+            if (pending.Whole) continue;
             if (pending.Names!.ContainsKey(name) || pending.Names.ContainsKey(".gitignore")) return true;
         }
         return false;

@@ -84,6 +84,9 @@ internal sealed class WorkspaceWatch : IDisposable
 
     public string Root { get; }
 
+    /// <summary>Its files with several hard links, stat'ed again by every watched track.</summary>
+    public LinkedFiles Linked { get; } = new();
+
     /// <summary>Directories watched now.</summary>
     public int Count
     {
@@ -138,6 +141,7 @@ internal sealed class WorkspaceWatch : IDisposable
     public bool PrepareWalk(IWorkingDirectory root, out FullWalkReason? refusal)
     {
         refusal = null;
+        Linked.Clear();
         if (root.WatchPath is null)
         {
             refusal = FullWalkReason.WatcherOff;

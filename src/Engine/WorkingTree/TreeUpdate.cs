@@ -23,6 +23,8 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
     public FullWalkReason? Apply(IWorkingDirectory rootDirectory, DirectoryState root, Dictionary<int, PendingDirectory> changes)
     {
         _open[root] = rootDirectory;
+        // What a full walk noted is no news: it saw every name.
+        watch.Linked.TakeNewIdentities();
         try
         {
             var work = new Dictionary<DirectoryState, PendingDirectory>();
@@ -44,6 +46,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
                     foreach (var (name, mask) in names) into.Add(name, mask);
                 }
             }
+            AddLinkedFiles(work);
             // The root's own rules changed: a full walk follows. Nothing is applied first, so it starts from the last
             // snapshot's state as recorded (a state changed in place without its trees rewritten would let the walk
             // reuse a stale tree: issue 25's missed file beside a root .gitignore rewrite).
@@ -72,6 +75,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
                     foreach (var (name, mask) in pending.Names!) Update(node, name, mask);
                 }
             }
+            UpdateOtherLinks(root);
             // Trees are rewritten even when a full walk must follow: the walk reuses the tree of every directory it
             // finds as the state records it, so the state's trees must match its entries.
             builder.Rebuild(_rewritten, _touched);
@@ -84,6 +88,53 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
                 if (node != root) directory?.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Names every file with several hard links, as if an event had: a write through another of its names (one
+    /// outside the workspace included) raises no event for this one. Its stat tells whether it changed; a
+    /// .gitignore is named only if its stat changed (a name re-walks its directory).
+    /// </summary>
+    private void AddLinkedFiles(Dictionary<DirectoryState, PendingDirectory> work)
+    {
+        foreach (var (node, name) in watch.Linked.Entries())
+        {
+            if (node.Detached)
+            {
+                watch.Linked.Forget(node, name);
+                continue;
+            }
+            if (name == ".gitignore")
+            {
+                if (Open(node) is { } directory && IgnoreFileChanged(node, directory)) Merge(work, node).Add(name, InotifyMask.None);
+                continue;
+            }
+            Merge(work, node).Add(name, InotifyMask.None);
+        }
+    }
+
+    /// <summary>
+    /// A file first seen with several links in this track may be a link just made to a file the state holds under
+    /// another name (<c>ln a b</c> raises an event for b only): those names are found by identity and stat'ed now,
+    /// so they join <see cref="WorkspaceWatch.Linked"/>. A walk of the state only in a track where links appeared.
+    /// </summary>
+    private void UpdateOtherLinks(DirectoryState root)
+    {
+        if (watch.Linked.TakeNewIdentities() is not { } identities) return;
+        var found = new List<(DirectoryState Node, string Name)>();
+        foreach (var node in root.SelfAndDescendants())
+        {
+            foreach (var file in node.Files)
+            {
+                if (identities.Contains(file.Stamp.Identity)) found.Add((node, file.Name));
+            }
+        }
+        foreach (var (node, name) in found)
+        {
+            if (name != ".gitignore") Update(node, name, InotifyMask.None);
+        }
+        // What these stats noted was found already.
+        watch.Linked.TakeNewIdentities();
     }
 
     private static PendingDirectory Merge(Dictionary<DirectoryState, PendingDirectory> work, DirectoryState node)
@@ -156,6 +207,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         }
         if (isDirectory)
         {
+            watch.Linked.Forget(node, name);
             if (node.RemoveFile(name)) _rewritten.Add(node);
             var existing = node.DirectoryNamed(name);
             // Named by no event (its parent's listing is read again): kept, unless its watch went (deleted and
@@ -172,6 +224,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
             (existing is null ? _rewritten : _touched).Add(node);
             return;
         }
+        watch.Linked.Note(node, name, stat);
         if (node.RemoveDirectory(name) is { } replaced)
         {
             builder.Detach(replaced);
@@ -205,6 +258,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
 
     private void Remove(DirectoryState node, string name)
     {
+        watch.Linked.Forget(node, name);
         if (node.RemoveFile(name)) _rewritten.Add(node);
         if (node.RemoveDirectory(name) is { } removed)
         {

@@ -296,6 +296,7 @@ internal sealed class TreeWalk
             return;
         }
         listing.Uncounted++;
+        if (stat.Links > 1) _watch?.Linked.Note(node, name, stat);
         if (known is { } reusable && Reusable(reusable, stat))
         {
             listing.Files.Add(reusable);

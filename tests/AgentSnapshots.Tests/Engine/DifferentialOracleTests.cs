@@ -67,6 +67,15 @@ public sealed class DifferentialOracleTests
             new WriteFile("work/x.txt", "x edited"), new Track(),
             new WriteFile("work/n12/src2", "src2"), new WriteFile("work/.gitignore", "rewritten 2\n"), new Track());
 
+    /// <summary>Issue 25: a write through a second hard link (inside the workspace, and outside it) changes every name of the file.</summary>
+    [Theory]
+    [MemberData(nameof(LinuxPathNames))]
+    public void A_write_through_another_hard_link_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/a", "aaaa"), new HardLink("work/sub/b", "work/a"), new HardLink("outside/o1", "work/a"), new Track(),
+            new WriteFile("work/sub/b", "bbbb"), new Track(),
+            new WriteFile("outside/o1", "cccc"), new Track());
+
     /// <summary>Issue 25, miss 2: a same-size edit whose mtime is set back (tar x, cp -p, rsync -t, touch -r).</summary>
     [Theory]
     [MemberData(nameof(LinuxPathNames))]

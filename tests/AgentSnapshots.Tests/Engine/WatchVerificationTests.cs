@@ -62,6 +62,53 @@ public sealed class WatchVerificationTests : IDisposable
     }
 
     [Fact]
+    public void A_hard_link_made_or_removed_is_no_miss_but_a_write_under_a_kept_mtime_is()
+    {
+        Write("a/one.txt", "1");
+        Write("b/two.txt", "2");
+        var outside = _temp.Combine("outside");
+        Directory.CreateDirectory(outside);
+        Shell.Run(outside, $"ln '{_work}/b/two.txt' two-link");
+        _workspace.Snapshot();
+        Assert.Null(_workspace.Snapshot().FullWalk);
+        // link() and unlink() of another name set the file's ctime and raise no event for it.
+        Shell.Run(_work, "ln a/one.txt one-link");
+        File.Delete(Path.Combine(outside, "two-link"));
+        Assert.Equal(VerificationOutcome.Agreed, Verify().Outcome);
+        var next = _workspace.Snapshot();
+        Assert.Equal(Git.WriteTreeOf(_work), next.Hash);
+        Assert.Equal(VerificationOutcome.Agreed, Verify().Outcome);
+
+        // Same size, the modification time set back, no event (the watch dropped): only the ctime shows it.
+        _workspace.Watch!.DropKernelWatch("b");
+        Shell.Run(_work, "touch -r b/two.txt ../stamp && printf X > b/two.txt && touch -r ../stamp b/two.txt");
+        var result = Verify();
+        Assert.Equal(VerificationOutcome.Mismatch, result.Outcome);
+        Assert.Equal(["b/two.txt"], result.Paths);
+    }
+
+    [Fact]
+    public void A_directory_read_again_does_not_explain_a_miss_inside_a_watched_subdirectory()
+    {
+        Write("p/q/inner.txt", "1");
+        Write("p/other.txt", "o");
+        _workspace.Snapshot();
+        Assert.Null(_workspace.Snapshot().FullWalk);
+        _workspace.Watch!.DropKernelWatch("p/q");
+        Write("p/q/inner.txt", "edited unseen");
+        // More names than the watcher keeps per directory: p's listing is read again, which does not look into p/q.
+        for (var i = 0; i <= PendingDirectory.MaxNames; i++)
+        {
+            var churn = Path.Combine(_work, "p", "churn" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllText(churn, "");
+            File.Delete(churn);
+        }
+        var result = Verify();
+        Assert.Equal(VerificationOutcome.Mismatch, result.Outcome);
+        Assert.Equal(["p/q/inner.txt"], result.Paths);
+    }
+
+    [Fact]
     public void A_missed_change_is_logged_once_counted_and_healed_by_the_next_track()
     {
         Write("a/one.txt", "1");

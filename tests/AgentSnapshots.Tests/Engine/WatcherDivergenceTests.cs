@@ -79,6 +79,48 @@ public sealed class WatcherDivergenceTests : IDisposable
     }
 
     [Fact]
+    public void A_write_through_a_second_hard_link_inside_the_workspace_changes_both_names()
+    {
+        // Issue 25: inotify names only the link the writer used, so the other name kept its old blob.
+        Write("a", "aaaa");
+        Directory.CreateDirectory(Path.Combine(_work, "sub"));
+        Shell.Run(_work, "ln a sub/b");
+        TrackAll("a and its second link sub/b");
+        Write("sub/b", "bbbb");
+        Assert.Null(TrackAll("written through sub/b").FullWalk);
+        Write("a", "cccc");
+        TrackAll("written through a");
+        // A link made after a track: only the new name raises an event; the write through it must still reach a.
+        Shell.Run(_work, "ln a c");
+        Write("c", "dddd");
+        TrackAll("a third link c made and written through");
+        // Renamed, moved away and removed: the other names follow.
+        Shell.Run(_work, "mv sub moved");
+        Write("moved/b", "eeee");
+        TrackAll("sub moved, written through moved/b");
+        File.Delete(Path.Combine(_work, "c"));
+        File.Delete(Path.Combine(_work, "moved", "b"));
+        Write("a", "ffff");
+        Assert.Null(TrackAll("the other links removed, a written").FullWalk);
+    }
+
+    [Fact]
+    public void A_write_through_a_hard_link_outside_the_workspace_is_seen_by_the_watcher()
+    {
+        // No event at all: the writer's name is in no watched directory.
+        Write("a", "aaaa");
+        Write("deep/x", "xxxx");
+        var outside = _temp.Combine("outside");
+        Directory.CreateDirectory(outside);
+        Shell.Run(outside, $"ln '{_work}/a' a-link && ln '{_work}/deep/x' x-link");
+        TrackAll("a and deep/x with links outside the workspace");
+        File.WriteAllText(Path.Combine(outside, "a-link"), "bbbb");
+        Assert.Null(TrackAll("written through the outside link of a").FullWalk);
+        File.WriteAllText(Path.Combine(outside, "x-link"), "yyyy, longer");
+        TrackAll("written through the outside link of deep/x");
+    }
+
+    [Fact]
     public void A_gitignore_rewrite_that_keeps_its_size_and_time_is_seen_by_the_watcher()
     {
         Write("a/.gitignore", "one.txt\n");

@@ -21,9 +21,10 @@ internal readonly record struct UnrepresentableEntry(string Display, bool IsDire
 /// <summary>
 /// An entry's stat, never following a symlink: kind, size, modification and status-change times (ns since the
 /// epoch; <see cref="CtimeNs"/> is 0 where the reader cannot see it), the owner's execute bit, its identity
-/// (device, inode) and its owner and group (0 where unknown).
+/// (device, inode), its owner and group (0 where unknown), and its number of hard links (<see cref="Links"/>: 0 where
+/// unknown; above 1, a write through another name changes it with no event for this one).
 /// </summary>
-internal readonly record struct EntryStat(EntryKind Kind, long Size, long MtimeNs, long CtimeNs, bool Executable, ulong Device, ulong Inode, uint Uid, uint Gid);
+internal readonly record struct EntryStat(EntryKind Kind, long Size, long MtimeNs, long CtimeNs, bool Executable, ulong Device, ulong Inode, uint Uid, uint Gid, uint Links = 0);
 
 /// <summary>
 /// One directory of a working tree, opened for reading: a snapshot reaches files only through these, from the

@@ -41,6 +41,7 @@ internal static unsafe partial class LinuxCalls
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     public struct Statx
     {
+        [FieldOffset(0x10)] public uint Links;
         [FieldOffset(0x14)] public uint Uid;
         [FieldOffset(0x18)] public uint Gid;
         [FieldOffset(0x1C)] public ushort Mode;

@@ -259,7 +259,7 @@ internal sealed unsafe partial class LinuxDirectory : IWorkingDirectory
         // cannot give holds 0 or a stand-in, the same at every call, so it compares equal to itself.
         return new EntryStat(kind, (long)raw.Size, raw.MtimeSeconds * 1_000_000_000 + raw.MtimeNanoseconds,
             raw.CtimeSeconds * 1_000_000_000 + raw.CtimeNanoseconds, (raw.Mode & LinuxCalls.UserExecute) != 0,
-            ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode, raw.Uid, raw.Gid);
+            ((ulong)raw.DevMajor << 32) | raw.DevMinor, raw.Inode, raw.Uid, raw.Gid, raw.Links);
     }
 
     private static EntryKind KindOf(byte type) => type switch
