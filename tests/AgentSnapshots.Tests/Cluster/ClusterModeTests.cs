@@ -156,6 +156,11 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         Assert.All(after, s => Assert.Equal(AddressOf(survivor), s.SiloAddress));
     }
 
+    /// <summary>
+    /// Retries what the silo's loss makes fail for a while. An attempt sent towards the dying silo can also go
+    /// unanswered until the client's response timeout (minutes): each attempt is given 30 s, as a caller with a
+    /// deadline would, and retried (history and track are safe to repeat).
+    /// </summary>
     private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();
@@ -163,7 +168,7 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         {
             try
             {
-                return await call();
+                return await call().WaitAsync(TimeSpan.FromSeconds(30), ct);
             }
             catch (Exception ex) when (ex is OrleansException or TimeoutException or IOException or SiloUnavailableException && deadline.Elapsed < TimeSpan.FromSeconds(90))
             {
