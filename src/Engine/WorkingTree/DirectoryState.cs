@@ -15,12 +15,6 @@ internal readonly record struct FileState(string Name, EntryMode Mode, FileStamp
     /// <summary>Whether <paramref name="stat"/> (with <paramref name="mode"/>) still describes this entry, so its blob can be reused.</summary>
     public bool Matches(in EntryStat stat, EntryMode mode) => !Racy && Mode == mode && Stamp.Matches(stat);
 
-    /// <summary>The size its stamp records (a view: compare stats with <see cref="Matches"/>, which checks every field).</summary>
-    public long Size => Stamp.Size;
-
-    /// <summary>The modification time its stamp records (a view: compare stats with <see cref="Matches"/>).</summary>
-    public long MtimeNs => Stamp.MtimeNs;
-
     /// <summary>Same name, mode and blob: the same tree entry.</summary>
     public bool SameEntry(in FileState other) => Name == other.Name && Mode == other.Mode && Id == other.Id;
 }
