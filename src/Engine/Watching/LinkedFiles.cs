@@ -36,6 +36,16 @@ internal sealed class LinkedFiles
         }
     }
 
+    /// <summary>
+    /// Records a file seen under a name the snapshot leaves out (ignored): with several links, its other names may be
+    /// tracked, so the track looks for them by identity as for a new linked name.
+    /// </summary>
+    public void NoteUntracked(in EntryStat stat)
+    {
+        if (stat.Links <= 1) return;
+        lock (_sync) _newIdentities.Add(FileStamp.IdentityOf(stat));
+    }
+
     public void Forget(DirectoryState node, string name)
     {
         if (_entries.Count == 0) return;

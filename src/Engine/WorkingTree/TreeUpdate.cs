@@ -202,6 +202,9 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         var isDirectory = stat.Kind == EntryKind.Directory;
         if (stat.Kind == EntryKind.Other || node.Rules!.IsIgnored(path, isDirectory))
         {
+            // An ignored name may be a link just made to a file the snapshot holds under another name: that name
+            // raised no event, so the track still looks for it by identity.
+            if (stat.Kind == EntryKind.File) watch.Linked.NoteUntracked(stat);
             Remove(node, name);
             return;
         }
