@@ -132,13 +132,6 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         foreach (var (node, name) in found)
         {
             if (name != ".gitignore") Update(node, name, InotifyMask.None);
-            else if (Open(node) is { } directory)
-            {
-                // A tracked .gitignore just linked elsewhere: it joins the linked set, and rules changed through the
-                // other name (no event here) are taken as any .gitignore change is.
-                if (directory.TryStat(name, out var stat)) watch.Linked.Note(node, name, stat);
-                if (IgnoreFileChanged(node, directory)) RulesChanged(node);
-            }
         }
         // What these stats noted was found already.
         watch.Linked.TakeNewIdentities();

@@ -84,14 +84,6 @@ public sealed class DifferentialOracleTests
             new WriteFile("work/.gitignore", "*.log\n"), new WriteFile("work/b", "rov"), new Track(),
             new HardLink("work/x.log", "work/b"), new WriteFile("work/x.log", "zlpakhumanrnscgyagz"), new Track());
 
-    /// <summary>Found by the oracle: a tracked .gitignore hard-linked after a track and rewritten through the new name.</summary>
-    [Theory]
-    [MemberData(nameof(LinuxPathNames))]
-    public void A_gitignore_rewritten_through_a_new_hard_link_is_in_the_snapshot(string path) =>
-        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
-            new WriteFile("work/tmp/.gitignore", "!d1/a/\n"), new Track(),
-            new HardLink("work/c/tool.sh", "work/tmp/.gitignore"), new WriteKeepingTime("work/c/tool.sh", "pwygbbo"), new Track());
-
     /// <summary>Issue 25, miss 2: a same-size edit whose mtime is set back (tar x, cp -p, rsync -t, touch -r).</summary>
     [Theory]
     [MemberData(nameof(LinuxPathNames))]
