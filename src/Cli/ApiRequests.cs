@@ -1,7 +1,7 @@
 namespace AgentSnapshots.Cli;
 
 /// <summary>The body of <c>POST /v1/sessions/{session}/snapshots</c> (track).</summary>
-internal sealed record TrackRequest(string? Dir, string? Label);
+internal sealed record TrackRequest(string? Dir, string? Label, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Workspace = null);
 
 /// <summary>The body of <c>POST /v1/sessions/{session}/restore</c>.</summary>
 internal sealed record RestoreRequest(string To);

@@ -11,6 +11,12 @@ internal sealed class VerbRunner(GlobalOptions globals, TextWriter stdout, TextW
     /// <summary>A verb's API call: the API, the parsed command line, the session, cancellation.</summary>
     public delegate Task<VerbOutput> Call(SiloApi api, ParseResult parse, string session, CancellationToken cancellationToken);
 
+    /// <summary>The global options as parsed (for a verb that runs on its own, as the workspace agent does).</summary>
+    public Invocation Read(ParseResult parse) => globals.Read(parse);
+
+    /// <summary>Where one-line problems and logs go.</summary>
+    public TextWriter Stderr => stderr;
+
     /// <summary>Makes <paramref name="command"/> a verb that runs <paramref name="call"/>, with <paramref name="progress"/> as its progress text.</summary>
     public Command Verb(Command command, Func<ParseResult, string> progress, Call call)
     {

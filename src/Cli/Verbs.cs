@@ -24,13 +24,22 @@ internal static class Verbs
             }
         });
         var label = new Option<string>("--label") { Description = "a label for the snapshot in the history", HelpName = "TEXT" };
+        var workspace = new Option<string>("--workspace")
+        {
+            Description = "instead of --dir: a remote workspace, served by 'agentsnapshots agent --workspace NAME' beside its files; the first track binds the session to it",
+            HelpName = "NAME",
+        };
         yield return runner.Verb(
-            new Command("track", "snapshot the session's workspace now") { dir, label },
+            new Command("track", "snapshot the session's workspace now") { dir, workspace, label },
             _ => "snapshotting",
             async (api, parse, session, ct) =>
             {
+                if (parse.GetValue(dir) is not null && parse.GetValue(workspace) is not null)
+                {
+                    throw CommandFailure.BadInput("--dir and --workspace were both given: track a directory the silo reads (--dir) or a remote workspace served by an agent (--workspace), not both.");
+                }
                 // The silo has a current directory of its own: a relative --dir is this process's.
-                var body = new TrackRequest(Absolute(parse.GetValue(dir)), parse.GetValue(label));
+                var body = new TrackRequest(Absolute(parse.GetValue(dir)), parse.GetValue(label), parse.GetValue(workspace));
                 var result = await api.CallAsync(HttpMethod.Post, session, "/snapshots", SiloApi.Json(body, json.TrackRequest), json.TrackResult, ct);
                 return VerbOutput.Of(result, shown.TrackResult, CliOutput.Track(result, parse.GetValue(label)));
             });
@@ -101,6 +110,7 @@ internal static class Verbs
             HttpMethod.Post, "/gc", json.CollectionReport, shown.CollectionReport, CliOutput.Collected);
         yield return SessionVerb(runner, "delete", "delete the session; its snapshots no other session keeps are freed by the next gc", "deleting",
             HttpMethod.Delete, "", json.DeletedSession, shown.DeletedSession, CliOutput.Deleted);
+        yield return Agent.AgentVerb.Create(runner);
     }
 
     /// <summary>A verb that takes nothing but the session: one request without a body.</summary>

@@ -12,6 +12,13 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<TrackResult> Track(string? directory, string? label, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Snapshots the session's remote workspace <paramref name="workspace"/> (a name, served by a workspace agent) now;
+    /// the first call binds the session to it. No agent connected: <see cref="ServiceError.WorkspaceOffline"/>.
+    /// </summary>
+    [ResponseTimeout(SessionTimeouts.LongOperation)]
+    Task<TrackResult> TrackWorkspace(string workspace, string? label, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Paths that differ between snapshot <paramref name="since"/> and the workspace now, in path order, starting after
     /// path <paramref name="after"/> (null: from the first), at most <c>Snapshots:MaxListedPaths</c> of them.
     /// </summary>

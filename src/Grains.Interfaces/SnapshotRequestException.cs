@@ -54,7 +54,7 @@ public sealed class SnapshotServiceException : Exception
     public ServiceError Error { get; }
 
     /// <summary>Whether the same call may succeed if tried again shortly.</summary>
-    public bool IsRetryable => Error == ServiceError.WorkspaceLocked;
+    public bool IsRetryable => Error is ServiceError.WorkspaceLocked or ServiceError.WorkspaceOffline;
 }
 
 [GenerateSerializer]
@@ -68,4 +68,8 @@ public enum ServiceError
     WorkspaceLocked,
     /// <summary>A restore stopped part way; the message names the safety snapshot that undoes it.</summary>
     RestoreFailed,
+    /// <summary>No workspace agent serves the session's remote workspace now: retry once one is connected.</summary>
+    WorkspaceOffline,
+    /// <summary>The workspace agent sent what the protocol refuses (a wrong hash, a tree naming objects never sent, ...) or went away mid-transfer; nothing was recorded.</summary>
+    AgentFailed,
 }

@@ -69,7 +69,21 @@ internal sealed class SessionGrain(
             // there, never followed outside the roots.
             canonical = await Task.Run(() => WithinTenantRoots(directory!, SessionRecords.Resolve(session, bound, directory, options.Value)), cancellationToken);
         }
-        var workspaceId = WorkspaceIdentity.IdFor(canonical);
+        return await RecordTrack(WorkspaceIdentity.IdFor(canonical), canonical, label, cancellationToken);
+    }
+
+    public Task<TrackResult> TrackWorkspace(string workspace, string? label, CancellationToken cancellationToken)
+    {
+        RequestChecks.CheckSessionId(SessionId);
+        var (binding, workspaceId) = RemoteBinding.For(SessionId, Name, _history.Directory, workspace);
+        return RecordTrack(workspaceId, binding, label, cancellationToken);
+    }
+
+    /// <summary>Tracks the workspace <paramref name="canonical"/> (a directory, or a remote binding) and records the snapshot.</summary>
+    private async Task<TrackResult> RecordTrack(string boundId, string canonical, string? label, CancellationToken cancellationToken)
+    {
+        // A bound session keeps its workspace's id (a remote workspace's is derived from its tenant and name).
+        var workspaceId = _history.WorkspaceId ?? boundId;
         var recorded = await Workspace(workspaceId).Track(canonical, SessionId, cancellationToken);
         var bind = _history.Bind(workspaceId, canonical);
         var entry = _history.Append(recorded.Snapshot.Hash, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), recorded.Snapshot.Files, recorded.Snapshot.SkippedCount);
@@ -234,6 +248,8 @@ internal sealed class SessionGrain(
     /// </summary>
     private string BoundWithinTenantRoots(string bound)
     {
+        // A remote workspace is the tenant's by its id: no directory of the silo is touched.
+        if (WorkspaceNames.IsBinding(bound)) return bound;
         if (TenantNotCovering(bound) is { } tenant)
         {
             throw SessionErrors.BoundOutsideTenantRoots(Name, tenant, bound, tenantRoots.Value.Of(tenant));

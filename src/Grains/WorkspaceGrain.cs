@@ -54,14 +54,18 @@ internal sealed class WorkspaceGrain(
 
     public async Task<TrackResult> Snapshot(string directory, CancellationToken cancellationToken)
     {
-        var taken = await OnWorkspace(directory, workspace => workspace.TransientSnapshot(cancellationToken), cancellationToken);
+        var taken = WorkspaceNames.IsBinding(directory)
+            ? await Remote(directory).SnapshotAsync(cancellationToken)
+            : await OnWorkspace(directory, workspace => workspace.TransientSnapshot(cancellationToken), cancellationToken);
         return taken.ToWire(_options.MaxListedPaths);
     }
 
     public async Task<Recorded> Track(string directory, string sessionId, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(sessionId);
-        var taken = await OnWorkspace(directory, workspace => workspace.Snapshot(cancellationToken), cancellationToken);
+        var taken = WorkspaceNames.IsBinding(directory)
+            ? await Remote(directory).SnapshotAsync(cancellationToken)
+            : await OnWorkspace(directory, workspace => workspace.Snapshot(cancellationToken), cancellationToken);
         await RecordAsync(taken.Hash, sessionId, safety: false);
         return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch);
     }
@@ -69,6 +73,12 @@ internal sealed class WorkspaceGrain(
     public async Task<ChangesResult> Changes(string directory, string since, string? after, CancellationToken cancellationToken)
     {
         var sinceId = WorkspaceIdentity.ParseHash(since, "since");
+        if (WorkspaceNames.IsBinding(directory))
+        {
+            var now = await Remote(directory).SnapshotAsync(cancellationToken);
+            var store = Store();
+            return (await pools.Snapshots.Run(() => RemoteChanges.Between(store, sinceId, now.Tree, cancellationToken), cancellationToken)).ToWire(_options.MaxListedPaths, after);
+        }
         var changes = await OnWorkspace(directory, workspace => workspace.Changes(sinceId, cancellationToken), cancellationToken);
         return changes.ToWire(_options.MaxListedPaths, after);
     }
@@ -78,6 +88,13 @@ internal sealed class WorkspaceGrain(
         RequestChecks.CheckSessionId(sessionId);
         var toId = WorkspaceIdentity.ParseHash(to, "to");
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
+        if (WorkspaceNames.IsBinding(directory))
+        {
+            var remote = await Remote(directory).RestoreAsync(toId, scope, cancellationToken);
+            await RecordAsync(remote.Safety.Hash, sessionId, safety: true);
+            GrainLog.WorkspaceRestored(logger, Key, toId, remote.Safety.Tree, remote.Written.Count, remote.Deleted.Count);
+            return new Restored(remote.ToWire(_options.MaxListedPaths), remote.Safety.Files, remote.Safety.Skipped.Count, _catalogue.DropEpoch);
+        }
         var previous = _workspace?.LastSnapshot;
         RestoreOutcome outcome;
         try
@@ -229,6 +246,9 @@ internal sealed class WorkspaceGrain(
     }
 
     private string StoreDirectory => Path.Combine(_options.WorkspacesDirectory, Key);
+
+    /// <summary>The remote workspace <paramref name="binding"/> names, served by its agent (see <see cref="RemoteWorkspace"/>).</summary>
+    private RemoteWorkspace Remote(string binding) => new(GrainFactory, Key, StoreDirectory, binding);
 
     private ObjectStore Store() => _workspace?.Store ?? ObjectStore.Open(StoreDirectory);
 

@@ -5,6 +5,7 @@ using AgentSnapshots.Engine;
 using AgentSnapshots.Silo.Auth;
 using AgentSnapshots.Silo.Health;
 using AgentSnapshots.Silo.Http;
+using AgentSnapshots.Silo.Remote;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -164,7 +165,9 @@ public static class SiloHttp
         }
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseWebSockets();
         app.MapSessionEndpoints();
+        app.MapAgentEndpoint();
         app.MapOpenApi(OpenApiPath);
         app.MapSiloHealthChecks();
         if (app.Configuration.GetValue(DashboardKey, defaultValue: false))

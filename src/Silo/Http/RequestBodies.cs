@@ -10,7 +10,8 @@ namespace AgentSnapshots.Silo.Http;
 /// <param name="Label">A label for the snapshot, shown by history.</param>
 public sealed record TrackRequest(
     [property: Description("Absolute directory to bind the session to on its first track; afterwards omit it or give the bound one.")] string? Dir = null,
-    [property: Description("A label for the snapshot, shown by history.")] string? Label = null);
+    [property: Description("A label for the snapshot, shown by history.")] string? Label = null,
+    [property: Description("Instead of 'dir': the name of a remote workspace, served by a workspace agent ('agentsnapshots agent --workspace NAME --dir DIR'), to bind the session to.")] string? Workspace = null);
 
 /// <summary>The body of restore.</summary>
 public sealed record RestoreRequest(
@@ -40,8 +41,14 @@ internal static class RequestBodies
             return new TrackRequest(null, null);
         }
         var root = body.RootElement;
-        Only(root, "track", "dir", "label");
-        return new TrackRequest(OptionalString(root, "dir", "an absolute directory path"), OptionalString(root, "label", "a label text"));
+        Only(root, "track", "dir", "label", "workspace");
+        var track = new TrackRequest(OptionalString(root, "dir", "an absolute directory path"), OptionalString(root, "label", "a label text"),
+            OptionalString(root, "workspace", "a workspace name"));
+        if (track is { Dir: not null, Workspace: not null })
+        {
+            throw Field("Fields 'dir' and 'workspace' were both given: a session tracks a directory of the silo's ('dir') or a remote workspace served by an agent ('workspace'), not both.");
+        }
+        return track;
     }
 
     public static async Task<RestoreRequest> RestoreAsync(HttpRequest request, CancellationToken ct)

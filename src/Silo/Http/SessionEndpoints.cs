@@ -44,7 +44,7 @@ internal static class SessionEndpoints
     {
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.TrackAsync(http.Request, ct);
-        return Reply(await address.CallAsync((g, c) => g.Track(body.Dir, body.Label, c), ct));
+        return Reply(await address.CallAsync((g, c) => body.Workspace is { } workspace ? g.TrackWorkspace(workspace, body.Label, c) : g.Track(body.Dir, body.Label, c), ct));
     }
 
     [EndpointName("history"), EndpointSummary("The session's snapshots, oldest first")]

@@ -1,0 +1,86 @@
+using System.Buffers.Binary;
+
+namespace AgentSnapshots.Engine.Remote;
+
+/// <summary>
+/// The receiving half of a transfer: reads the offer, answers with the ids the store lacks, then takes exactly
+/// those objects, each verified (<see cref="VerifiedObjectWriter"/>) before it is stored under its id. An object not
+/// wanted, sent twice, or not matching its id stops the transfer; what was verified and stored before stays (the
+/// next transfer does not want it again), and nothing names it until a tree that is complete does.
+/// </summary>
+public static class ObjectReceiver
+{
+    /// <summary>The most ids one offer may hold (a tree of millions of files is refused by the engine's file limit long before).</summary>
+    public const int MaxOffered = 20_000_000;
+
+    /// <param name="requireEntries">Whether every received tree must name only objects already stored (a silo checks; an agent, whose store keeps only trees, cannot).</param>
+    public static async Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, CancellationToken cancellationToken)
+    {
+        var wanted = new List<GitObjectId>();
+        var pending = new HashSet<GitObjectId>();
+        var offered = 0;
+        while (true)
+        {
+            using var frame = await connection.ReceiveAsync(cancellationToken);
+            if (frame.Kind == FrameKind.OfferEnd) break;
+            if (frame.Kind != FrameKind.Offer || frame.Length % GitObjectId.ByteLength != 0) throw FrameConnection.Unexpected(frame, "an offer");
+            offered += frame.Length / GitObjectId.ByteLength;
+            if (offered > MaxOffered) throw new RemoteProtocolException($"the offer lists more than {MaxOffered} objects");
+            for (var at = 0; at < frame.Length; at += GitObjectId.ByteLength)
+            {
+                var id = new GitObjectId(frame.Payload.Span.Slice(at, GitObjectId.ByteLength));
+                if (!pending.Contains(id) && !store.Contains(id) && pending.Add(id)) wanted.Add(id);
+            }
+        }
+        var ids = new byte[Math.Min(wanted.Count, Frames.IdsPerFrame) * GitObjectId.ByteLength];
+        for (var start = 0; start < wanted.Count; start += Frames.IdsPerFrame)
+        {
+            var count = Math.Min(Frames.IdsPerFrame, wanted.Count - start);
+            for (var i = 0; i < count; i++) wanted[start + i].WriteTo(ids.AsSpan(i * GitObjectId.ByteLength));
+            await connection.SendAsync(FrameKind.Want, ids.AsMemory(0, count * GitObjectId.ByteLength), cancellationToken);
+        }
+        await connection.SendAsync(FrameKind.WantEnd, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+        var writer = new VerifiedObjectWriter(store, requireEntries);
+        long bytes = 0;
+        var received = 0;
+        while (pending.Count > 0)
+        {
+            var frame = await connection.ReceiveAsync(cancellationToken);
+            using (frame)
+            {
+                if (frame.Kind == FrameKind.SmallObjects)
+                {
+                    var at = 0;
+                    while (at < frame.Length)
+                    {
+                        if (frame.Length - at < 24) throw new RemoteProtocolException("a batch of small objects is cut short");
+                        var id = new GitObjectId(frame.Payload.Span.Slice(at, GitObjectId.ByteLength));
+                        var length = BinaryPrimitives.ReadInt32BigEndian(frame.Payload.Span.Slice(at + GitObjectId.ByteLength, 4));
+                        if (length < 0 || length > frame.Length - at - 24) throw new RemoteProtocolException($"object {id} in a batch claims {length} bytes, more than the batch holds");
+                        Take(pending, id);
+                        using var content = new MemoryStream(frame.Payload[(at + 24)..(at + 24 + length)].ToArray(), writable: false);
+                        await writer.WriteAsync(id, content, cancellationToken);
+                        at += 24 + length;
+                        bytes += length;
+                        received++;
+                    }
+                    continue;
+                }
+                if (frame.Kind != FrameKind.ObjectStart || frame.Length != GitObjectId.ByteLength) throw FrameConnection.Unexpected(frame, "an object");
+                var large = new GitObjectId(frame.Payload.Span);
+                Take(pending, large);
+                await using var incoming = new FrameReadingStream(connection, cancellationToken);
+                await writer.WriteAsync(large, incoming, cancellationToken);
+                bytes += incoming.Received;
+                received++;
+            }
+        }
+        return new TransferCount(offered, received, bytes);
+    }
+
+    private static void Take(HashSet<GitObjectId> pending, GitObjectId id)
+    {
+        if (!pending.Remove(id)) throw new RemoteProtocolException($"object {id} was sent but not wanted (or sent twice)");
+    }
+}
