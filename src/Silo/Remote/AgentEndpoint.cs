@@ -50,13 +50,18 @@ internal static partial class AgentEndpoint
         var registry = grains.GetGrain<IWorkspaceAgentGrain>(workspaceId);
         try
         {
-            LogConnected(logger, workspace, tenant ?? "(local)", connection.Id);
+            var attached = false;
             while (!frames.Closed.IsCompleted)
             {
                 if (!await registry.Attach(link, connection.Id))
                 {
                     await frames.CloseAsync((System.Net.WebSockets.WebSocketCloseStatus)4000, "replaced: another agent serves this workspace now");
                     break;
+                }
+                if (!attached)
+                {
+                    attached = true;
+                    LogConnected(logger, workspace, tenant ?? "(local)", connection.Id);
                 }
                 await Task.WhenAny(frames.Closed, Task.Delay(AttachEvery, http.RequestAborted));
                 if (http.RequestAborted.IsCancellationRequested) break;
@@ -77,7 +82,7 @@ internal static partial class AgentEndpoint
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent {Workspace} of {Tenant} connected ({Connection})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent {Workspace} of {Tenant} connected and attached ({Connection})")]
     private static partial void LogConnected(ILogger logger, string workspace, string tenant, Guid connection);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent {Workspace} disconnected ({Connection}): {Reason}")]

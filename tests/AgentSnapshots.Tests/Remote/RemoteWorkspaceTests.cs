@@ -1,0 +1,122 @@
+using System.Net;
+using AgentSnapshots.Tests.Support;
+
+namespace AgentSnapshots.Tests.Remote;
+
+/// <summary>
+/// Remote workspaces end to end, with real processes: a silo that cannot read the agents' directories, agents started
+/// as the CLI's <c>agent</c> verb, and the HTTP API. Every tree recorded through an agent is git's tree of the
+/// directory; a new agent on an empty directory restores any recorded snapshot; no agent is a 503 to retry.
+/// </summary>
+[Collection(RemoteSiloGroup.Name)]
+public sealed class RemoteWorkspaceTests(RemoteSiloFixture fixture)
+{
+    private static string Body(object value) => System.Text.Json.JsonSerializer.Serialize(value);
+
+    [Fact]
+    public async Task Every_tree_tracked_through_the_agent_is_gits_tree_of_the_directory_over_random_edits()
+    {
+        var (dir, cache) = fixture.NewSandbox();
+        await using var agent = await AgentProcess.StartAsync(fixture.Silo, "random-edits", dir, cache);
+        var random = new Random(1919);
+        var edits = new RandomEdits(dir, random);
+        for (var step = 0; step < 25; step++)
+        {
+            edits.Apply(random.Next(1, 6));
+            var reply = await fixture.Api.PostAsync("/v1/sessions/random-edits/snapshots", Body(new { workspace = "random-edits", label = $"step {step}" }));
+            var hash = reply.Ok().GetProperty("hash").GetString();
+            Assert.True(Git.WriteTreeOf(dir) == hash, $"step {step}: the agent's tree {hash} is not git's tree of the directory\n{agent.Log}");
+        }
+        // The silo's own store holds every snapshot whole: git reads the last one there.
+        var history = (await fixture.Api.GetAsync("/v1/sessions/random-edits/snapshots")).Ok();
+        Assert.Equal("workspace:random-edits", history.GetProperty("workspace").GetString());
+        var last = history.GetProperty("snapshots").EnumerateArray().Last().GetProperty("hash").GetString()!;
+        Git.Run(fixture.DataDir, "--git-dir", fixture.StoreOf("random-edits"), "ls-tree", "-r", last);
+    }
+
+    [Fact]
+    public async Task A_new_agent_on_an_empty_directory_restores_any_recorded_snapshot_there()
+    {
+        var (dir, cache) = fixture.NewSandbox();
+        var hashes = new List<string>();
+        await using (var first = await AgentProcess.StartAsync(fixture.Silo, "sandbox-moves", dir, cache))
+        {
+            var edits = new RandomEdits(dir, new Random(7));
+            for (var step = 0; step < 3; step++)
+            {
+                edits.Apply(6);
+                var reply = await fixture.Api.PostAsync("/v1/sessions/sandbox-moves/snapshots", Body(new { workspace = "sandbox-moves" }));
+                hashes.Add(reply.Ok().GetProperty("hash").GetString()!);
+            }
+        }
+
+        // The sandbox is gone; a new one starts empty on another "host" (another directory, another cache).
+        var (fresh, freshCache) = fixture.NewSandbox();
+        await using var second = await AgentProcess.StartAsync(fixture.Silo, "sandbox-moves", fresh, freshCache);
+        foreach (var hash in new[] { hashes[0], hashes[2] })
+        {
+            var restored = (await fixture.Api.PostAsync("/v1/sessions/sandbox-moves/restore", Body(new { to = hash }))).Ok();
+            Assert.Equal(hash, restored.GetProperty("to").GetString());
+            Assert.Equal(hash, Git.WriteTreeOf(fresh));
+        }
+        // A restore sends only what the directory lacks: going from snapshot 3 back to 3 sends nothing more.
+        var before = second.SentBytes;
+        (await fixture.Api.PostAsync("/v1/sessions/sandbox-moves/restore", Body(new { to = hashes[2] }))).Ok();
+        Assert.Equal(hashes[2], Git.WriteTreeOf(fresh));
+        Assert.Equal(before, second.SentBytes);
+        // The cache keeps trees and the stat index, not a second copy of the files.
+        var cached = Directory.EnumerateFiles(freshCache, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        var files = Directory.EnumerateFiles(fresh, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        Assert.True(cached < files / 2 + 64 * 1024, $"the agent's cache holds {cached} bytes for {files} bytes of files");
+    }
+
+    [Fact]
+    public async Task Without_an_agent_tracking_is_a_503_to_retry_while_history_needs_no_agent()
+    {
+        var (dir, cache) = fixture.NewSandbox();
+        File.WriteAllText(Path.Combine(dir, "a.txt"), "one\n");
+        await using (var agent = await AgentProcess.StartAsync(fixture.Silo, "goes-away", dir, cache))
+        {
+            (await fixture.Api.PostAsync("/v1/sessions/goes-away/snapshots", Body(new { workspace = "goes-away" }))).Ok();
+        }
+        await Task.Delay(500);
+        var offline = await fixture.Api.PostAsync("/v1/sessions/goes-away/snapshots", "{}");
+        var detail = offline.Problem(HttpStatusCode.ServiceUnavailable, "workspaceOffline");
+        Assert.Contains("agentsnapshots agent --workspace goes-away", detail, StringComparison.Ordinal);
+        Assert.True(offline.Headers.RetryAfter is not null, offline.ToString());
+        var history = (await fixture.Api.GetAsync("/v1/sessions/goes-away/snapshots")).Ok();
+        Assert.Single(history.GetProperty("snapshots").EnumerateArray());
+        (await fixture.Api.GetAsync("/v1/sessions/goes-away/usage")).Ok();
+        var never = await fixture.Api.PostAsync("/v1/sessions/never-served/snapshots", Body(new { workspace = "nobody-serves-this" }));
+        never.Problem(HttpStatusCode.ServiceUnavailable, "workspaceOffline");
+    }
+
+    [Fact]
+    public async Task Bad_workspace_requests_are_refused_and_change_nothing()
+    {
+        (await fixture.Api.PostAsync("/v1/sessions/bad-names/snapshots", Body(new { workspace = "../etc" }))).Problem(HttpStatusCode.BadRequest, "malformedId");
+        (await fixture.Api.PostAsync("/v1/sessions/bad-names/snapshots", Body(new { workspace = "w", dir = "/tmp" }))).Problem(HttpStatusCode.BadRequest, "invalidField");
+        var (dir, cache) = fixture.NewSandbox();
+        var run = await fixture.Silo.RunCliAsync("agent", "--workspace", "no/slash", "--dir", dir, "--cache-dir", cache);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--workspace 'no/slash' is not accepted", run.Stderr, StringComparison.Ordinal);
+        // A session bound to one workspace is not rebound to another.
+        File.WriteAllText(Path.Combine(dir, "x"), "x");
+        await using var agent = await AgentProcess.StartAsync(fixture.Silo, "bound-one", dir, cache);
+        (await fixture.Api.PostAsync("/v1/sessions/bound/snapshots", Body(new { workspace = "bound-one" }))).Ok();
+        (await fixture.Api.PostAsync("/v1/sessions/bound/snapshots", Body(new { workspace = "bound-two" }))).Problem(HttpStatusCode.Conflict, "workspaceMismatch");
+    }
+
+    [Fact]
+    public async Task A_new_agent_for_the_same_name_replaces_the_old_which_stops()
+    {
+        var (dir, cache) = fixture.NewSandbox();
+        var (other, otherCache) = fixture.NewSandbox();
+        File.WriteAllText(Path.Combine(other, "second.txt"), "second\n");
+        await using var first = await AgentProcess.StartAsync(fixture.Silo, "replaced", dir, cache);
+        await using var second = await AgentProcess.StartAsync(fixture.Silo, "replaced", other, otherCache);
+        Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var hash = (await fixture.Api.PostAsync("/v1/sessions/replaced/snapshots", Body(new { workspace = "replaced" }))).Ok().GetProperty("hash").GetString();
+        Assert.Equal(Git.WriteTreeOf(other), hash);
+    }
+}
