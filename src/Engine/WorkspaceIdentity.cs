@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.WorkingTree;
 
 namespace AgentSnapshots.Engine;
 

@@ -1,4 +1,5 @@
-using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Reports;
+
 
 namespace AgentSnapshots.Tests.Oracle;
 

@@ -1,4 +1,7 @@
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Watching;
+
 
 namespace AgentSnapshots.Tests.Oracle;
 

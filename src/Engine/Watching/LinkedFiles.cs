@@ -1,4 +1,8 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Snapshotting;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>
 /// The files of one watched workspace that have more than one hard link. inotify reports a write only under the

@@ -1,7 +1,13 @@
+using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.Snapshotting;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>What a verification checks: a workspace's root, settings and watch, and how the state it verifies was walked (the ignore sources above the root, the root's identity).</summary>
 internal sealed record VerificationTarget(string Root, SnapshotsOptions Options, ILogger Logger, WorkspaceWatch Watch, string? DataDirectory,

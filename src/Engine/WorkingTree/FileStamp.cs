@@ -1,4 +1,7 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Snapshotting;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>
 /// The stat facts that tell a file changed since it was read, as git's index keeps them: size, modification and

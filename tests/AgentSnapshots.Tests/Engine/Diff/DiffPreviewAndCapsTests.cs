@@ -51,9 +51,9 @@ public sealed class DiffPreviewAndCapsTests : IDisposable
     public void Preview_of_a_simple_edit_is_gits_hunks(string name)
     {
         var (oldText, newText) = Shape(name);
-        var files = new List<(string, AgentSnapshots.Engine.EntryMode, AgentSnapshots.Engine.GitObjectId)>();
-        var from = _fx.Tree(oldText.Length > 0 || name != "added" ? [("f.txt", AgentSnapshots.Engine.EntryMode.RegularFile, _fx.Blob(oldText))] : files);
-        var to = _fx.Tree(name != "deleted" ? [("f.txt", AgentSnapshots.Engine.EntryMode.RegularFile, _fx.Blob(newText))] : files);
+        var files = new List<(string, AgentSnapshots.Engine.Objects.EntryMode, AgentSnapshots.Engine.Objects.GitObjectId)>();
+        var from = _fx.Tree(oldText.Length > 0 || name != "added" ? [("f.txt", AgentSnapshots.Engine.Objects.EntryMode.RegularFile, _fx.Blob(oldText))] : files);
+        var to = _fx.Tree(name != "deleted" ? [("f.txt", AgentSnapshots.Engine.Objects.EntryMode.RegularFile, _fx.Blob(newText))] : files);
         var summary = _fx.Summarize(from, to);
         var f = Assert.Single(summary.Files);
         Assert.Equal(Hunks(_fx.GitPatch(from, to, "f.txt")), f.Patch);

@@ -1,5 +1,5 @@
 using System.Text;
-using AgentSnapshots.Engine.Packs;
+using AgentSnapshots.Engine.Objects.Packs;
 
 namespace AgentSnapshots.Tests.Engine.Packs;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AgentSnapshots.Engine;
-using AgentSnapshots.Engine.Packs;
+using AgentSnapshots.Engine.Objects.Packs;
 using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.Engine.Packs;

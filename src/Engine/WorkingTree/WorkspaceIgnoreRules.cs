@@ -1,4 +1,7 @@
-namespace AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>
 /// Builds the ignore rules that reach a workspace root from outside its tree: the .gitignore files of an enclosing

@@ -1,6 +1,7 @@
 using System.Globalization;
+using AgentSnapshots.Engine.Foundation;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Snapshotting;
 
 /// <summary>
 /// <c>Snapshots:MaxFilesPerWorkspace</c>: most files (not counting ignored ones) a snapshot may hold, so an agent

@@ -1,4 +1,8 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Watching;
+using AgentSnapshots.Engine.WorkingTree;
+
+namespace AgentSnapshots.Engine.Snapshotting;
 
 /// <summary>What changed in a working tree's state, for the index to record: directories whose entries changed, directories whose tree alone changed, and directories that are gone.</summary>
 internal sealed class StateChanges

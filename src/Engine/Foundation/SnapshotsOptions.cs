@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Foundation;
 
 /// <summary>The <c>Snapshots</c> configuration section (see the README's settings table).</summary>
 public sealed class SnapshotsOptions

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Foundation;
 
 /// <summary>
 /// AgentSnapshots' own <see cref="System.Diagnostics.Metrics"/> instruments (meter <see cref="MeterName"/>), and its

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.SystemCalls;
 
 /// <summary>System calls .NET does not expose as such.</summary>
 internal static partial class Posix

@@ -1,4 +1,9 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.Watching;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.Snapshotting;
 
 /// <summary>
 /// A track driven by the watcher: applies the changes it reported to the last snapshot's state, touching only the

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Foundation;
 
 /// <summary>How error messages show values a client supplied.</summary>
 public static class MessageText

@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Objects;
+
+namespace AgentSnapshots.Engine.Reports;
 
 /// <summary>Why a snapshot left a path out.</summary>
 public enum SkipCause

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Foundation;
 
 /// <summary>What went wrong, as a caller acts on it.</summary>
 public enum EngineError

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Reports;
 
 /// <summary>Why a snapshot walked the whole working tree instead of reading only what the watcher saw change.</summary>
 public enum FullWalkReason

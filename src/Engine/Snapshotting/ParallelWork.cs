@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
+using AgentSnapshots.Engine.Threading;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Snapshotting;
 
 /// <summary>
 /// Runs work items that create more work items (directories that hold directories) on up to a set number of

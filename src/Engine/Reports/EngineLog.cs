@@ -1,6 +1,8 @@
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Watching;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Reports;
 
 /// <summary>The engine's log events (source-generated, so disabled levels cost nothing).</summary>
 internal static partial class EngineLog

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.SystemCalls;
 
 /// <summary>
 /// The Linux system calls the working-tree reader and the watcher use, relative to directory handles: openat,

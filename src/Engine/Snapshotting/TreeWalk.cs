@@ -1,7 +1,13 @@
+using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.Watching;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Snapshotting;
 
 /// <summary>
 /// One pass of a snapshot over (part of) a working tree: lists directories in parallel across cores through

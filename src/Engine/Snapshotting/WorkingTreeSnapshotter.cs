@@ -1,8 +1,14 @@
 using System.Diagnostics;
+using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.Watching;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Snapshotting;
 
 /// <summary>
 /// Snapshots one working tree again and again, keeping what the last snapshot saw (<see cref="DirectoryState"/>,

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.SystemCalls;
 
 /// <summary>The Linux system calls the restorer writes with, relative to directory handles.</summary>
 internal static unsafe partial class LinuxCalls

@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.WorkingTree;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Snapshotting;
 
 /// <summary>
 /// The working tree's state as the last snapshot saw it (per directory: each file's <see cref="FileStamp"/>, mode
