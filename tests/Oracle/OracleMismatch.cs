@@ -1,6 +1,5 @@
 using AgentSnapshots.Engine.Reports;
 
-
 namespace AgentSnapshots.Tests.Oracle;
 
 /// <summary>A track whose tree differs from git's (or that failed): which path, after which entry, and the paths that differ.</summary>

@@ -1,5 +1,4 @@
 using AgentSnapshots.Engine.Objects;
-using AgentSnapshots.Engine.Watching;
 using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Engine.Reports;

@@ -1,7 +1,6 @@
 using AgentSnapshots.Engine.Objects;
 using AgentSnapshots.Engine.Objects.Packs;
 
-
 namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Objects;
 
-
 namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>What one collection did: snapshots retention dropped, objects and bytes freed, and what is left.</summary>

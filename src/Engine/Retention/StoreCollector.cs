@@ -2,7 +2,6 @@ using AgentSnapshots.Engine.Objects;
 using AgentSnapshots.Engine.Objects.Packs;
 using AgentSnapshots.Engine.Snapshotting;
 
-
 namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>Disk used by one object store: objects (loose, and in packs as their indexes count them) and the bytes of their files.</summary>

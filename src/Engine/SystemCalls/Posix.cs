@@ -56,4 +56,25 @@ internal static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "rename", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int NativeRename(string from, string to);
+
+    /// <summary>The canonical absolute path with every symlink, '.' and '..' resolved (realpath(3)), or null if it does not exist.</summary>
+    public static string? RealPath(string path)
+    {
+        var resolved = NativeRealPath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            NativeFree(resolved);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr NativeRealPath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void NativeFree(IntPtr pointer);
 }

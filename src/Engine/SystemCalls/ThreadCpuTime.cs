@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AgentSnapshots.Engine.Watching;
+namespace AgentSnapshots.Engine.SystemCalls;
 
 /// <summary>The CPU time the calling thread has used (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID)): what a verification costs the silo, whatever the machine's load.</summary>
 internal static unsafe partial class ThreadCpuTime
