@@ -2,7 +2,7 @@ using AgentSnapshots.Engine;
 using AgentSnapshots.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AgentSnapshots.Tests.Safety;
+namespace AgentSnapshots.Tests.Engine.Safety;
 
 /// <summary>
 /// Snapshots read a workspace through directory handles opened from its root down, so a directory swapped for a

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AgentSnapshots.Engine;
 
-namespace AgentSnapshots.Tests.Retention;
+namespace AgentSnapshots.Tests.Engine.Retention;
 
 /// <summary>The workspace catalogue on its own: recording, release, retention, and how little each change writes.</summary>
 public sealed class SnapshotCatalogueTests

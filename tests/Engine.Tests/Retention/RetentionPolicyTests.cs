@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AgentSnapshots.Engine;
 
-namespace AgentSnapshots.Tests.Retention;
+namespace AgentSnapshots.Tests.Engine.Retention;
 
 /// <summary>The retention rules on their own: what is kept, what is dropped and why, what is never dropped.</summary>
 public sealed class RetentionPolicyTests

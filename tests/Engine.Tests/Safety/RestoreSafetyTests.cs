@@ -2,7 +2,7 @@ using AgentSnapshots.Engine;
 using AgentSnapshots.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AgentSnapshots.Tests.Safety;
+namespace AgentSnapshots.Tests.Engine.Safety;
 
 /// <summary>Restore safety through Linux directory handles.</summary>
 public sealed class RestoreSafetyTestsWithDirectoryHandles() : RestoreSafetyTests(portable: false);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using AgentSnapshots.Engine;
 using AgentSnapshots.Tests.Support;
 
-namespace AgentSnapshots.Tests.Safety;
+namespace AgentSnapshots.Tests.Engine.Safety;
 
 /// <summary>Hostile trees through the Linux directory-handle reader (the default here).</summary>
 public sealed class HostileTreeTestsWithDirectoryHandles() : HostileTreeTests(portable: false);

@@ -1,7 +1,7 @@
 using AgentSnapshots.Engine;
 using AgentSnapshots.Tests.Support;
 
-namespace AgentSnapshots.Tests.Safety;
+namespace AgentSnapshots.Tests.Engine.Safety;
 
 /// <summary>
 /// Restores write, delete and chmod through directory handles opened from the workspace root down, so a directory
