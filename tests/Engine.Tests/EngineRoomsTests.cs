@@ -10,11 +10,12 @@ namespace AgentSnapshots.Tests.Engine;
 /// </summary>
 public sealed class EngineRoomsTests
 {
-    /// <summary>Bottom to top: a room uses only rooms listed before it. The facade (the root namespace) is on top.</summary>
+    /// <summary>Bottom to top: a room uses only rooms listed before it. The facade (the root namespace) is near the top; only the
+    /// workspace agent's protocol (Remote), which serves a Workspace over a connection, stands above it.</summary>
     private static readonly string[] Direction =
     [
         "SystemCalls", "Foundation", "Ignore", "Objects", "Reports", "WorkingTree", "Watching", "Snapshotting",
-        "Diff", "Retention", "Threading", RoomDependencies.Facade,
+        "Diff", "Retention", "Threading", RoomDependencies.Facade, "Remote",
     ];
 
     private static readonly RoomDependencies Found = RoomDependencies.Of(typeof(Workspace).Assembly);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Remote;
+using AgentSnapshots.Engine.Watching;
 using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Cli.Agent;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using AgentSnapshots.Engine.Objects;
 
 namespace AgentSnapshots.Engine.Remote;
 

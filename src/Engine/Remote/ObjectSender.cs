@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using AgentSnapshots.Engine.Objects;
 
 namespace AgentSnapshots.Engine.Remote;
 

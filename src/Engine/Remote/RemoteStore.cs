@@ -1,3 +1,5 @@
+using AgentSnapshots.Engine.Objects;
+
 namespace AgentSnapshots.Engine.Remote;
 
 /// <summary>What a silo tells an agent about the store it sends to.</summary>

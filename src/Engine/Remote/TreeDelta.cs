@@ -1,3 +1,5 @@
+using AgentSnapshots.Engine.Objects;
+
 namespace AgentSnapshots.Engine.Remote;
 
 /// <summary>An object a transfer may send, and whether it is a tree.</summary>

@@ -3,6 +3,9 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.WorkingTree;
 
 namespace AgentSnapshots.Engine.Remote;
 

@@ -1,3 +1,7 @@
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.Watching;
 using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Engine.Remote;

@@ -42,6 +42,15 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
             return await ReceiveTreeAsync(store, cancellationToken);
         }, cancellationToken);
 
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) for the command in progress to end: once the socket is gone it fails
+    /// at its next read, and it must not find the connection disposed under it.
+    /// </summary>
+    public async Task WaitIdleAsync(TimeSpan timeout)
+    {
+        if (await _commands.WaitAsync(timeout)) _commands.Release();
+    }
+
     public void Dispose() => _commands.Dispose();
 
     public Task Replaced()

@@ -69,6 +69,7 @@ internal static partial class AgentEndpoint
         }
         finally
         {
+            await connection.WaitIdleAsync(TimeSpan.FromSeconds(30));
             try
             {
                 await registry.Detach(connection.Id);

@@ -38,24 +38,31 @@ public sealed partial class AgentProcess : IAsyncDisposable
     /// <summary>Starts an agent of <paramref name="silo"/> and waits until the silo has attached its connection to the workspace.</summary>
     public static async Task<AgentProcess> StartAsync(SiloProcess silo, string workspace, string directory, string cacheDirectory)
     {
-        var attached = $"Workspace agent {workspace} of ";
-        var before = Attached(silo, attached);
+        var before = Attached(silo, workspace);
         var agent = await StartAsync(silo.CliServer, silo.LocalKey, workspace, directory, cacheDirectory, waitConnected: true);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (Attached(silo, attached) <= before)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The silo did not attach the agent of {workspace}:\n{agent.Log}");
-            await Task.Delay(50);
-        }
+        await WaitAttachedAsync(silo, workspace, before);
         return agent;
     }
 
-    private static int Attached(SiloProcess silo, string line)
+    /// <summary>How many agent connections of <paramref name="workspace"/> the silo has attached so far.</summary>
+    public static int Attached(SiloProcess silo, string workspace)
     {
+        var line = $"Workspace agent {workspace} of ";
         var output = silo.Output;
         var count = 0;
         for (var at = output.IndexOf(line, StringComparison.Ordinal); at >= 0; at = output.IndexOf(line, at + 1, StringComparison.Ordinal)) count++;
         return count;
+    }
+
+    /// <summary>Waits until the silo has attached more than <paramref name="before"/> connections of <paramref name="workspace"/>.</summary>
+    public static async Task WaitAttachedAsync(SiloProcess silo, string workspace, int before)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Attached(silo, workspace) <= before)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The silo did not attach an agent of {workspace}");
+            await Task.Delay(50);
+        }
     }
 
     public static async Task<AgentProcess> StartAsync(string servers, string key, string workspace, string directory, string cacheDirectory, bool waitConnected = true)
