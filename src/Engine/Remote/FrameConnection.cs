@@ -44,8 +44,11 @@ public sealed class FrameConnection : IAsyncDisposable
             payload.Span.CopyTo(_sendBuffer.AsSpan(1));
             await _socket.SendAsync(_sendBuffer.AsMemory(0, payload.Length + 1), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
         }
-        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // A send on a socket the reader found broken (and aborted) ends in OperationCanceledException though nobody
+            // cancelled: that is a lost connection too, not a request to stop the process.
             throw new RemoteProtocolException($"the connection closed while sending ({CloseReason ?? e.Message})", e);
         }
         finally

@@ -14,8 +14,8 @@ namespace AgentSnapshots.Tests.Cluster;
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class ProcessFailoverTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    // Fast failure detection, as the README suggests for a small cluster.
-    private static readonly Dictionary<string, string> FastDetection = new()
+    // Fast failure detection, as the README suggests for a small cluster (the remote workspaces' failover test uses it too).
+    internal static readonly Dictionary<string, string> FastDetection = new()
     {
         ["Orleans__ProbeTimeout"] = "00:00:01",
         ["Orleans__NumVotesForDeathDeclaration"] = "1",

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace AgentSnapshots.Tests.Remote;
+namespace AgentSnapshots.Tests.Processes;
 
 /// <summary>
 /// A real workspace agent: the CLI's <c>agent</c> verb in a process of its own, serving a directory the silo cannot
@@ -65,16 +65,19 @@ public sealed partial class AgentProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<AgentProcess> StartAsync(string servers, string key, string workspace, string directory, string cacheDirectory, bool waitConnected = true)
+    /// <param name="executable">A published agent executable; null: the built CLI through <c>dotnet</c>.</param>
+    public static async Task<AgentProcess> StartAsync(string servers, string key, string workspace, string directory, string cacheDirectory, bool waitConnected = true,
+        string? executable = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
-        foreach (var arg in new[] { CliProcess.Dll, "agent", "--workspace", workspace, "--dir", directory, "--cache-dir", cacheDirectory, "--server", servers })
+        if (executable is null) psi.ArgumentList.Add(CliProcess.Dll);
+        foreach (var arg in new[] { "agent", "--workspace", workspace, "--dir", directory, "--cache-dir", cacheDirectory, "--server", servers })
         {
             psi.ArgumentList.Add(arg);
         }
