@@ -234,7 +234,7 @@ internal static class BigTreeRun
         return (result, sw.Elapsed);
     }
 
-    private static TimeSpan Median(List<TimeSpan> walls)
+    internal static TimeSpan Median(List<TimeSpan> walls)
     {
         if (walls.Count == 0) return TimeSpan.Zero;
         var sorted = walls.Order().ToList();

@@ -139,6 +139,6 @@ internal static class CliCallRun
     }
 
     /// <summary>Where <c>dotnet publish src/Cli -c Release -r RID</c> leaves the native CLI for this machine's runtime.</summary>
-    private static string NativeCli() =>
+    internal static string NativeCli() =>
         Path.Combine(BuildOutput.RepositoryRoot, "src", "Cli", "bin", "Release", BuildOutput.Framework, RuntimeInformation.RuntimeIdentifier, "publish", "agentsnapshots");
 }

@@ -35,11 +35,14 @@ public sealed partial class AgentProcess : IAsyncDisposable
     /// <summary>Objects this agent has sent since it started.</summary>
     public long SentObjects => SentTotals().Objects;
 
+    /// <summary>How long the agent's last snapshot took by its own log (its walk and hashing, before any transfer): "1234 ms", or "" before one.</summary>
+    public string LastSnapshotTime => SnapshotPattern().Matches(Log) is { Count: > 0 } found ? found[^1].Groups[1].Value + " ms" : "";
+
     /// <summary>Starts an agent of <paramref name="silo"/> and waits until the silo has attached its connection to the workspace.</summary>
-    public static async Task<AgentProcess> StartAsync(SiloProcess silo, string workspace, string directory, string cacheDirectory)
+    public static async Task<AgentProcess> StartAsync(SiloProcess silo, string workspace, string directory, string cacheDirectory, string? executable = null)
     {
         var before = Attached(silo, workspace);
-        var agent = await StartAsync(silo.CliServer, silo.LocalKey, workspace, directory, cacheDirectory, waitConnected: true);
+        var agent = await StartAsync(silo.CliServer, silo.LocalKey, workspace, directory, cacheDirectory, waitConnected: true, executable);
         await WaitAttachedAsync(silo, workspace, before);
         return agent;
     }
@@ -137,12 +140,15 @@ public sealed partial class AgentProcess : IAsyncDisposable
     [GeneratedRegex(@"; (\d+) objects, (\d+) bytes since start")]
     private static partial Regex SentPattern();
 
+    [GeneratedRegex(@"skipped in (\d+) ms")]
+    private static partial Regex SnapshotPattern();
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill();
-            await _process.WaitForExitAsync();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
         _process.Dispose();
     }

@@ -30,7 +30,9 @@ public static class ObjectReceiver
             for (var at = 0; at < frame.Length; at += GitObjectId.ByteLength)
             {
                 var id = new GitObjectId(frame.Payload.Span.Slice(at, GitObjectId.ByteLength));
-                if (!pending.Contains(id) && !store.Contains(id) && pending.Add(id)) wanted.Add(id);
+                // Without re-reading the pack list per miss (most offered ids are misses): a pack written since
+                // costs at most a duplicate transfer.
+                if (!pending.Contains(id) && !store.ContainsQuick(id) && pending.Add(id)) wanted.Add(id);
             }
         }
         var ids = new byte[Math.Min(wanted.Count, Frames.IdsPerFrame) * GitObjectId.ByteLength];
