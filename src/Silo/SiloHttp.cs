@@ -5,6 +5,7 @@ using AgentSnapshots.Engine;
 using AgentSnapshots.Silo.Auth;
 using AgentSnapshots.Silo.Health;
 using AgentSnapshots.Silo.Http;
+using AgentSnapshots.Silo.Mcp;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -121,6 +122,7 @@ public static class SiloHttp
         });
         builder.Services.AddOpenApi(ApiDocumentation.DocumentName, ApiDocumentation.Configure);
         builder.Services.AddSiloHealthChecks();
+        builder.Services.AddAgentSnapshotsMcp();
 
         if (builder.Configuration.GetValue(DashboardKey, defaultValue: false))
         {
@@ -165,6 +167,7 @@ public static class SiloHttp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSessionEndpoints();
+        app.MapAgentSnapshotsMcp();
         app.MapOpenApi(OpenApiPath);
         app.MapSiloHealthChecks();
         if (app.Configuration.GetValue(DashboardKey, defaultValue: false))
