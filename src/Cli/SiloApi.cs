@@ -27,7 +27,15 @@ internal sealed class SiloApi : IDisposable
         _servers = servers;
         _key = key;
         _log = log;
-        _http = new HttpClient(new SocketsHttpHandler
+        _http = CreateHttpClient(servers);
+        _http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>The HTTP client of calls to <paramref name="servers"/>: quick to report a silo that is not there, patient with an operation.</summary>
+    public static HttpClient CreateHttpClient(IReadOnlyList<Uri> servers) =>
+        new(new SocketsHttpHandler
         {
             // A silo that is not there is reported within seconds; an operation itself may take as long as it takes.
             ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -39,10 +47,6 @@ internal sealed class SiloApi : IDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-    }
-
-    public void Dispose() => _http.Dispose();
 
     /// <summary>Sends one request for <paramref name="session"/> (<paramref name="path"/> under <c>v1/sessions/{session}</c>) and reads its reply.</summary>
     public async Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct)
@@ -136,7 +140,7 @@ internal sealed class SiloApi : IDisposable
         $"the server at {ServerAddresses.Shown(server)} answered {(int)response.StatusCode} {response.ReasonPhrase} ({response.Content.Headers.ContentType?.MediaType ?? "no content type"}), not as the AgentSnapshots API does: is --server a silo's HTTP address (Http:Port)?");
 
     /// <summary>Whether the request failed before any byte reached a silo: refused, no route, no such name, connect timeout.</summary>
-    private static bool NeverConnected(Exception e, CancellationToken ct) => e switch
+    internal static bool NeverConnected(Exception e, CancellationToken ct) => e switch
     {
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } => true,
         // The connect timeout: no request was sent.
@@ -144,7 +148,7 @@ internal sealed class SiloApi : IDisposable
         _ => false,
     };
 
-    private static string Reason(Exception e)
+    internal static string Reason(Exception e)
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {
