@@ -51,7 +51,8 @@ public sealed class OpenCodeTests(SiloProcessFixture fixture) : IClassFixture<Si
         }));
         var run = await ProcessRunner.RunAsync(
             AgentPackages.Command("opencode"),
-            ["run", "--format", "json", Prompt],
+            // The prompt on stdin, as it is typed: 'opencode run' quotes an argument that holds spaces before it becomes the prompt.
+            ["run", "--format", "json"],
             ws.Directory,
             AgentPackages.Environment(ws.Directory, ws.Home, ws.Bin, new Dictionary<string, string?>
             {
@@ -60,7 +61,8 @@ public sealed class OpenCodeTests(SiloProcessFixture fixture) : IClassFixture<Si
                 ["AGENTSNAPSHOTS_URL"] = siloUrl,
                 ["AGENTSNAPSHOTS_KEY"] = key,
             }),
-            TimeSpan.FromMinutes(4));
+            TimeSpan.FromMinutes(4),
+            Prompt);
         return (run, server);
     }
 
