@@ -3,7 +3,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
-// dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before OLD.dll]              (see CliCallRun)
+// dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before OLD.dll]   (track, hook claude-code, history per call; see CliCallRun)
 // dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)
 // dotnet run -c Release --project bench -- verify [--files 100k] [--tracks 1000] [--edits 10] [--every 1000]   (see VerifyRun)
 // dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
