@@ -116,6 +116,43 @@ public sealed class McpToolsTests(TenantSiloFixture fixture) : IClassFixture<Ten
         Assert.Equal("changed\n", File.ReadAllText(Path.Combine(ws, "a.txt")));
     }
 
+    /// <summary>The API's summary caps (Snapshots:Summary:MaxSummaryBytes and MaxFiles, defaults).</summary>
+    private const int MaxSummaryBytes = 64 * 1024, MaxSummaryFiles = 200;
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_large_change_gives_tool_results_as_small_as_the_APIs_caps_with_exact_totals(string transport)
+    {
+        const int Files = 300, Lines = 200, Listed = HttpSiloFixture.MaxListedPaths;
+        string Source(int version) => string.Concat(Enumerable.Range(0, Lines).Select(n => $"version {version} of line {n} of a generated source file\n"));
+        var ws = fixture.NewWorkspaceUnder(fixture.RootA, [.. Enumerable.Range(0, Files).Select(i => ($"src/f{i:D4}.txt", Source(1)))]);
+        var session = "mcp-large-" + transport;
+        await using var client = await ConnectAsync(transport, fixture.KeyA);
+        var first = (await CallAsync(client, "snapshot", new() { ["session"] = session, ["dir"] = ws })).GetProperty("hash").GetString()!;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(ws, "src")))
+        {
+            File.WriteAllText(file, Source(2));
+        }
+
+        var diff = await client.CallToolAsync("diff", new Dictionary<string, object?> { ["session"] = session, ["from"] = first }, cancellationToken: TestContext.Current.CancellationToken);
+        var diffText = Text(diff);
+        Assert.True(diffText.Length <= MaxSummaryBytes, $"the diff tool's result is {diffText.Length} characters");
+        var summary = JsonDocument.Parse(diffText).RootElement;
+        Assert.Equal(Files, summary.GetProperty("fileCount").GetInt32());
+        Assert.InRange(summary.GetProperty("files").GetArrayLength(), 1, MaxSummaryFiles);
+        Assert.Equal(Files - summary.GetProperty("files").GetArrayLength(), summary.GetProperty("omittedFiles").GetInt32());
+        // The totals still count every file.
+        Assert.Equal(Files * Lines, summary.GetProperty("additions").GetInt32());
+        Assert.Equal(Files * Lines, summary.GetProperty("deletions").GetInt32());
+
+        var changes = await CallAsync(client, "changes", new() { ["session"] = session, ["since"] = first });
+        Assert.Equal(Files, changes.GetProperty("fileCount").GetInt32());
+        Assert.Equal(["src/f0000.txt", "src/f0001.txt", "src/f0002.txt"], changes.GetProperty("files").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(Files - Listed, changes.GetProperty("omittedFiles").GetInt32());
+        var next = await CallAsync(client, "changes", new() { ["session"] = session, ["since"] = first, ["after"] = "src/f0002.txt" });
+        Assert.Equal(["src/f0003.txt", "src/f0004.txt", "src/f0005.txt"], next.GetProperty("files").EnumerateArray().Select(f => f.GetString()));
+    }
+
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task A_wrong_key_is_refused(string transport)
