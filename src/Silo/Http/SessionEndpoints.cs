@@ -141,7 +141,7 @@ internal static class SessionEndpoints
     private static JsonHttpResult<T> Reply<T>(T value) => TypedResults.Json(value, ContractJson.Options);
 
     /// <summary>A snapshot hash argument, checked for form here so the problem names the API's field.</summary>
-    private static string? Hash(string? value, string name, bool required)
+    internal static string? Hash(string? value, string name, bool required)
     {
         if (string.IsNullOrEmpty(value))
         {
