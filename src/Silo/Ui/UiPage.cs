@@ -71,11 +71,19 @@ public abstract class UiPage : ComponentBase
 
     internal void Fail(UiProblem problem)
     {
-        Problem ??= problem;
-        if (!HttpContext.Response.HasStarted)
+        if (Problem is not null)
         {
-            HttpContext.Response.StatusCode = problem.Status;
+            return;
         }
+        Problem = problem;
+        // Set as the page starts to be written: a 404 set during rendering makes the renderer drop the page's body
+        // (it leaves not-found pages to status code pages), and this page says what was not found.
+        var response = HttpContext.Response;
+        response.OnStarting(() =>
+        {
+            response.StatusCode = problem.Status;
+            return Task.CompletedTask;
+        });
     }
 
     /// <summary>A whole, positive query value (a page number), else 1.</summary>
