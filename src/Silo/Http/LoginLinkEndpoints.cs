@@ -33,7 +33,7 @@ internal static class LoginLinkEndpoints
         if (body.Next is { } next && !UiPaths.IsUiPath(next))
         {
             throw new ApiProblemException(ProblemCode.InvalidField,
-                $"Field 'next' value '{Engine.MessageText.Shown(next)}' is not a path of the web UI: give a path starting with /ui/, e.g. /ui/sessions/demo (a link never leads elsewhere).");
+                $"Field 'next' value '{MessageText.Shown(next)}' is not a path of the web UI: give a path starting with /ui/, e.g. /ui/sessions/demo (a link never leads elsewhere).");
         }
         var token = LoginTokens.New();
         var expires = DateTimeOffset.UtcNow + Lifetime;

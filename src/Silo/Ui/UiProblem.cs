@@ -21,7 +21,7 @@ public sealed record UiProblem(int Status, string Title, string Detail)
 
     /// <summary>The page of a session the caller has no snapshots of: theirs never tracked, or another tenant's (not told apart).</summary>
     public static UiProblem NoSuchSession(string session) =>
-        new(StatusCodes.Status404NotFound, "No such session", $"You have no session named '{Engine.MessageText.Shown(session)}' with snapshots. The sessions page lists yours.");
+        new(StatusCodes.Status404NotFound, "No such session", $"You have no session named '{MessageText.Shown(session)}' with snapshots. The sessions page lists yours.");
 
     private static UiProblem Of(ProblemCode problem, string detail) => new(problem.Status, problem.Title, detail);
 }

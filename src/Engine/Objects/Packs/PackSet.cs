@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// The packs of one object store (<c>objects/pack</c>), found by their indexes. The list is read once and read again

@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
 using System.Security.Cryptography;
+using AgentSnapshots.Engine.SystemCalls;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>A pack that is in place: its name (<c>pack-&lt;checksum&gt;</c>) and files.</summary>
 internal sealed record PackWritten(string Name, string PackPath, string IndexPath, int Objects, long PackBytes);
