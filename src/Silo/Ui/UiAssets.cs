@@ -4,21 +4,25 @@ using Microsoft.AspNetCore.Http;
 namespace AgentSnapshots.Silo.Ui;
 
 /// <summary>
-/// The UI's stylesheet and script, embedded in the silo (no build step, no files to deploy), served under a name
+/// The UI's stylesheet, script and icon, embedded in the silo (no build step, no files to deploy), served under a name
 /// that carries a hash of their content so browsers cache them for good and a new silo's change is fetched at once.
 /// </summary>
 public sealed class UiAssets
 {
     private readonly Asset _style = Load("app.css", "text/css; charset=utf-8");
     private readonly Asset _script = Load("app.js", "text/javascript; charset=utf-8");
+    // Browsers ask for an icon on every site; without one each page logs a failed /favicon.ico.
+    private readonly Asset _icon = Load("icon.svg", "image/svg+xml");
 
     public string StyleUrl => _style.Url;
 
     public string ScriptUrl => _script.Url;
 
+    public string IconUrl => _icon.Url;
+
     internal IResult Serve(string name)
     {
-        var asset = name == _style.Url[AssetsPath.Length..] ? _style : name == _script.Url[AssetsPath.Length..] ? _script : null;
+        var asset = new[] { _style, _script, _icon }.FirstOrDefault(a => name == a.Url[AssetsPath.Length..]);
         if (asset is null)
         {
             return Results.NotFound();

@@ -38,9 +38,14 @@ internal static class UiPaths
     public static string Session(string session, int page = 1) =>
         $"/ui/sessions/{Uri.EscapeDataString(session)}" + (page <= 1 ? "" : $"?page={page.ToString(CultureInfo.InvariantCulture)}");
 
-    public static string Step(string session, string hash) => $"/ui/sessions/{Uri.EscapeDataString(session)}/steps/{hash}";
+    /// <summary>The query value of <c>view</c> that lays a diff's previews out side by side (absent: unified).</summary>
+    public const string SideBySide = "split";
 
-    public static string Compare(string session, string from, string to) => $"/ui/sessions/{Uri.EscapeDataString(session)}/compare?from={from}&to={to}";
+    public static string Step(string session, string hash, bool sideBySide = false) =>
+        $"/ui/sessions/{Uri.EscapeDataString(session)}/steps/{hash}" + (sideBySide ? $"?view={SideBySide}" : "");
+
+    public static string Compare(string session, string from, string to, bool sideBySide = false) =>
+        $"/ui/sessions/{Uri.EscapeDataString(session)}/compare?from={from}&to={to}" + (sideBySide ? $"&view={SideBySide}" : "");
 
     public static string CompareForm(string session) => $"/ui/sessions/{Uri.EscapeDataString(session)}/compare";
 

@@ -102,6 +102,44 @@ public sealed class UiBrowserTests(UiSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Previews_show_side_by_side_with_each_sides_line_numbers()
+    {
+        var app = string.Join("", Enumerable.Range(1, 10).Select(i => $"line {i}\n"));
+        var dir = fixture.NewWorkspace(fixture.RootA, ("src/app.ts", app));
+        await fixture.TrackAsync(fixture.KeyA, "split", dir, "before");
+        File.WriteAllText(Path.Combine(dir, "src/app.ts"), app.Replace("line 3\n", "line three\nline 3b\n", StringComparison.Ordinal).Replace("line 8\n", "", StringComparison.Ordinal));
+        var hash = await fixture.TrackAsync(fixture.KeyA, "split", null, "tool: Edit src/app.ts");
+        await using var ui = await fixture.LoginAsync(fixture.KeyA, $"/ui/sessions/split/steps/{hash}");
+        var page = ui.Page;
+        await Expect(page.Locator("pre.patch")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "side by side" }).ClickAsync();
+        await page.WaitForURLAsync("**view=split");
+        await Expect(page.Locator("pre.patch")).ToHaveCountAsync(0);
+        var rows = page.Locator("table.split tbody tr");
+        // Line 3 became "line three" (old 3 beside new 3), "line 3b" was added (new 4 only).
+        var changed = rows.Filter(new() { HasText = "line three" });
+        await Expect(changed.Locator("td")).ToHaveTextAsync(["3", "-line 3", "3", "+line three"]);
+        var added = rows.Filter(new() { HasText = "line 3b" });
+        await Expect(added.Locator("td")).ToHaveTextAsync(["", "", "4", "+line 3b"]);
+        // Line 8 was deleted: old 8 on the left, nothing on the right; the context after it is old 9 beside new 9.
+        var deleted = rows.Filter(new() { HasText = "line 8" });
+        await Expect(deleted.Locator("td")).ToHaveTextAsync(["8", "-line 8", "", ""]);
+        await Expect(rows.Filter(new() { HasText = "line 9" }).Locator("td")).ToHaveTextAsync(["9", "line 9", "9", "line 9"]);
+        await Expect(page.Locator("[aria-current=page]")).ToHaveTextAsync("side by side");
+        await Screenshots.SaveAsync(page, "step-side-by-side");
+
+        // The way back, and the choice stays while stepping through the session.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Previous step" }).ClickAsync();
+        await page.WaitForURLAsync("**view=split");
+        await page.GoBackAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "unified" }).ClickAsync();
+        await Expect(page.Locator("pre.patch")).ToBeVisibleAsync();
+        Assert.DoesNotContain("view=", page.Url, StringComparison.Ordinal);
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task Restore_through_the_confirmation_then_undo_it_and_revert_one_file()
     {
         var dir = fixture.NewWorkspace(fixture.RootA, ("a.txt", "one\n"), ("b.txt", "keep\n"));
@@ -208,6 +246,7 @@ public sealed class UiBrowserTests(UiSiloFixture fixture)
             "/ui/",
             "/ui/sessions/a11y",
             $"/ui/sessions/a11y/steps/{second}",
+            $"/ui/sessions/a11y/steps/{second}?view=split",
             $"/ui/sessions/a11y/steps/{first}",
             $"/ui/sessions/a11y/compare?from={first}&to={second}",
             $"/ui/sessions/a11y/restore?to={first}",

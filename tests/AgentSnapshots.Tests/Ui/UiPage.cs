@@ -13,7 +13,7 @@ public sealed class UiPage : IAsyncDisposable
         Page = page;
         page.Console += (_, message) =>
         {
-            if (message.Type == "error") lock (_errors) _errors.Add(message.Text);
+            if (message.Type == "error") lock (_errors) _errors.Add($"{message.Text} ({message.Location}, on {page.Url})");
         };
         page.PageError += (_, error) =>
         {

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace AgentSnapshots.Tests.Ui;
+namespace AgentSnapshots.Tests.Processes;
 
 /// <summary>
 /// The browser of the UI tests and bench: Debian's chromium (Playwright's own browser download is not reachable),
