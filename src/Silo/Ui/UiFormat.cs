@@ -7,6 +7,9 @@ internal static class UiFormat
 {
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
+    /// <summary>A count with its noun, singular for one: "1 file", "2,000 files".</summary>
+    public static string Count(long value, string one, string many) => $"{Count(value)} {(value == 1 ? one : many)}";
+
     public static string Bytes(long bytes)
     {
         string[] units = ["bytes", "KiB", "MiB", "GiB", "TiB"];

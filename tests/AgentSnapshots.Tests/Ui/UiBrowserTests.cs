@@ -67,12 +67,15 @@ public sealed class UiBrowserTests(UiSiloFixture fixture)
         {
             File.WriteAllText(Path.Combine(dir, $"zz-extra{i}.txt"), $"extra {i}\n");
         }
+        // Over Snapshots:MaxFileBytes: left out of the snapshot, counted and marked on the step.
+        File.WriteAllBytes(Path.Combine(dir, "huge.log"), new byte[UiSiloFixture.MaxFileBytes + 1]);
         var hash = await fixture.TrackAsync(fixture.KeyA, "files", null, "tool: refactor");
         await using var ui = await fixture.LoginAsync(fixture.KeyA, $"/ui/sessions/files/steps/{hash}");
         var page = ui.Page;
 
         await Expect(page.Locator("h1")).ToHaveTextAsync("Step 2: tool: refactor");
         await Expect(page.Locator("#diff-title")).ToHaveTextAsync("8 files changed");
+        await Expect(page.Locator(".meta .mark.skipped")).ToHaveTextAsync("1 skipped");
         // The summary lists at most Summary:MaxFiles files; the rest are counted and marked, not dropped.
         await Expect(page.Locator("table.files tbody tr")).ToHaveCountAsync(UiSiloFixture.SummaryFiles);
         await Expect(page.Locator(".omitted")).ToContainTextAsync("2 more files are not listed");
@@ -288,7 +291,8 @@ public sealed class UiBrowserTests(UiSiloFixture fixture)
         await Expect(page.Locator("h1")).ToHaveTextAsync("Step 2: tool: Edit k.txt");
         await Keyboard.TabToAsync(page, "Previous step");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/steps/*");
+        // The address matched **/steps/* already: wait for the previous step's own page.
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Step 1: prompt: start");
         await Keyboard.TabToAsync(page, "Restore this snapshot…");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync("**/restore?to=*");

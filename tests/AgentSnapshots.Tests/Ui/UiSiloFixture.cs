@@ -18,6 +18,9 @@ public sealed class UiSiloFixture : IAsyncLifetime
     /// <summary>Summary:MaxFiles of the silo.</summary>
     public const int SummaryFiles = 6;
 
+    /// <summary>Snapshots:MaxFileBytes of the silo: a larger file is skipped (and the step says so).</summary>
+    public const int MaxFileBytes = 64 * 1024;
+
     private readonly TempDirectory _temp = new("as-ui");
     private int _workspaces;
 
@@ -41,6 +44,7 @@ public sealed class UiSiloFixture : IAsyncLifetime
         {
             ["Snapshots__Summary__MaxFiles"] = SummaryFiles.ToString(CultureInfo.InvariantCulture),
             ["Snapshots__Summary__MaxPatchBytesPerFile"] = "600",
+            ["Snapshots__MaxFileBytes"] = MaxFileBytes.ToString(CultureInfo.InvariantCulture),
         };
         TenantSiloFixture.AddTenant(settings, A, KeyA, RootA);
         TenantSiloFixture.AddTenant(settings, B, KeyB, RootB);

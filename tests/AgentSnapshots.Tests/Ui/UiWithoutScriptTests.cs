@@ -46,6 +46,20 @@ public sealed class UiWithoutScriptTests(UiSiloFixture fixture)
         await Expect(page.Locator("h1")).ToHaveTextAsync("Compare two snapshots");
         await Expect(page.Locator("table.files tbody tr .counts .add")).ToHaveTextAsync("+2");
 
+        // A restore posted without this service's Origin changes nothing, whatever cookie it carries.
+        foreach (var origin in new[] { "", "http://attacker.example" })
+        {
+            var form = page.Context.APIRequest.CreateFormData();
+            form.Set("to", hashes[0]);
+            var forged = await page.APIRequest.PostAsync("/ui/sessions/paged/actions/restore", new()
+            {
+                Headers = origin.Length == 0 ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Origin"] = origin },
+                Form = form,
+            });
+            Assert.True(forged.Status is 400 or 403, $"Origin '{origin}': {forged.Status}");
+        }
+        Assert.EndsWith($"step {Steps}\n", File.ReadAllText(Path.Combine(dir, "log.txt")), StringComparison.Ordinal);
+
         // Restore snapshot 1: the confirmation's button posts the form, the browser sends its Origin.
         await page.GotoAsync($"/ui/sessions/paged/restore?to={hashes[0]}");
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore all 1 file" }).ClickAsync();
