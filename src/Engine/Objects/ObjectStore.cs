@@ -319,7 +319,4 @@ public sealed class ObjectStore
             yield return id;
         }
     }
-
-    /// <summary>Where the loose copy of <paramref name="id"/> is or would be.</summary>
-    public string LoosePath(GitObjectId id) => _loose.PathOf(id);
 }
