@@ -7,8 +7,16 @@
   const body = table.tBodies[0];
   const status = document.getElementById("live-status");
   const count = document.getElementById("snapshot-count");
+  let shown = null;
   let busy = false;
   let again = false;
+
+  // A test for the element that stands where the given one stood (same link or same radio button).
+  function same(element) {
+    const key = (e) => [e.tagName, e.getAttribute("href"), e.getAttribute("aria-label"), e.name, e.value].join("\n");
+    const wanted = key(element);
+    return (e) => key(e) === wanted;
+  }
 
   async function refresh() {
     if (busy) { again = true; return; }
@@ -20,14 +28,20 @@
         return;
       }
       const html = await reply.text();
-      // Keep what the reader picked for comparing across the swap.
-      const picked = [...body.querySelectorAll("input:checked")].map((i) => [i.name, i.value]);
-      const template = document.createElement("template");
-      template.innerHTML = html;
-      body.replaceChildren(template.content);
-      for (const [name, value] of picked) {
-        const input = [...body.querySelectorAll("input")].find((i) => i.name === name && i.value === value);
-        if (input) input.checked = true;
+      if (html !== shown) {
+        shown = html;
+        // Keep what the reader picked for comparing, and the keyboard focus, across the swap.
+        const picked = [...body.querySelectorAll("input:checked")].map((i) => [i.name, i.value]);
+        const focus = body.contains(document.activeElement) ? same(document.activeElement) : null;
+        const template = document.createElement("template");
+        template.innerHTML = html;
+        body.replaceChildren(template.content);
+        for (const [name, value] of picked) {
+          const input = [...body.querySelectorAll("input")].find((i) => i.name === name && i.value === value);
+          if (input) input.checked = true;
+        }
+        const refocus = focus && [...body.querySelectorAll("a, input")].find(focus);
+        if (refocus) refocus.focus();
       }
       const total = reply.headers.get("X-Snapshot-Count");
       if (count && total && total !== count.dataset.count) {
