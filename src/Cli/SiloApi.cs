@@ -49,9 +49,15 @@ internal sealed class SiloApi : IDisposable
         };
 
     /// <summary>Sends one request for <paramref name="session"/> (<paramref name="path"/> under <c>v1/sessions/{session}</c>) and reads its reply.</summary>
-    public async Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct)
+    public Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
+        CallPathAsync(method, $"v1/sessions/{Uri.EscapeDataString(session)}{path}", body, reply, ct);
+
+    /// <summary>The silo that answered the last call.</summary>
+    public Uri? AnsweredBy { get; private set; }
+
+    /// <summary>Sends one request to <paramref name="relative"/> (a path of the API, without the leading slash) and reads its reply.</summary>
+    public async Task<T> CallPathAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct)
     {
-        var relative = $"v1/sessions/{Uri.EscapeDataString(session)}{path}";
         var unreachable = new List<string>();
         foreach (var server in _servers)
         {
@@ -75,6 +81,7 @@ internal sealed class SiloApi : IDisposable
             }
             using (response)
             {
+                AnsweredBy = server;
                 _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri} -> {(int)response.StatusCode} in {watch.Elapsed.TotalMilliseconds:F0} ms (key from {_key.Source})");
                 return await ReadAsync(response, server, reply, ct);
             }
