@@ -128,24 +128,5 @@ internal static class SessionEndpoints
     /// <summary>A reply as the CLI's --json writes it.</summary>
     private static JsonHttpResult<T> Reply<T>(T value) => TypedResults.Json(value, ContractJson.Options);
 
-<<<<<<< HEAD
     private static string? Hash(string? value, string name, bool required) => SessionArguments.Hash(value, name, required);
-=======
-    /// <summary>A snapshot hash argument, checked for form here so the problem names the API's field.</summary>
-    internal static string? Hash(string? value, string name, bool required)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return required
-                ? throw new ApiProblemException(ProblemCode.InvalidParameter, $"'{name}' is missing: give a snapshot hash (40 hexadecimal digits, from track or history).")
-                : null;
-        }
-        if (!GitObjectId.TryParse(value.Trim().ToLowerInvariant(), out var id))
-        {
-            throw new ApiProblemException(ProblemCode.For(RequestError.MalformedId),
-                $"'{name}' value '{MessageText.Shown(value)}' is not a snapshot hash: give 40 hexadecimal digits, as track or history print them.");
-        }
-        return id.ToHex();
-    }
->>>>>>> ui
 }
