@@ -111,6 +111,7 @@ internal static class Verbs
         yield return SessionVerb(runner, "delete", "delete the session; its snapshots no other session keeps are freed by the next gc", "deleting",
             HttpMethod.Delete, "", json.DeletedSession, shown.DeletedSession, CliOutput.Deleted);
         yield return Agent.AgentVerb.Create(runner);
+        yield return UiVerb.Create(runner);
     }
 
     /// <summary>A verb that takes nothing but the session: one request without a body.</summary>

@@ -320,6 +320,6 @@ public sealed class ObjectStore
         }
     }
 
-    /// <summary>Where the loose copy of <paramref name="id"/> is or would be.</summary>
+    /// <summary>Where the loose copy of <paramref name="id"/> is or would be (the workspace agent's transfers read and write loose objects).</summary>
     public string LoosePath(GitObjectId id) => _loose.PathOf(id);
 }

@@ -56,8 +56,6 @@ internal sealed class PackWriter : IDisposable
 
     public int Count => _entries.Count;
 
-    public bool TryGetOffset(GitObjectId id, out long offset) => _offsets.TryGetValue(id, out offset);
-
     /// <summary>Appends a whole object, deflating exactly <paramref name="size"/> bytes of <paramref name="content"/>.</summary>
     public void WriteWhole(GitObjectId id, GitObjectType type, Stream content, long size)
     {
