@@ -103,7 +103,14 @@ public sealed class FrameConnection : IAsyncDisposable
             : new RemoteProtocolException($"expected {expected}, received a {frame.Kind} frame");
 
     /// <summary>Closes the connection, telling the other side why.</summary>
-    public async Task CloseAsync(WebSocketCloseStatus status, string reason)
+    public Task CloseAsync(WebSocketCloseStatus status, string reason) => CloseAsync(status, reason, waitForPeer: true);
+
+    /// <param name="waitForPeer">
+    /// Whether to let the other side close its end first (at most 2 s): a socket dropped right after the close frame
+    /// may reset the connection, and a reset discards the frame unread, so the other side would not learn why (an
+    /// agent told "replaced" stops; one that only sees a reset reconnects and replaces the newer agent in turn).
+    /// </param>
+    private async Task CloseAsync(WebSocketCloseStatus status, string reason, bool waitForPeer)
     {
         CloseReason ??= reason;
         try
@@ -117,6 +124,7 @@ public sealed class FrameConnection : IAsyncDisposable
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
         }
+        if (waitForPeer) await Task.WhenAny(_reader, Task.Delay(TimeSpan.FromSeconds(2)));
         _closing.Cancel();
     }
 
@@ -151,7 +159,7 @@ public sealed class FrameConnection : IAsyncDisposable
                         if (length == Frames.MaxPayloadBytes + 1)
                         {
                             CloseReason = $"a message larger than {Frames.MaxPayloadBytes + 1} bytes (the frame limit) was refused";
-                            await CloseAsync(WebSocketCloseStatus.MessageTooBig, CloseReason);
+                            await CloseAsync(WebSocketCloseStatus.MessageTooBig, CloseReason, waitForPeer: false);
                             return;
                         }
                         var received = await _socket.ReceiveAsync(buffer.AsMemory(length, Frames.MaxPayloadBytes + 1 - length), _closing.Token);
@@ -166,7 +174,7 @@ public sealed class FrameConnection : IAsyncDisposable
                     if (length == 0 || !Enum.IsDefined((FrameKind)buffer[0]))
                     {
                         CloseReason = "a frame of an unknown kind was refused";
-                        await CloseAsync(WebSocketCloseStatus.ProtocolError, CloseReason);
+                        await CloseAsync(WebSocketCloseStatus.ProtocolError, CloseReason, waitForPeer: false);
                         return;
                     }
                     var kind = (FrameKind)buffer[0];
