@@ -13,6 +13,9 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection) : IAgen
         return await session.Track(Absolute(directory), label, cancellationToken);
     }
 
+    public async Task<TrackResult> TrackWorkspaceAsync(string sessionId, string workspace, string? label = null, CancellationToken cancellationToken = default) =>
+        await (await SessionAsync(sessionId, cancellationToken)).TrackWorkspace(workspace, label, cancellationToken);
+
     public async Task<ChangesResult> ChangesAsync(string sessionId, string since, string? after = null, CancellationToken cancellationToken = default) =>
         await (await SessionAsync(sessionId, cancellationToken)).Changes(since, after, cancellationToken);
 

@@ -25,6 +25,19 @@ public interface IAgentSnapshotsClient
     Task<TrackResult> TrackAsync(string sessionId, string? directory = null, string? label = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Snapshots the session's remote workspace now, through its workspace agent (<c>agentsnapshots agent --workspace
+    /// NAME --dir DIR</c> beside the files): the first call binds the session to <paramref name="workspace"/>; later
+    /// calls may use <see cref="TrackAsync"/> without a directory. No agent connected: <see cref="SnapshotServiceException"/>
+    /// with <see cref="ServiceError.WorkspaceOffline"/> (retry once one is).
+    /// </summary>
+    /// <param name="sessionId">The session: 1 to 128 letters, digits or <c>. _ : -</c>.</param>
+    /// <param name="workspace">The remote workspace's name: 1 to 100 letters, digits or <c>. _ -</c>.</param>
+    /// <param name="label">A label for the snapshot in the history.</param>
+    /// <param name="cancellationToken">Cancels the call, in the silo too.</param>
+    /// <returns>The snapshot's tree hash, its file count and the files it left out, with the reason.</returns>
+    Task<TrackResult> TrackWorkspaceAsync(string sessionId, string workspace, string? label = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Paths that differ between snapshot <paramref name="since"/> and the workspace now, in path order: at most
     /// <c>Snapshots:MaxListedPaths</c> of them after <paramref name="after"/>; ask again with the last path listed
     /// while <see cref="ChangesResult.OmittedFiles"/> is not 0.

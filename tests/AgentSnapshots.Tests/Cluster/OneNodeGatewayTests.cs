@@ -159,7 +159,8 @@ public sealed class OneNodeGatewayTests
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
     }
 
-    private static IHost SdkHost(int gatewayPort)
+    /// <summary>The SDK's host for one silo's gateway (the remote workspaces' SDK test uses it too).</summary>
+    internal static IHost SdkHost(int gatewayPort)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddAgentSnapshotsClient(o =>

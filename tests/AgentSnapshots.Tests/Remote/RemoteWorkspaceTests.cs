@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.Remote;
@@ -105,6 +107,27 @@ public sealed class RemoteWorkspaceTests(RemoteSiloFixture fixture)
         await using var agent = await AgentProcess.StartAsync(fixture.Silo, "bound-one", dir, cache);
         (await fixture.Api.PostAsync("/v1/sessions/bound/snapshots", Body(new { workspace = "bound-one" }))).Ok();
         (await fixture.Api.PostAsync("/v1/sessions/bound/snapshots", Body(new { workspace = "bound-two" }))).Problem(HttpStatusCode.Conflict, "workspaceMismatch");
+    }
+
+    [Fact]
+    public async Task The_sdk_binds_a_session_to_a_remote_workspace_and_tracks_through_its_agent()
+    {
+        var (dir, cache) = fixture.NewSandbox();
+        File.WriteAllText(Path.Combine(dir, "a.txt"), "through the SDK\n");
+        await using var agent = await AgentProcess.StartAsync(fixture.Silo, "sdk-bound", dir, cache);
+        using var host = Cluster.OneNodeGatewayTests.SdkHost(fixture.Silo.GatewayPort);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var sdk = host.Services.GetRequiredService<AgentSnapshots.Client.IAgentSnapshotsClient>();
+        var first = await sdk.TrackWorkspaceAsync("sdk-bound", "sdk-bound", "first", TestContext.Current.CancellationToken);
+        Assert.Equal(Git.WriteTreeOf(dir), first.Hash);
+        File.WriteAllText(Path.Combine(dir, "b.txt"), "second\n");
+        // Bound now: a track without a directory goes through the agent as well.
+        var second = await sdk.TrackAsync("sdk-bound", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(Git.WriteTreeOf(dir), second.Hash);
+        Assert.Equal("workspace:sdk-bound", (await sdk.HistoryAsync("sdk-bound", TestContext.Current.CancellationToken)).Workspace);
+        var offline = await Assert.ThrowsAsync<SnapshotServiceException>(() => sdk.TrackWorkspaceAsync("sdk-unserved", "nobody-serves-this", cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(ServiceError.WorkspaceOffline, offline.Error);
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]
