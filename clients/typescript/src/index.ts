@@ -90,10 +90,14 @@ export class AgentSnapshotsClient {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  /** Snapshots the session's workspace now; the first call binds the session to `dir` (absolute). */
-  track(session: string, options: CallOptions & { dir?: string; label?: string } = {}): Promise<TrackResult> {
+  /**
+   * Snapshots the session's workspace now; the first call binds the session to `dir` (absolute), or instead to
+   * `workspace`, a remote workspace served by a workspace agent beside its files (`agentsnapshots agent --workspace NAME`).
+   */
+  track(session: string, options: CallOptions & { dir?: string; workspace?: string; label?: string } = {}): Promise<TrackResult> {
     const body: Schemas["TrackRequest"] = {};
     if (options.dir !== undefined) body.dir = options.dir;
+    if (options.workspace !== undefined) body.workspace = options.workspace;
     if (options.label !== undefined) body.label = options.label;
     return this.#call("POST", session, "/snapshots", options, undefined, body);
   }

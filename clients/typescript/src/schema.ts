@@ -271,7 +271,7 @@ export interface components {
              * @description What went wrong, stable across versions: one of the listed codes.
              * @enum {string}
              */
-            code: "unknownSession" | "workspaceMismatch" | "malformedId" | "unknownSnapshot" | "outsideWorkspaceRoots" | "invalidPath" | "missingDirectory" | "workspaceTooBroad" | "missingObject" | "corruptObject" | "workspaceLocked" | "restoreFailed" | "malformedBody" | "invalidField" | "unknownParameter" | "invalidParameter" | "bodyTooLarge" | "unsupportedMediaType" | "hostNotAllowed" | "originNotAllowed" | "missingKey" | "unsupportedScheme" | "invalidKey" | "noSuchRoute" | "methodNotAllowed" | "unavailable" | "internalError";
+            code: "unknownSession" | "workspaceMismatch" | "malformedId" | "unknownSnapshot" | "outsideWorkspaceRoots" | "invalidPath" | "missingDirectory" | "workspaceTooBroad" | "missingObject" | "corruptObject" | "workspaceLocked" | "restoreFailed" | "workspaceOffline" | "agentFailed" | "malformedBody" | "invalidField" | "unknownParameter" | "invalidParameter" | "bodyTooLarge" | "unsupportedMediaType" | "hostNotAllowed" | "originNotAllowed" | "missingKey" | "unsupportedScheme" | "invalidKey" | "noSuchRoute" | "methodNotAllowed" | "unavailable" | "internalError";
         };
         RestoreRequest: {
             /** @description The snapshot to restore (40 hexadecimal digits, from track or history). */
@@ -339,6 +339,8 @@ export interface components {
             dir?: null | string;
             /** @description A label for the snapshot, shown by history. */
             label?: null | string;
+            /** @description Instead of 'dir': the name of a remote workspace, served by a workspace agent ('agentsnapshots agent --workspace NAME --dir DIR'), to bind the session to. */
+            workspace?: null | string;
         };
         TrackResult: {
             hash: string;
@@ -483,7 +485,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "dir": "/home/me/project",
-                 *       "label": "before turn 3"
+                 *       "label": "before turn 3",
+                 *       "workspace": null
                  *     }
                  */
                 "application/json": components["schemas"]["TrackRequest"];
@@ -594,7 +597,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; unavailable: The cluster cannot serve this request now */
+            /** @description agentFailed: The workspace agent broke off or sent what the protocol refuses; nothing was recorded */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -687,7 +699,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description unavailable: The cluster cannot serve this request now */
+            /** @description agentFailed: The workspace agent broke off or sent what the protocol refuses; nothing was recorded */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -913,7 +934,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; unavailable: The cluster cannot serve this request now */
+            /** @description agentFailed: The workspace agent broke off or sent what the protocol refuses; nothing was recorded */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1034,7 +1064,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; unavailable: The cluster cannot serve this request now */
+            /** @description agentFailed: The workspace agent broke off or sent what the protocol refuses; nothing was recorded */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;

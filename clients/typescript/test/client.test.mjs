@@ -119,6 +119,8 @@ describe("AgentSnapshotsClient", () => {
     await rejects(client.changes("ts-errors", "1".repeat(40)), 404, "unknownSnapshot");
     await rejects(client.track("ts-errors", { dir: workspace({ "b.txt": "b\n" }) }), 409, "workspaceMismatch");
     await rejects(client.track("ts-outside", { dir: silo.root }), 403, "outsideWorkspaceRoots");
+    // A remote workspace no agent serves: 503 to retry once one is connected.
+    await rejects(client.track("ts-remote", { workspace: "nobody-serves-this" }), 503, "workspaceOffline");
     await rejects(client.revert("ts-errors", tracked.hash, ["../x"]), 400, "invalidPath");
     await rejects(client.revert("ts-errors", tracked.hash, []), 400, "invalidField");
 

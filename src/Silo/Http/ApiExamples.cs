@@ -17,7 +17,7 @@ internal static class ApiExamples
         new TrackRequest(Directory, "before turn 3"),
         new TrackResult(Second, 118, [new SkippedFile("data/model.bin", SkipReason.TooLarge)], 1, 0),
         [RequestError.MissingDirectory, RequestError.InvalidPath, RequestError.OutsideWorkspaceRoots, RequestError.WorkspaceMismatch, RequestError.WorkspaceTooBroad, RequestError.UnknownSession],
-        [ServiceError.WorkspaceLocked],
+        [ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
         Body: true);
 
     public static OperationExamples History { get; } = new(
@@ -33,7 +33,7 @@ internal static class ApiExamples
         null,
         new ChangesResult(First, ["README.md", "src/main.ts"], 2, 0),
         [RequestError.UnknownSession, RequestError.UnknownSnapshot],
-        [ServiceError.MissingObject, ServiceError.CorruptObject],
+        [ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
         Query: true);
 
     public static OperationExamples Diff { get; } = new(
@@ -48,14 +48,14 @@ internal static class ApiExamples
         new RestoreRequest(First),
         new RestoreResult(First, Safety, ["src/main.ts"], ["notes.tmp"], 1, 1, 0, 0),
         [RequestError.UnknownSession, RequestError.UnknownSnapshot, RequestError.OutsideWorkspaceRoots],
-        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked],
+        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
         Body: true);
 
     public static OperationExamples Revert { get; } = new(
         new RevertRequest(First, ["src/main.ts"]),
         new RestoreResult(First, Safety, ["src/main.ts"], [], 1, 0, 0, 0),
         [RequestError.UnknownSession, RequestError.UnknownSnapshot, RequestError.InvalidPath, RequestError.OutsideWorkspaceRoots],
-        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked],
+        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
         Body: true);
 
     public static OperationExamples Usage { get; } = new(

@@ -82,7 +82,7 @@ public sealed class OpenApiDocumentTests(HttpSiloFixture fixture)
                 }
             }
         }
-        Assert.Equal(["changes", "delete", "diff", "gc", "history", "restore", "revert", "track", "usage"], operations.Order(StringComparer.Ordinal));
+        Assert.Equal(["changes", "delete", "diff", "gc", "history", "loginLink", "restore", "revert", "track", "usage"], operations.Order(StringComparer.Ordinal));
         // Every code an operation can answer with is listed; only route-level ones (no such path or method) are not per operation.
         Assert.Equal(["methodNotAllowed", "noSuchRoute"], codes.Except(documentedCodes).Order(StringComparer.Ordinal));
     }
