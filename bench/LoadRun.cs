@@ -59,6 +59,7 @@ internal static class LoadRun
             var idle = ProcessMemory.ResidentBytes(silo.ProcessId);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(settings.Seconds));
             var steps = 0L;
+            var cpuBefore = ProcessCpu.Used(silo.ProcessId);
             var run = Stopwatch.StartNew();
             // Worker w owns sessions w, w + C, w + 2C, ...: one step of a session at a time, all sessions in turn.
             var workers = Enumerable.Range(0, settings.Concurrency).Select(w => Task.Run(async () =>
@@ -76,6 +77,7 @@ internal static class LoadRun
             })).ToArray();
             await Task.WhenAll(workers);
             run.Stop();
+            var cpu = ProcessCpu.Used(silo.ProcessId) - cpuBefore;
             var peak = ProcessMemory.PeakBytes(silo.ProcessId);
 
             // Usage and gc of one workspace at the end, under the same error rule.
@@ -90,7 +92,7 @@ internal static class LoadRun
                 recorder.Error($"usage/gc: {e.GetType().Name}: {e.Message}");
             }
 
-            Report(recorder, run.Elapsed, steps, idle, peak);
+            Report(recorder, run.Elapsed, steps, idle, peak, cpu);
             await host.StopAsync();
             return recorder.ErrorCount == 0 ? 0 : 1;
         }
@@ -135,11 +137,13 @@ internal static class LoadRun
         }
     }
 
-    private static void Report(LatencyRecorder recorder, TimeSpan elapsed, long steps, long idle, long peak)
+    private static void Report(LatencyRecorder recorder, TimeSpan elapsed, long steps, long idle, long peak, TimeSpan cpu)
     {
-        var operations = recorder.Snapshot().Where(p => p.Key != "bind").Sum(p => p.Value.Length);
+        // The steady run's operations (usage and gc come after the CPU was read).
+        var operations = recorder.Snapshot().Where(p => p.Key is not ("bind" or "usage" or "gc")).Sum(p => p.Value.Length);
         Console.WriteLine($"   {operations:N0} operations ({steps:N0} agent steps) in {elapsed.TotalSeconds:F1} s: {operations / elapsed.TotalSeconds:F0} operations/s, {steps / elapsed.TotalSeconds:F0} steps/s");
         recorder.PrintLatencies();
+        Console.WriteLine($"   {ProcessCpu.PerOperation(cpu, operations, elapsed)}");
         Console.WriteLine($"   silo RSS: {idle >> 20} MiB before the run, peak {peak >> 20} MiB during it; load average {LoadAverage.Now()}");
         recorder.PrintErrors();
     }
