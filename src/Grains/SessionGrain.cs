@@ -196,7 +196,7 @@ internal sealed class SessionGrain(
         BoundWithinTenantRoots(directory);
         var workspace = Workspace(workspaceId);
         var toHash = await _own.RequireAsync(to, "--to");
-        var label = $"safety: before {verb} to {toHash[..8]}";
+        var label = SafetyLabels.Before(verb, toHash);
 
         // The safety snapshot is in the history (and the workspace's catalogue) before anything is touched: a restore
         // that fails halfway, or a silo that dies during it, leaves the way back listed. The workspace takes its own
