@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AgentSnapshots.Client;
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentSnapshots.Bench;

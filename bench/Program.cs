@@ -10,6 +10,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
 // dotnet run -c Release --project bench -- disk [append-log] [seed]   (see DiskRun)
 // dotnet run -c Release --project bench -- oracle [--seeds 50] [--steps 2000] [--first-seed 1] [--watch on|off|both]   (see OracleRun)
+// dotnet run -c Release --project bench -- libgit2 [--big1-mib 128] [--big2-mib 96] [--small-kib 512]   (our diff summary beside LibGit2Sharp's; see Libgit2Run)
 Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
 {
     "load" => LoadRun.RunAsync,
@@ -21,6 +22,7 @@ Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
     "chaos" => ChaosRun.RunAsync,
     "disk" => async rest => await DiskRun.RunAsync(rest) ? 0 : 1,
     "oracle" => OracleRun.RunAsync,
+    "libgit2" => Libgit2Run.RunAsync,
     _ => null,
 };
 if (command is not null)

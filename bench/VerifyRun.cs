@@ -93,7 +93,7 @@ internal static class VerifyRun
 
     private static Settings Parse(IReadOnlyList<string> args)
     {
-        int files = 100_000, tracks = 1000, edits = 10, every = new AgentSnapshots.Engine.WatchOptions().VerifyEvery;
+        int files = 100_000, tracks = 1000, edits = 10, every = new AgentSnapshots.Engine.Foundation.WatchOptions().VerifyEvery;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Watching;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentSnapshots.Bench;

@@ -1,3 +1,9 @@
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.Snapshotting;
+using AgentSnapshots.Engine.Watching;
+using AgentSnapshots.Engine.WorkingTree;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

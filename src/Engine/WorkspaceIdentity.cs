@@ -1,6 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.SystemCalls;
+using AgentSnapshots.Engine.WorkingTree;
 
 namespace AgentSnapshots.Engine;
 
@@ -60,25 +64,7 @@ public static partial class WorkspaceIdentity
     }
 
     /// <summary>The canonical absolute path with every symlink, '.' and '..' resolved (realpath(3)), or null if it does not exist.</summary>
-    public static string? RealPath(string path)
-    {
-        var resolved = NativeRealPath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero) return null;
-        try
-        {
-            return Marshal.PtrToStringUTF8(resolved);
-        }
-        finally
-        {
-            NativeFree(resolved);
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr NativeRealPath(string path, IntPtr resolved);
-
-    [LibraryImport("libc", EntryPoint = "free")]
-    private static partial void NativeFree(IntPtr pointer);
+    public static string? RealPath(string path) => Posix.RealPath(path);
 
     /// <summary>Checks a snapshot hash argument and parses it; throws <see cref="EngineException"/> (MalformedId) otherwise.</summary>
     public static GitObjectId ParseHash(string? hash, string argumentName)

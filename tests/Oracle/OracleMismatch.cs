@@ -1,4 +1,4 @@
-using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Reports;
 
 namespace AgentSnapshots.Tests.Oracle;
 

@@ -1,4 +1,6 @@
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Watching;
 
 namespace AgentSnapshots.Tests.Oracle;
 

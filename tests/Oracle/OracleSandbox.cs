@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.Watching;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentSnapshots.Tests.Oracle;

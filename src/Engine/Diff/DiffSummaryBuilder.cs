@@ -1,4 +1,6 @@
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Objects;
 
 namespace AgentSnapshots.Engine.Diff;
 

@@ -63,12 +63,6 @@ internal sealed class LineFilter
         }
     }
 
-    public bool MayContain(ulong hash)
-    {
-        var mask = Mask(hash);
-        return (_words[(int)(hash >> _shift)] & mask) == mask;
-    }
-
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static ulong Mask(ulong hash)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
 
 namespace AgentSnapshots.Engine.Diff;
 

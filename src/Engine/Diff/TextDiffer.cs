@@ -1,3 +1,5 @@
+using AgentSnapshots.Engine.Foundation;
+
 namespace AgentSnapshots.Engine.Diff;
 
 /// <summary>The line statistics and preview of one file pair.</summary>

@@ -1,3 +1,5 @@
+using AgentSnapshots.Engine.Objects;
+
 namespace AgentSnapshots.Engine.Diff;
 
 /// <summary>

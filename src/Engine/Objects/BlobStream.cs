@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// An object's content, produced as it is read (inflated, and delta-applied if packed as a delta); forward only.

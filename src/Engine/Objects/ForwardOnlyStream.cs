@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>A stream that is only read, forward: everything but <see cref="Read(Span{byte})"/> is fixed here once.</summary>
 internal abstract class ForwardOnlyStream : Stream

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// Git's caches that list objects or packs: the commit-graph (commits, with their parents) and the multi-pack-index

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>The parts of a commit (or the target of a tag) that reachability needs: its tree, parents, and message.</summary>
 internal sealed record GitCommit(GitObjectId? Tree, IReadOnlyList<GitObjectId> Parents, GitObjectId? TagTarget, string Message)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>A SHA-1 object name of the git object format (20 bytes, 40 lowercase hex digits).</summary>
 public readonly struct GitObjectId : IEquatable<GitObjectId>, IComparable<GitObjectId>

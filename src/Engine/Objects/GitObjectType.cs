@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>The four kinds of git object.</summary>
 public enum GitObjectType

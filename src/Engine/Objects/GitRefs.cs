@@ -1,7 +1,8 @@
 using System.Text;
+using AgentSnapshots.Engine.SystemCalls;
 using Microsoft.Win32.SafeHandles;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// The refs of a store as git keeps them: one file per ref under <c>refs/</c> holding an id, or a line of

@@ -3,9 +3,10 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
 using Microsoft.Win32.SafeHandles;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// The loose objects of a store: one zlib file per object under <c>objects/xx/</c>, holding "type size\0" and the

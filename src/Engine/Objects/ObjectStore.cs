@@ -2,9 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using AgentSnapshots.Engine.Packs;
+using AgentSnapshots.Engine.Objects.Packs;
+using AgentSnapshots.Engine.Retention;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// A git object database that belongs to the service (a bare repository layout, readable and writable by git itself).
@@ -318,7 +319,4 @@ public sealed class ObjectStore
             yield return id;
         }
     }
-
-    /// <summary>Where the loose copy of <paramref name="id"/> is or would be.</summary>
-    public string LoosePath(GitObjectId id) => _loose.PathOf(id);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
+using AgentSnapshots.Engine.Foundation;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// An object of the store is missing or damaged: a failure of the store (changed or damaged behind the service's

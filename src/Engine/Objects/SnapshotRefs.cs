@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// Keeps a store's retained snapshots reachable from one ref, <see cref="KeptRef"/>, so that <c>git gc</c>,

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>How a path changed between two trees.</summary>
 public enum ChangeStatus

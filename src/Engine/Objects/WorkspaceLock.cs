@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.SystemCalls;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// The single-writer guard of one workspace's object store across processes and machines that share the data

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Objects;
 
 /// <summary>
 /// A zlib stream of one stored (uncompressed) deflate block, for loose objects small enough to fit one 4 KiB

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>
 /// The small, rarely written part of a workspace's catalogue: the sessions that recorded snapshots (by slot), the

@@ -1,6 +1,7 @@
-using AgentSnapshots.Engine.Packs;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Objects.Packs;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>
 /// What one collection writes into a new pack, and which packs it then deletes:

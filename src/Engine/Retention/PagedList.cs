@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>
 /// A list kept as numbered pages of at most <see cref="PageSize"/> items, so that storing it after an append, a

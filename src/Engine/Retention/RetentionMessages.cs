@@ -1,6 +1,7 @@
 using System.Globalization;
+using AgentSnapshots.Engine.Foundation;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>What a caller is told when it names a snapshot retention dropped.</summary>
 public static class RetentionMessages

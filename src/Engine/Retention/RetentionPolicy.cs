@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>One session's recording of a snapshot: the session's slot and a workspace-wide sequence number (higher is later).</summary>
 public readonly record struct RetentionOwner(int Session, long Sequence);

@@ -1,5 +1,7 @@
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Objects;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>What one collection did: snapshots retention dropped, objects and bytes freed, and what is left.</summary>
 public sealed record CollectionOutcome(int DroppedSnapshots, long ObjectsDeleted, long BytesFreed, StoreUsage Remaining);

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>
 /// The catalogue of one workspace: every snapshot a session recorded there (oldest recording first), who recorded

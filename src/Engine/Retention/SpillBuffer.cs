@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Objects;
+
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>
 /// A write-then-read buffer that holds up to <see cref="MemoryBytes"/> in memory and moves to an unlinked temporary

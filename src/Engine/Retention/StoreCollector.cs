@@ -1,6 +1,8 @@
-using AgentSnapshots.Engine.Packs;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Objects.Packs;
+using AgentSnapshots.Engine.Snapshotting;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>Disk used by one object store: objects (loose, and in packs as their indexes count them) and the bytes of their files.</summary>
 public readonly record struct StoreUsage(long Objects, long Bytes);

@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.IO.Hashing;
-using AgentSnapshots.Engine.Packs;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Objects.Packs;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>What a packing wrote.</summary>
 internal sealed record PackingResult(PackWritten? Pack, int Copied, int FromLoose, int Deltas, int Dropped);

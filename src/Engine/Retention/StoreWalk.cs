@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Objects;
+
+namespace AgentSnapshots.Engine.Retention;
 
 /// <summary>
 /// What a collection keeps, found by walking from the live snapshots (oldest first) and from every ref of the store:

@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
+
+namespace AgentSnapshots.Engine.Threading;
 
 /// <summary>
 /// The silo's dedicated threads for blocking file work: <see cref="Snapshots"/> for snapshots, restores, changes

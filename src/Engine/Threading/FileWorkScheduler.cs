@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Threading;
 
 /// <summary>
 /// A fixed set of dedicated threads for blocking file work (walking, hashing, inflating, writing files). Work queued

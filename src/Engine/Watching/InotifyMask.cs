@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>inotify(7) event bits: those a watch asks for, and those the kernel adds.</summary>
 [Flags]

@@ -1,9 +1,12 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>
 /// The files of one watched workspace that have more than one hard link. inotify reports a write only under the
 /// name the writer used, and nothing at all for a name outside the workspace, so every watched track stats these
-/// again as if an event named them (<see cref="TreeUpdate"/>). A full walk fills it afresh (every file is stat'ed);
+/// again as if an event named them (<c>TreeUpdate</c>). A full walk fills it afresh (every file is stat'ed);
 /// a track adds what it stats with several links and drops what it finds with one, gone, or cut out of the tree.
 /// Empty, it costs a track nothing.
 /// </summary>

@@ -1,9 +1,12 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.SystemCalls;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>
 /// The silo's file watcher: one inotify instance for every workspace (the kernel allows a user few instances),

@@ -1,22 +1,17 @@
+using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.SystemCalls;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>What a verification checks: a workspace's root, settings and watch, and how the state it verifies was walked (the ignore sources above the root, the root's identity).</summary>
 internal sealed record VerificationTarget(string Root, SnapshotsOptions Options, ILogger Logger, WorkspaceWatch Watch, string? DataDirectory,
     string AboveStamp, (ulong Device, ulong Inode) RootIdentity);
-
-/// <summary>What one verification of the watcher's view concluded.</summary>
-public enum VerificationOutcome
-{
-    /// <summary>The watcher's view and the walk agree (every difference is explained by an event a track will apply).</summary>
-    Agreed,
-    /// <summary>The watcher missed changes: logged, counted, and the next track walks in full.</summary>
-    Mismatch,
-    /// <summary>No verdict: the watches were lost or released meanwhile, ignore rules above the root changed, or too much changed.</summary>
-    Inconclusive,
-}
 
 /// <summary>A verification's verdict and the paths the watcher missed (at most <see cref="WatchVerification.MaxListedPaths"/>).</summary>
 public sealed record VerificationResult(VerificationOutcome Outcome, int Missed, IReadOnlyList<string> Paths);
@@ -25,7 +20,7 @@ public sealed record VerificationResult(VerificationOutcome Outcome, int Missed,
 /// The watcher path's self-check: compares the view the next watched track would start from (the last snapshot's
 /// state, plus the changes the watcher reported since) with a walk of the whole tree at stat level (names, kinds,
 /// ignore decisions made afresh, size, modification time and mode; no content read). It starts at a point where no
-/// track runs (<see cref="WorkingTreeSnapshotter.StartVerification"/>: a copy of the state, and a journal of every
+/// track runs (<c>WorkingTreeSnapshotter.StartVerification</c>: a copy of the state, and a journal of every
 /// event from then on), then walks on its own, so tracks go on meanwhile. A path that differs is a miss unless an
 /// event explains it (its name, its directory read again, a .gitignore above it, a directory on its path gone).
 /// A miss is logged once as an error naming the paths, counted (<c>agentsnapshots.watch.verifications</c>), and

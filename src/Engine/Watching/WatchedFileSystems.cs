@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>
 /// File systems whose changes inotify does not see in full: network and cluster file systems (a write made on

@@ -1,4 +1,8 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.WorkingTree;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.Watching;
 
 /// <summary>Changes the watcher saw in one directory since the last track: the names touched (with their events), or "re-read all of it".</summary>
 internal sealed class PendingDirectory

@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>
 /// The restorer's open directories: the workspace root and the handles down to the directory it works in now.

@@ -1,7 +1,10 @@
 using System.Runtime.InteropServices;
 using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.WorkingTree.Reading;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>
 /// What the last snapshot saw of one file or symlink: its stat (<see cref="FileStamp"/>), mode and blob. An entry

@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.WorkingTree.Reading;
+
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>
 /// The stat facts that tell a file changed since it was read, as git's index keeps them: size, modification and
@@ -33,7 +35,7 @@ internal readonly record struct FileStamp(long Size, long MtimeNs, long CtimeNs,
     /// The inode, XORed with a mix of device, owner and group: 8 bytes per file rather than 24. A change of inode
     /// alone (a file replaced: device, owner and group are the same for most of a workspace) always changes it; a
     /// change of the others changes it but for a 2^-64 chance, and even then size and both times must match too.
-    /// Stable across processes (it is persisted in the <see cref="SnapshotIndex"/>).
+    /// Stable across processes (it is persisted in the <c>SnapshotIndex</c>).
     /// </summary>
     public static ulong IdentityOf(in EntryStat stat)
     {

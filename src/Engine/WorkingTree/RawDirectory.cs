@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.WorkingTree.Reading;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>
 /// Directory names as the kernel holds them, bytes and all: a restore's "is this directory empty" (a directory

@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Foundation;
+
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>Workspace-relative paths as the service spells them: '/'-separated, no empty, "." or ".." parts.</summary>
 public static class RelativePath

@@ -1,8 +1,12 @@
 using System.Text;
+using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.WorkingTree.Reading;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree;
 
 /// <summary>
 /// Makes a working tree match a snapshot for the paths in scope, given the safety snapshot just taken of it.

@@ -125,7 +125,7 @@ internal static class RequestBodies
         {
             if (!fields.Contains(property.Name, StringComparer.Ordinal))
             {
-                throw Field($"Field '{Engine.MessageText.Shown(property.Name)}' is not a field of {operation}: it takes {string.Join(", ", fields.Select(f => $"'{f}'"))} (names are case-sensitive).");
+                throw Field($"Field '{MessageText.Shown(property.Name)}' is not a field of {operation}: it takes {string.Join(", ", fields.Select(f => $"'{f}'"))} (names are case-sensitive).");
             }
         }
     }

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// Reads a packed object whole: follows its chain of delta bases (<c>OFS_DELTA</c> within the pack, <c>REF_DELTA</c>

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// Git's delta encoding: the base's size and the result's size as little-endian base-128 numbers, then instructions.

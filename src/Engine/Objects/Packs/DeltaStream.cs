@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// A delta applied as it is read: instructions are inflated a buffer at a time, copies read the base through

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// The entries of one pack in file order, each with its extent (up to the next entry), from the index alone: what a

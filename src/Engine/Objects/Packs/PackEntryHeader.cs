@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// The header of one pack entry: its 3-bit type and the inflated size of its data (a little-endian base-128 number

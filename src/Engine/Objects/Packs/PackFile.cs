@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// One pack (<c>pack-*.pack</c>) with its index: a 12-byte header ("PACK", version, object count), the entries, and

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>One object of a pack as its index records it.</summary>
 internal readonly record struct PackIndexEntry(GitObjectId Id, long Offset, uint Crc);

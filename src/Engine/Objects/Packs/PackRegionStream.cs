@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// A forward-only window of a pack file (from an entry's start to the end of the entries), read with positional reads

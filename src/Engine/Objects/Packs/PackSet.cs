@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>
 /// The packs of one object store (<c>objects/pack</c>), found by their indexes. The list is read once and read again
@@ -13,15 +13,11 @@ internal sealed class PackSet(string directory)
 
     private readonly Lock _gate = new();
     private PackFile[]? _packs;
-    private IReadOnlyList<string> _broken = [];
 
     public string Directory { get; } = directory;
 
     /// <summary>The usable packs as last scanned (scanned on first use).</summary>
     public IReadOnlyList<PackFile> Packs => Volatile.Read(ref _packs) ?? Scan();
-
-    /// <summary>Packs found damaged at the last scan, with why (their objects are read from elsewhere, or reported corrupt).</summary>
-    public IReadOnlyList<string> Broken => Volatile.Read(ref _broken);
 
     public bool TryFind(GitObjectId id, out PackFile pack, out long offset)
     {
@@ -56,7 +52,6 @@ internal sealed class PackSet(string directory)
         lock (_gate)
         {
             var found = new List<PackFile>();
-            var broken = new List<string>();
             if (System.IO.Directory.Exists(Directory))
             {
                 foreach (var indexPath in System.IO.Directory.EnumerateFiles(Directory, "pack-*.idx"))
@@ -69,20 +64,16 @@ internal sealed class PackSet(string directory)
                     {
                         // An index whose pack is gone (deleted by a repack in flight): not a pack.
                     }
-                    catch (InvalidDataException e)
+                    catch (Exception e) when (e is InvalidDataException or UnauthorizedAccessException)
                     {
-                        broken.Add(e.Message);
-                    }
-                    catch (UnauthorizedAccessException e)
-                    {
-                        broken.Add($"{indexPath}: {e.Message}");
+                        // A damaged or unreadable pack is not used: its objects are read from elsewhere, or reported
+                        // missing where they are needed.
                     }
                 }
             }
             // Newest first: recent snapshots are read most, and their objects are in the newest packs.
             found.Sort((a, b) => b.LastWriteTimeUtc.CompareTo(a.LastWriteTimeUtc));
             var packs = found.ToArray();
-            Volatile.Write(ref _broken, broken);
             Volatile.Write(ref _packs, packs);
             return packs;
         }

@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
 using System.Security.Cryptography;
+using AgentSnapshots.Engine.SystemCalls;
 
-namespace AgentSnapshots.Engine.Packs;
+namespace AgentSnapshots.Engine.Objects.Packs;
 
 /// <summary>A pack that is in place: its name (<c>pack-&lt;checksum&gt;</c>) and files.</summary>
 internal sealed record PackWritten(string Name, string PackPath, string IndexPath, int Objects, long PackBytes);
@@ -54,8 +55,6 @@ internal sealed class PackWriter : IDisposable
     public long Position { get; private set; }
 
     public int Count => _entries.Count;
-
-    public bool TryGetOffset(GitObjectId id, out long offset) => _offsets.TryGetValue(id, out offset);
 
     /// <summary>Appends a whole object, deflating exactly <paramref name="size"/> bytes of <paramref name="content"/>.</summary>
     public void WriteWhole(GitObjectId id, GitObjectType type, Stream content, long size)

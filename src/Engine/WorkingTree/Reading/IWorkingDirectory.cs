@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>What a directory entry is, as far as a snapshot cares.</summary>
 internal enum EntryKind : byte

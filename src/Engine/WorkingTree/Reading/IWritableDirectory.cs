@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>
 /// A working-tree directory opened for a restore: every change goes through it, relative to it, from the workspace

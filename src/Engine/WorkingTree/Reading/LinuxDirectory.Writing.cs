@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using AgentSnapshots.Engine.SystemCalls;
 using Microsoft.Win32.SafeHandles;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>The writing half of a Linux directory handle: the restorer's creates, renames, deletes and chmods, all *at calls on the handle.</summary>
 internal sealed unsafe partial class LinuxDirectory : IWritableDirectory

@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using AgentSnapshots.Engine.Foundation;
+using AgentSnapshots.Engine.SystemCalls;
 using Microsoft.Win32.SafeHandles;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>
 /// A working-tree directory as a Linux directory handle: opened with O_NOFOLLOW|O_DIRECTORY from its parent's

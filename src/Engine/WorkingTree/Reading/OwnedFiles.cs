@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using AgentSnapshots.Engine.SystemCalls;
 using Microsoft.Win32.SafeHandles;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>
 /// What a secret file's checks need on Linux, which .NET does not give: a file opened without following a symlink,

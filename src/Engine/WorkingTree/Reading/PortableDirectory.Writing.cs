@@ -1,4 +1,6 @@
-namespace AgentSnapshots.Engine;
+using AgentSnapshots.Engine.SystemCalls;
+
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>
 /// The writing half of the portable directory: by path, checking each name for a symlink before it is used. It

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>
 /// A working-tree directory read through .NET's own file APIs by path: for systems without the Linux reader.

@@ -1,4 +1,4 @@
-namespace AgentSnapshots.Engine;
+namespace AgentSnapshots.Engine.WorkingTree.Reading;
 
 /// <summary>Which directory reader a workspace uses: the handle-based one on Linux, the portable one elsewhere (or when asked for).</summary>
 internal static class WorkingDirectory
