@@ -40,6 +40,7 @@ internal static class LoadRun
             Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {SmallWorkspace.Files} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
             var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => SmallWorkspace.Create(workRoot, $"ws{i:D4}", i)).ToArray();
             var lastHash = new string[settings.Sessions];
+            var beforeBind = ProcessMemory.ResidentBytes(silo.ProcessId);
             var bind = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, settings.Sessions), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency }, async (i, _) =>
             {
@@ -54,6 +55,10 @@ internal static class LoadRun
             });
             // Binding (a first track: a new store each) is reported on its own line, apart from the steady tracks.
             Console.WriteLine($"   bound {settings.Sessions} sessions in {bind.Elapsed.TotalSeconds:F1} s; load average {LoadAverage.Now()}");
+            // Every session and its workspace are active now: what an active session costs the silo (its two
+            // activations, their state and the workspace's open store), beside the process's own size before.
+            var afterBind = ProcessMemory.ResidentBytes(silo.ProcessId);
+            Console.WriteLine($"   silo RSS {beforeBind >> 20} MiB before binding, {afterBind >> 20} MiB with {settings.Sessions} sessions active: {(afterBind - beforeBind) / settings.Sessions / 1024.0:F1} KiB per active session");
 
             ProcessMemory.ResetPeak(silo.ProcessId);
             var idle = ProcessMemory.ResidentBytes(silo.ProcessId);
