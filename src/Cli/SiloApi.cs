@@ -13,12 +13,13 @@ namespace AgentSnapshots.Cli;
 /// trying the next cannot do anything twice). Replies become the wire records; problems become a
 /// <see cref="CommandFailure"/>: the caller's mistakes (4xx) exit 2, the service's (5xx), an unreachable silo or
 /// something that is not the API exit 1, each as one line.
-/// Transient unavailability (no silo accepting connections, 503 with <c>Retry-After</c> while the cluster notices a
-/// dead silo or another silo still holds a workspace, a connection lost mid-request) is retried for up to
-/// <see cref="RetryTime"/>, on the next silo first, but only where repeating cannot do harm
-/// (<see cref="Repeatable"/>): reads, tracks and gc; a restore or revert only when its first attempt provably wrote
-/// nothing (never connected, refused as <c>workspaceLocked</c>, or no new safety snapshot in the history: see
-/// <see cref="RepeatCheckAsync"/>); a delete only when it never connected. Otherwise the failure says what may have run.
+/// Transient unavailability (503 with <c>Retry-After</c> while the cluster notices a dead silo or another silo still
+/// holds a workspace, a connection lost mid-request, no silo accepting connections) is retried for up to
+/// <see cref="RetryTime"/> (<see cref="NoSiloRetryTime"/> while no silo has answered at all), on the next silo
+/// first, but only where repeating cannot do harm (<see cref="Repeatable"/>): reads, tracks and gc; a restore or
+/// revert only when its first attempt provably wrote nothing (never connected, refused as <c>workspaceLocked</c>, or
+/// no new safety snapshot in the history: see <see cref="RepeatCheckAsync"/>); a delete only when it never
+/// connected. Otherwise the failure says what may have run.
 /// </summary>
 internal sealed class SiloApi : IDisposable
 {
@@ -29,6 +30,12 @@ internal sealed class SiloApi : IDisposable
 
     /// <summary>How long transient unavailability is retried before the call fails.</summary>
     public static readonly TimeSpan RetryTime = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a call is retried while no silo accepts a connection at all: a silo restarting, not the whole
+    /// <see cref="RetryTime"/>, so a silo that was never started is reported within seconds.
+    /// </summary>
+    public static readonly TimeSpan NoSiloRetryTime = TimeSpan.FromSeconds(5);
 
     /// <summary>The pause between rounds when no silo answered, and the longest a <c>Retry-After</c> is followed.</summary>
     private static readonly TimeSpan RoundPause = TimeSpan.FromMilliseconds(250);
@@ -69,6 +76,7 @@ internal sealed class SiloApi : IDisposable
         var relative = $"v1/sessions/{Uri.EscapeDataString(session)}{path}";
         var retryUntil = Stopwatch.StartNew();
         var first = 0;
+        var anyAnswered = false;
         while (true)
         {
             var unreachable = new List<string>();
@@ -118,7 +126,8 @@ internal sealed class SiloApi : IDisposable
                     return await ReadAsync(response, server, reply, ct);
                 }
             }
-            if (retryUntil.Elapsed + pause >= RetryTime)
+            anyAnswered |= transient is not null;
+            if (retryUntil.Elapsed + pause >= (anyAnswered ? RetryTime : NoSiloRetryTime))
             {
                 throw transient ?? new CommandFailure(
                     $"no silo answers at {string.Join(", ", unreachable)}; start one with 'dotnet run --project src/Silo', or pass --server URL (the silo's Http:Port).");
