@@ -3,12 +3,13 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
 // dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
-// dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before OLD.dll]              (see CliCallRun)
+// dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before OLD.dll]   (track, hook claude-code, history per call; see CliCallRun)
 // dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)
 // dotnet run -c Release --project bench -- verify [--files 100k] [--tracks 1000] [--edits 10] [--every 1000]   (see VerifyRun)
 // dotnet run -c Release --project bench -- chaos [--silos 3] [--files 100000] [--big 3] [--seed 3] ...  (see ChaosRun; on demand only)
 // dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
 // dotnet run -c Release --project bench -- disk [append-log] [seed]   (see DiskRun)
+// dotnet run -c Release --project bench -- ui [--steps 5000] [--files 1000] [--loads 5] [--live 10]   (see UiRun; needs chromium)
 // dotnet run -c Release --project bench -- oracle [--seeds 50] [--steps 2000] [--first-seed 1] [--watch on|off|both]   (see OracleRun)
 // dotnet run -c Release --project bench -- libgit2 [--big1-mib 128] [--big2-mib 96] [--small-kib 512]   (our diff summary beside LibGit2Sharp's; see Libgit2Run)
 Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
@@ -22,6 +23,7 @@ Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch
     "chaos" => ChaosRun.RunAsync,
     "disk" => async rest => await DiskRun.RunAsync(rest) ? 0 : 1,
     "oracle" => OracleRun.RunAsync,
+    "ui" => UiRun.RunAsync,
     "libgit2" => Libgit2Run.RunAsync,
     _ => null,
 };

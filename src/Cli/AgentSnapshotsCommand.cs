@@ -23,6 +23,8 @@ internal static class AgentSnapshotsCommand
             root.Options.Add(option);
         }
         var verbs = Verbs.Create(new VerbRunner(globals, stdout, stderr)).ToList();
+        verbs.Add(McpVerb.Create(globals, stderr));
+        verbs.Add(HookVerb.Create(globals, stderr));
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);
@@ -33,7 +35,8 @@ internal static class AgentSnapshotsCommand
         if (parse.Action is ParseErrorAction)
         {
             await stderr.WriteLineAsync($"{Name}: {Problem(parse, verbs)}");
-            return ExitCodes.BadInput;
+            // A hook must never block its agent, which reads exit 2 as "block": even a mistyped hook command exits 0.
+            return args.Contains(HookVerb.Name) ? ExitCodes.Success : ExitCodes.BadInput;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
     }

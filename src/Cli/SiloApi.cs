@@ -52,7 +52,15 @@ internal sealed class SiloApi : IDisposable
         _servers = servers;
         _key = key;
         _log = log;
-        _http = new HttpClient(new SocketsHttpHandler
+        _http = CreateHttpClient(servers);
+        _http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>The HTTP client of calls to <paramref name="servers"/>: quick to report a silo that is not there, patient with an operation.</summary>
+    public static HttpClient CreateHttpClient(IReadOnlyList<Uri> servers) =>
+        new(new SocketsHttpHandler
         {
             // A silo that is not there is reported within seconds; an operation itself may take as long as it takes.
             ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -64,16 +72,24 @@ internal sealed class SiloApi : IDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-    }
-
-    public void Dispose() => _http.Dispose();
 
     /// <summary>Sends one request for <paramref name="session"/> (<paramref name="path"/> under <c>v1/sessions/{session}</c>) and reads its reply.</summary>
-    public async Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct)
+    public async Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
+        await SendAsync(method, $"v1/sessions/{Uri.EscapeDataString(session)}{path}", body, reply, await RepeatCheckAsync(method, session, path, ct), ct);
+
+    /// <summary>The silo that answered the last call.</summary>
+    public Uri? AnsweredBy { get; private set; }
+
+    /// <summary>
+    /// Sends one request to <paramref name="relative"/> (a path of the API, without the leading slash) and reads its
+    /// reply. Retried after an attempt that may have run only if it is a GET.
+    /// </summary>
+    public Task<T> CallPathAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
+        SendAsync(method, relative, body, reply, _ => Task.FromResult(method == HttpMethod.Get), ct);
+
+    /// <summary>The request, retried on transient unavailability as the class says; <paramref name="mayRepeat"/> decides after an attempt that may have run.</summary>
+    private async Task<T> SendAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, Func<CommandFailure, Task<bool>> mayRepeat, CancellationToken ct)
     {
-        var mayRepeat = await RepeatCheckAsync(method, session, path, ct);
-        var relative = $"v1/sessions/{Uri.EscapeDataString(session)}{path}";
         var retryUntil = Stopwatch.StartNew();
         var first = 0;
         var anyAnswered = false;
@@ -110,6 +126,7 @@ internal sealed class SiloApi : IDisposable
                 }
                 using (response)
                 {
+                    AnsweredBy = server;
                     _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri} -> {(int)response.StatusCode} in {watch.Elapsed.TotalMilliseconds:F0} ms (key from {_key.Source})");
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable && retryUntil.Elapsed < RetryTime
                         && await ProblemCodeAsync(response, ct) is var code
@@ -255,7 +272,7 @@ internal sealed class SiloApi : IDisposable
         $"the server at {ServerAddresses.Shown(server)} answered {(int)response.StatusCode} {response.ReasonPhrase} ({response.Content.Headers.ContentType?.MediaType ?? "no content type"}), not as the AgentSnapshots API does: is --server a silo's HTTP address (Http:Port)?");
 
     /// <summary>Whether the request failed before any byte reached a silo: refused, no route, no such name, connect timeout.</summary>
-    private static bool NeverConnected(Exception e, CancellationToken ct) => e switch
+    internal static bool NeverConnected(Exception e, CancellationToken ct) => e switch
     {
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } => true,
         // The connect timeout: no request was sent.
@@ -263,7 +280,7 @@ internal sealed class SiloApi : IDisposable
         _ => false,
     };
 
-    private static string Reason(Exception e)
+    internal static string Reason(Exception e)
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {

@@ -101,6 +101,7 @@ internal static class Verbs
             HttpMethod.Post, "/gc", json.CollectionReport, shown.CollectionReport, CliOutput.Collected);
         yield return SessionVerb(runner, "delete", "delete the session; its snapshots no other session keeps are freed by the next gc", "deleting",
             HttpMethod.Delete, "", json.DeletedSession, shown.DeletedSession, CliOutput.Deleted);
+        yield return UiVerb.Create(runner);
     }
 
     /// <summary>A verb that takes nothing but the session: one request without a body.</summary>

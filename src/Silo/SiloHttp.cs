@@ -5,6 +5,8 @@ using AgentSnapshots.Engine;
 using AgentSnapshots.Silo.Auth;
 using AgentSnapshots.Silo.Health;
 using AgentSnapshots.Silo.Http;
+using AgentSnapshots.Silo.Mcp;
+using AgentSnapshots.Silo.Ui;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -121,6 +123,8 @@ public static class SiloHttp
         });
         builder.Services.AddOpenApi(ApiDocumentation.DocumentName, ApiDocumentation.Configure);
         builder.Services.AddSiloHealthChecks();
+        builder.Services.AddAgentSnapshotsMcp();
+        builder.Services.AddAgentSnapshotsUi();
 
         if (builder.Configuration.GetValue(DashboardKey, defaultValue: false))
         {
@@ -158,6 +162,7 @@ public static class SiloHttp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<HostAndOriginCheck>();
+        app.UseAgentSnapshotsUi();
         if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null)
         {
             app.UseCors();
@@ -165,6 +170,8 @@ public static class SiloHttp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapSessionEndpoints();
+        app.MapAgentSnapshotsMcp();
+        app.MapAgentSnapshotsUi();
         app.MapOpenApi(OpenApiPath);
         app.MapSiloHealthChecks();
         if (app.Configuration.GetValue(DashboardKey, defaultValue: false))

@@ -29,8 +29,9 @@ public static class CliProcess
     /// <param name="args">The command line.</param>
     /// <param name="workingDirectory">The CLI's current directory.</param>
     /// <param name="environment">Further environment variables (null removes one).</param>
-    public static Task<CliRun> RunAsync(IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null) =>
-        ProcessRunner.RunAsync("dotnet", [Dll, .. args], workingDirectory, Hermetic(environment));
+    /// <param name="stdin">Text for its standard input (null: it inherits ours).</param>
+    public static Task<CliRun> RunAsync(IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null, string? stdin = null) =>
+        ProcessRunner.RunAsync("dotnet", [Dll, .. args], workingDirectory, Hermetic(environment), stdin: stdin);
 
     /// <summary>
     /// Runs the CLI with its output on a terminal (a pseudo-terminal from <c>script</c>), as a person sees it: both

@@ -162,6 +162,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/login-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time link into the web UI
+         * @description The link (relative to the silo's address) logs a browser into the web UI as the key's tenant: it works once, for 60 seconds, and sets an HttpOnly, SameSite=Strict cookie. 'next' must be a path of the UI (/ui/...).
+         */
+        post: operations["loginLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -222,6 +242,19 @@ export interface components {
         };
         /** @enum {unknown} */
         FileStatus: "added" | "deleted" | "modified";
+        LoginLink: {
+            /** @description The link, relative to the silo's address: /ui/login?token=...; valid for 60 seconds, once. */
+            url: string;
+            /**
+             * Format: date-time
+             * @description When the link stops working.
+             */
+            expires: string;
+        };
+        LoginLinkRequest: {
+            /** @description Where the link leads after logging in: a path of the web UI (starting with /ui/); default /ui/. */
+            next?: null | string;
+        };
         ProblemDetails: {
             type?: null | string;
             /** @description What kind of problem, for people. */
@@ -1237,6 +1270,104 @@ export interface operations {
             };
             /** @description originNotAllowed: The request comes from a web page of another origin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description internalError: The service failed */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unavailable: The cluster cannot serve this request now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    loginLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "next": "/ui/sessions/demo"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoginLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "/ui/login?token=q3Vb0mJm1tKk8yTn2wq0b4nH8Yp5qvXo7gE1sPz9cLw&next=%2Fui%2Fsessions%2Fdemo",
+                     *       "expires": "2026-11-23T09:30:00+00:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LoginLink"];
+                };
+            };
+            /** @description unknownParameter: The query has a parameter this operation does not take; malformedBody: The request body is not a JSON object; invalidField: A field of the request body is missing, unknown or of the wrong type; hostNotAllowed: The request's Host is not a name of this service */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missingKey: An API key is required; unsupportedScheme: The Authorization header is not a Bearer key; invalidKey: The API key is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description originNotAllowed: The request comes from a web page of another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description bodyTooLarge: The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupportedMediaType: The request body is not declared as JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -66,11 +66,16 @@ internal static class ApiExamples
 
     public static OperationExamples Delete { get; } = new(
         null, new DeletedSession("demo", Workspace, Directory, 12), [], []);
+
+    public static OperationExamples LoginLink { get; } = new(
+        new LoginLinkRequest("/ui/sessions/demo"),
+        new LoginLink("/ui/login?token=q3Vb0mJm1tKk8yTn2wq0b4nH8Yp5qvXo7gE1sPz9cLw&next=%2Fui%2Fsessions%2Fdemo", Time),
+        [], [], Body: true, Session: false);
 }
 
 /// <summary>
 /// One operation's examples and the errors it can answer with beyond those every operation can (malformed session
-/// name, unknown query parameter, missing or wrong key, cluster unavailable, internal failure).
+/// name for a session's operations, unknown query parameter, missing or wrong key, cluster unavailable, internal failure).
 /// </summary>
 internal sealed record OperationExamples(
     object? Request,
@@ -78,12 +83,16 @@ internal sealed record OperationExamples(
     IReadOnlyList<RequestError> RequestErrors,
     IReadOnlyList<ServiceError> ServiceErrors,
     bool Body = false,
-    bool Query = false)
+    bool Query = false,
+    bool Session = true)
 {
     /// <summary>Every problem the operation can answer with.</summary>
     public IEnumerable<ProblemCode> Problems()
     {
-        yield return ProblemCode.For(RequestError.MalformedId);
+        if (Session)
+        {
+            yield return ProblemCode.For(RequestError.MalformedId);
+        }
         yield return ProblemCode.UnknownParameter;
         if (Query)
         {

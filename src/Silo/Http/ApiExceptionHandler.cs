@@ -12,17 +12,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (problem, detail) = exception switch
-        {
-            ApiProblemException e => (e.Problem, e.Message),
-            SnapshotRequestException e => (ProblemCode.For(e.Error), e.Message),
-            SnapshotServiceException e => (ProblemCode.For(e.Error), e.Message),
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (ProblemCode.BodyTooLarge, $"The request body is larger than {RequestBodies.MaxBytes} bytes (1 MiB), the most the API takes."),
-            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
-                (ProblemCode.Unavailable, "The cluster cannot serve this request now (a silo is starting, stopping or unreachable): retry in a few seconds."),
-            _ => (ProblemCode.InternalError, $"The service failed ({exception.GetType().Name}); the silo's log has the details. Retrying may help if the cause was passing."),
-        };
+        var (problem, detail) = ExceptionProblems.Of(exception);
         if (problem.Status >= StatusCodes.Status500InternalServerError)
         {
             LogFailed(httpContext.Request.Method, httpContext.Request.Path, problem.Code, exception);

@@ -78,6 +78,18 @@ internal static class RequestBodies
         return new RevertRequest(to, list);
     }
 
+    public static async Task<LoginLinkRequest> LoginLinkAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var body = await ReadAsync(request, ct);
+        if (body is null)
+        {
+            return new LoginLinkRequest();
+        }
+        var root = body.RootElement;
+        Only(root, "login-links", "next");
+        return new LoginLinkRequest(OptionalString(root, "next", "a path of the web UI, e.g. /ui/sessions/demo"));
+    }
+
     /// <summary>The body as a JSON object, or null if it is empty.</summary>
     private static async Task<JsonDocument?> ReadAsync(HttpRequest request, CancellationToken ct)
     {

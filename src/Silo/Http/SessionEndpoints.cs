@@ -99,19 +99,7 @@ internal static class SessionEndpoints
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.RevertAsync(http.Request, ct);
         var to = Hash(body.To, "to", required: true)!;
-        // Absolute paths are the session's to make relative to its workspace; the others are checked here, so a
-        // refusal can say which field it was.
-        foreach (var (file, index) in body.Files.Select((f, i) => (f, i)).Where(f => !Path.IsPathRooted(f.f)))
-        {
-            try
-            {
-                RelativePath.Normalize(file);
-            }
-            catch (EngineException e)
-            {
-                throw new ApiProblemException(ProblemCode.For(RequestError.InvalidPath), $"Field 'files[{index}]': {e.Message}");
-            }
-        }
+        SessionArguments.CheckRevertFiles(body.Files, "files");
         return Reply(await address.CallAsync((g, c) => g.Revert(to, body.Files, c), ct));
     }
 
@@ -140,20 +128,5 @@ internal static class SessionEndpoints
     /// <summary>A reply as the CLI's --json writes it.</summary>
     private static JsonHttpResult<T> Reply<T>(T value) => TypedResults.Json(value, ContractJson.Options);
 
-    /// <summary>A snapshot hash argument, checked for form here so the problem names the API's field.</summary>
-    private static string? Hash(string? value, string name, bool required)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return required
-                ? throw new ApiProblemException(ProblemCode.InvalidParameter, $"'{name}' is missing: give a snapshot hash (40 hexadecimal digits, from track or history).")
-                : null;
-        }
-        if (!GitObjectId.TryParse(value.Trim().ToLowerInvariant(), out var id))
-        {
-            throw new ApiProblemException(ProblemCode.For(RequestError.MalformedId),
-                $"'{name}' value '{MessageText.Shown(value)}' is not a snapshot hash: give 40 hexadecimal digits, as track or history print them.");
-        }
-        return id.ToHex();
-    }
+    private static string? Hash(string? value, string name, bool required) => SessionArguments.Hash(value, name, required);
 }
