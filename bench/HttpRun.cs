@@ -75,6 +75,7 @@ internal static class HttpRun
             });
             Console.WriteLine($"   bound {settings.Sessions} sessions (first track: a new store each) in {bind.Elapsed.TotalSeconds:F1} s");
 
+            var cpuBefore = ProcessCpu.Used(silo.ProcessId);
             var run = Stopwatch.StartNew();
             for (var step = 0; step < settings.Steps; step++)
             {
@@ -82,14 +83,21 @@ internal static class HttpRun
                 await Parallel.ForEachAsync(Enumerable.Range(0, settings.Sessions), parallel, async (i, _) => await Step(http, recorder, i, workspaces[i], lastHash, turn));
             }
             run.Stop();
+            var cpu = ProcessCpu.Used(silo.ProcessId) - cpuBefore;
 
             var latencies = recorder.Snapshot();
             var requests = latencies.Where(p => p.Key != "bind").Sum(p => p.Value.Length);
             Console.WriteLine($"   {requests:N0} requests ({settings.Sessions * settings.Steps:N0} agent steps: track + diff) in {run.Elapsed.TotalSeconds:F1} s: {requests / run.Elapsed.TotalSeconds:F0} requests/s; load average {LoadAverage.Now()}");
             recorder.PrintLatencies();
+            Console.WriteLine($"   {ProcessCpu.PerOperation(cpu, requests, run.Elapsed)}");
 
-            var cli = await CliPerCallAsync(silo, SmallWorkspace.Create(workRoot, "cli", -2));
-            Console.WriteLine($"   CLI on the same silo (a process and an HTTP request per call, median of {CliCalls}): track {cli.Track:F0} ms, diff {cli.Diff:F0} ms per call");
+            var cli = await EnsureCliAsync()
+                ? await CliPerCallAsync(silo, SmallWorkspace.Create(workRoot, "cli", -2))
+                : (Track: double.NaN, Diff: double.NaN);
+            if (!double.IsNaN(cli.Track))
+            {
+                Console.WriteLine($"   CLI on the same silo (a process and an HTTP request per call, median of {CliCalls}): track {cli.Track:F0} ms, diff {cli.Diff:F0} ms per call");
+            }
 
             var trackP50 = recorder.Percentile("track", 0.50);
             var trackP99 = recorder.Percentile("track", 0.99);
@@ -166,6 +174,30 @@ internal static class HttpRun
             }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>
+    /// Whether the CLI this run times is built in the bench's configuration; if not, builds it (the CLI's figure is
+    /// of that build, never of another configuration's), or says in one line why it cannot and goes on without it.
+    /// </summary>
+    private static async Task<bool> EnsureCliAsync()
+    {
+        try
+        {
+            _ = CliProcess.Dll;
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            Console.WriteLine($"   building the CLI ({BuildOutput.Configuration}) to time it: dotnet build src/Cli -c {BuildOutput.Configuration}");
+        }
+        var build = await ProcessRunner.RunAsync("dotnet", ["build", "src/Cli", "-c", BuildOutput.Configuration, "--nologo", "-v", "q"], BuildOutput.RepositoryRoot, new Dictionary<string, string?>(), TimeSpan.FromMinutes(10));
+        if (build.ExitCode == 0 && File.Exists(Path.Combine(BuildOutput.RepositoryRoot, "src", "Cli", "bin", BuildOutput.Configuration, BuildOutput.Framework, CliProcess.DllName)))
+        {
+            return true;
+        }
+        Console.WriteLine($"   CLI not timed: 'dotnet build src/Cli -c {BuildOutput.Configuration}' failed (exit {build.ExitCode}); run it to see why");
+        return false;
     }
 
     /// <summary>The CLI's wall time per call (process start, the request), median of a few, on a small workspace.</summary>

@@ -40,6 +40,7 @@ internal static class LoadRun
             Console.WriteLine($"== load: {settings.Sessions} sessions (own workspace, {SmallWorkspace.Files} small files each), {settings.Concurrency} at once, {settings.Seconds} s");
             var workspaces = Enumerable.Range(0, settings.Sessions).Select(i => SmallWorkspace.Create(workRoot, $"ws{i:D4}", i)).ToArray();
             var lastHash = new string[settings.Sessions];
+            var beforeBind = ProcessMemory.ResidentBytes(silo.ProcessId);
             var bind = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, settings.Sessions), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency }, async (i, _) =>
             {
@@ -54,11 +55,16 @@ internal static class LoadRun
             });
             // Binding (a first track: a new store each) is reported on its own line, apart from the steady tracks.
             Console.WriteLine($"   bound {settings.Sessions} sessions in {bind.Elapsed.TotalSeconds:F1} s; load average {LoadAverage.Now()}");
+            // Every session and its workspace are active now: what an active session costs the silo (its two
+            // activations, their state and the workspace's open store), beside the process's own size before.
+            var afterBind = ProcessMemory.ResidentBytes(silo.ProcessId);
+            Console.WriteLine($"   silo RSS {beforeBind >> 20} MiB before binding, {afterBind >> 20} MiB with {settings.Sessions} sessions active: {(afterBind - beforeBind) / settings.Sessions / 1024.0:F1} KiB per active session");
 
             ProcessMemory.ResetPeak(silo.ProcessId);
             var idle = ProcessMemory.ResidentBytes(silo.ProcessId);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(settings.Seconds));
             var steps = 0L;
+            var cpuBefore = ProcessCpu.Used(silo.ProcessId);
             var run = Stopwatch.StartNew();
             // Worker w owns sessions w, w + C, w + 2C, ...: one step of a session at a time, all sessions in turn.
             var workers = Enumerable.Range(0, settings.Concurrency).Select(w => Task.Run(async () =>
@@ -76,6 +82,7 @@ internal static class LoadRun
             })).ToArray();
             await Task.WhenAll(workers);
             run.Stop();
+            var cpu = ProcessCpu.Used(silo.ProcessId) - cpuBefore;
             var peak = ProcessMemory.PeakBytes(silo.ProcessId);
 
             // Usage and gc of one workspace at the end, under the same error rule.
@@ -90,7 +97,7 @@ internal static class LoadRun
                 recorder.Error($"usage/gc: {e.GetType().Name}: {e.Message}");
             }
 
-            Report(recorder, run.Elapsed, steps, idle, peak);
+            Report(recorder, run.Elapsed, steps, idle, peak, cpu);
             await host.StopAsync();
             return recorder.ErrorCount == 0 ? 0 : 1;
         }
@@ -135,11 +142,13 @@ internal static class LoadRun
         }
     }
 
-    private static void Report(LatencyRecorder recorder, TimeSpan elapsed, long steps, long idle, long peak)
+    private static void Report(LatencyRecorder recorder, TimeSpan elapsed, long steps, long idle, long peak, TimeSpan cpu)
     {
-        var operations = recorder.Snapshot().Where(p => p.Key != "bind").Sum(p => p.Value.Length);
+        // The steady run's operations (usage and gc come after the CPU was read).
+        var operations = recorder.Snapshot().Where(p => p.Key is not ("bind" or "usage" or "gc")).Sum(p => p.Value.Length);
         Console.WriteLine($"   {operations:N0} operations ({steps:N0} agent steps) in {elapsed.TotalSeconds:F1} s: {operations / elapsed.TotalSeconds:F0} operations/s, {steps / elapsed.TotalSeconds:F0} steps/s");
         recorder.PrintLatencies();
+        Console.WriteLine($"   {ProcessCpu.PerOperation(cpu, operations, elapsed)}");
         Console.WriteLine($"   silo RSS: {idle >> 20} MiB before the run, peak {peak >> 20} MiB during it; load average {LoadAverage.Now()}");
         recorder.PrintErrors();
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -12,10 +13,34 @@ namespace AgentSnapshots.Cli;
 /// trying the next cannot do anything twice). Replies become the wire records; problems become a
 /// <see cref="CommandFailure"/>: the caller's mistakes (4xx) exit 2, the service's (5xx), an unreachable silo or
 /// something that is not the API exit 1, each as one line.
+/// Transient unavailability (503 with <c>Retry-After</c> while the cluster notices a dead silo or another silo still
+/// holds a workspace, a connection lost mid-request, no silo accepting connections) is retried for up to
+/// <see cref="RetryTime"/> (<see cref="NoSiloRetryTime"/> while no silo has answered at all), on the next silo
+/// first, but only where repeating cannot do harm (<see cref="Repeatable"/>): reads, tracks and gc; a restore or
+/// revert only when its first attempt provably wrote nothing (never connected, refused as <c>workspaceLocked</c>, or
+/// no new safety snapshot in the history: see <see cref="RepeatCheckAsync"/>); a delete only when it never
+/// connected. Otherwise the failure says what may have run.
 /// </summary>
 internal sealed class SiloApi : IDisposable
 {
     private const string ProblemMediaType = "application/problem+json";
+
+    /// <summary>The problem code of a workspace another silo still holds: refused before anything ran.</summary>
+    private const string WorkspaceLocked = "workspaceLocked";
+
+    /// <summary>How long transient unavailability is retried before the call fails.</summary>
+    public static readonly TimeSpan RetryTime = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a call is retried while no silo accepts a connection at all: a silo restarting, not the whole
+    /// <see cref="RetryTime"/>, so a silo that was never started is reported within seconds.
+    /// </summary>
+    public static readonly TimeSpan NoSiloRetryTime = TimeSpan.FromSeconds(5);
+
+    /// <summary>The pause between rounds when no silo answered, and the longest a <c>Retry-After</c> is followed.</summary>
+    private static readonly TimeSpan RoundPause = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(2);
 
     private readonly HttpClient _http;
     private readonly IReadOnlyList<Uri> _servers;
@@ -49,45 +74,114 @@ internal sealed class SiloApi : IDisposable
         };
 
     /// <summary>Sends one request for <paramref name="session"/> (<paramref name="path"/> under <c>v1/sessions/{session}</c>) and reads its reply.</summary>
-    public Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
-        CallPathAsync(method, $"v1/sessions/{Uri.EscapeDataString(session)}{path}", body, reply, ct);
+    public async Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
+        await SendAsync(method, $"v1/sessions/{Uri.EscapeDataString(session)}{path}", body, reply, await RepeatCheckAsync(method, session, path, ct), ct);
 
     /// <summary>The silo that answered the last call.</summary>
     public Uri? AnsweredBy { get; private set; }
 
-    /// <summary>Sends one request to <paramref name="relative"/> (a path of the API, without the leading slash) and reads its reply.</summary>
-    public async Task<T> CallPathAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct)
+    /// <summary>
+    /// Sends one request to <paramref name="relative"/> (a path of the API, without the leading slash) and reads its
+    /// reply. Retried after an attempt that may have run only if it is a GET.
+    /// </summary>
+    public Task<T> CallPathAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
+        SendAsync(method, relative, body, reply, _ => Task.FromResult(method == HttpMethod.Get), ct);
+
+    /// <summary>The request, retried on transient unavailability as the class says; <paramref name="mayRepeat"/> decides after an attempt that may have run.</summary>
+    private async Task<T> SendAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, Func<CommandFailure, Task<bool>> mayRepeat, CancellationToken ct)
     {
-        var unreachable = new List<string>();
-        foreach (var server in _servers)
+        var retryUntil = Stopwatch.StartNew();
+        var first = 0;
+        var anyAnswered = false;
+        while (true)
         {
-            using var request = new HttpRequestMessage(method, new Uri(server, relative)) { Content = body?.Invoke() };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _key.Value);
-            var watch = Stopwatch.StartNew();
-            HttpResponseMessage response;
-            try
+            var unreachable = new List<string>();
+            var pause = RoundPause;
+            CommandFailure? transient = null;
+            for (var n = 0; n < _servers.Count; n++)
             {
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+                var server = _servers[(first + n) % _servers.Count];
+                using var request = new HttpRequestMessage(method, new Uri(server, relative)) { Content = body?.Invoke() };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _key.Value);
+                var watch = Stopwatch.StartNew();
+                HttpResponseMessage response;
+                try
+                {
+                    response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+                }
+                catch (Exception e) when (NeverConnected(e, ct))
+                {
+                    _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri}: no answer ({Reason(e)})");
+                    unreachable.Add($"{ServerAddresses.Shown(server)} ({Reason(e)})");
+                    continue;
+                }
+                catch (HttpRequestException e)
+                {
+                    var failure = new CommandFailure($"the silo at {ServerAddresses.Shown(server)} stopped answering ({Reason(e)}); the operation may or may not have run: 'history' shows what the session holds.", e);
+                    if (!await mayRepeat(failure)) throw failure;
+                    _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri}: lost mid-request ({Reason(e)}); repeating it is safe");
+                    transient = failure;
+                    first = (first + n + 1) % _servers.Count;
+                    break;
+                }
+                using (response)
+                {
+                    AnsweredBy = server;
+                    _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri} -> {(int)response.StatusCode} in {watch.Elapsed.TotalMilliseconds:F0} ms (key from {_key.Source})");
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable && retryUntil.Elapsed < RetryTime
+                        && await ProblemCodeAsync(response, ct) is var code
+                        && await FailureOfAsync(response, server, reply, ct) is var failure
+                        && (code == WorkspaceLocked || await mayRepeat(failure)))
+                    {
+                        // Refused before it ran (a workspace still held elsewhere), or safe to repeat: again, after the pause asked for.
+                        _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri}: unavailable ({code}); retrying");
+                        transient = failure;
+                        pause = RetryAfter(response);
+                        first = (first + n + 1) % _servers.Count;
+                        break;
+                    }
+                    return await ReadAsync(response, server, reply, ct);
+                }
             }
-            catch (Exception e) when (NeverConnected(e, ct))
+            anyAnswered |= transient is not null;
+            if (retryUntil.Elapsed + pause >= (anyAnswered ? RetryTime : NoSiloRetryTime))
             {
-                _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri}: no answer ({Reason(e)})");
-                unreachable.Add($"{ServerAddresses.Shown(server)} ({Reason(e)})");
-                continue;
+                throw transient ?? new CommandFailure(
+                    $"no silo answers at {string.Join(", ", unreachable)}; start one with 'dotnet run --project src/Silo', or pass --server URL (the silo's Http:Port).");
             }
-            catch (HttpRequestException e)
-            {
-                throw new CommandFailure($"the silo at {ServerAddresses.Shown(server)} stopped answering ({Reason(e)}); the operation may or may not have run: 'history' shows what the session holds.", e);
-            }
-            using (response)
-            {
-                AnsweredBy = server;
-                _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri} -> {(int)response.StatusCode} in {watch.Elapsed.TotalMilliseconds:F0} ms (key from {_key.Source})");
-                return await ReadAsync(response, server, reply, ct);
-            }
+            await Task.Delay(pause, ct);
         }
-        throw new CommandFailure(
-            $"no silo answers at {string.Join(", ", unreachable)}; start one with 'dotnet run --project src/Silo', or pass --server URL (the silo's Http:Port).");
+    }
+
+    /// <summary>
+    /// Whether sending the request again cannot do harm if its first attempt ran: reads, a track (a second snapshot of
+    /// the same tree is one more history entry) and gc. Not a restore, revert or delete.
+    /// </summary>
+    public static bool Repeatable(HttpMethod method, string path) =>
+        method == HttpMethod.Get || (method == HttpMethod.Post && path is "/snapshots" or "/gc");
+
+    /// <summary>
+    /// How to decide, after an attempt that may have run, whether the request may be sent again (the failure in hand
+    /// is thrown when not, or replaced by one that says more). Repeatable requests: always. A restore or revert
+    /// records its safety snapshot in the history before it touches a file, so the history is read now and again
+    /// after a lost attempt: as many safety snapshots as before means the attempt wrote nothing and it is sent again;
+    /// one more means it may have run in part, and the person is told which snapshot undoes it. A delete: never.
+    /// </summary>
+    private async Task<Func<CommandFailure, Task<bool>>> RepeatCheckAsync(HttpMethod method, string session, string path, CancellationToken ct)
+    {
+        if (Repeatable(method, path)) return _ => Task.FromResult(true);
+        if (method != HttpMethod.Post || path is not ("/restore" or "/revert")) return _ => Task.FromResult(false);
+        var history = CliJson.Compact.SessionHistory;
+        var safetiesBefore = SafetyLabels.CountIn(await CallAsync(HttpMethod.Get, session, "/snapshots", null, history, ct));
+        return async lost =>
+        {
+            var after = await CallAsync(HttpMethod.Get, session, "/snapshots", null, history, ct);
+            if (SafetyLabels.CountIn(after) == safetiesBefore) return true;
+            var verb = path[1..];
+            throw new CommandFailure(
+                $"{lost.Message.TrimEnd('.')}; the {verb} had taken safety snapshot {SafetyLabels.Newest(after)}, so it may have run in part and was not sent again: run '{verb}' again to finish it, or 'restore --to {SafetyLabels.Newest(after)}' to undo it.",
+                lost);
+        };
     }
 
     /// <summary>A JSON body of the contract's form.</summary>
@@ -142,6 +236,37 @@ internal sealed class SiloApi : IDisposable
             _ => throw CommandFailure.OperationFailed(detail + (status == 503 && !detail.Contains("retry", StringComparison.OrdinalIgnoreCase) ? " (retry shortly)" : "")),
         };
     }
+
+    /// <summary>The problem's code of an answer (null when it is not a problem of the API).</summary>
+    private static async Task<string?> ProblemCodeAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(await response.Content.ReadAsByteArrayAsync(ct), CliJson.Compact.ApiProblem)?.Code;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The failure an unsuccessful answer is (as <see cref="ReadAsync"/> reports it).</summary>
+    private async Task<CommandFailure> FailureOfAsync<T>(HttpResponseMessage response, Uri server, JsonTypeInfo<T> reply, CancellationToken ct)
+    {
+        try
+        {
+            await ReadAsync(response, server, reply, ct);
+        }
+        catch (CommandFailure failure)
+        {
+            return failure;
+        }
+        return new CommandFailure($"the silo at {ServerAddresses.Shown(server)} answered {(int)response.StatusCode} and then a result.");
+    }
+
+    /// <summary>The pause a 503 asks for (<c>Retry-After</c> in seconds), at most <see cref="LongestPause"/>.</summary>
+    private static TimeSpan RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter?.Delta is { } delta ? TimeSpan.FromTicks(Math.Clamp(delta.Ticks, RoundPause.Ticks, LongestPause.Ticks)) : RoundPause;
 
     private static CommandFailure NotTheApi(HttpResponseMessage response, Uri server) => new(
         $"the server at {ServerAddresses.Shown(server)} answered {(int)response.StatusCode} {response.ReasonPhrase} ({response.Content.Headers.ContentType?.MediaType ?? "no content type"}), not as the AgentSnapshots API does: is --server a silo's HTTP address (Http:Port)?");

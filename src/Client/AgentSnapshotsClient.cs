@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace AgentSnapshots.Client;
 
 /// <summary>
@@ -5,54 +7,87 @@ namespace AgentSnapshots.Client;
 /// current directory is known: relative directories are made absolute, and absolute revert paths inside the
 /// session's workspace are made relative, since the silo has a current directory of its own.
 /// </summary>
-internal sealed class AgentSnapshotsClient(ClusterConnection connection) : IAgentSnapshotsClient
+/// Calls that meet transient unavailability are retried (<see cref="TransientRetry"/>): any call the cluster did not
+/// run; a read, track or gc also when it may have run.
+internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOptions<AgentSnapshotsClientOptions> options) : IAgentSnapshotsClient
 {
-    public async Task<TrackResult> TrackAsync(string sessionId, string? directory = null, string? label = null, CancellationToken cancellationToken = default)
+    private readonly TransientRetry _retry = new(options.Value.CallRetryTime, connection.GatewayLoss);
+
+    public Task<TrackResult> TrackAsync(string sessionId, string? directory = null, string? label = null, CancellationToken cancellationToken = default)
     {
-        var session = await SessionAsync(sessionId, cancellationToken);
-        return await session.Track(Absolute(directory), label, cancellationToken);
+        var absolute = Absolute(directory);
+        return Repeatable(sessionId, (s, ct) => s.Track(absolute, label, ct), cancellationToken);
     }
 
-    public async Task<TrackResult> TrackWorkspaceAsync(string sessionId, string workspace, string? label = null, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).TrackWorkspace(workspace, label, cancellationToken);
+    public Task<TrackResult> TrackWorkspaceAsync(string sessionId, string workspace, string? label = null, CancellationToken cancellationToken = default) =>
+        Repeatable(sessionId, (s, ct) => s.TrackWorkspace(workspace, label, ct), cancellationToken);
 
-    public async Task<ChangesResult> ChangesAsync(string sessionId, string since, string? after = null, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).Changes(since, after, cancellationToken);
+    public Task<ChangesResult> ChangesAsync(string sessionId, string since, string? after = null, CancellationToken cancellationToken = default) =>
+        Repeatable(sessionId, (s, ct) => s.Changes(since, after, ct), cancellationToken);
 
-    public async Task<DiffSummary> DiffAsync(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).Diff(from, to, cancellationToken);
+    public Task<DiffSummary> DiffAsync(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default) =>
+        Repeatable(sessionId, (s, ct) => s.Diff(from, to, ct), cancellationToken);
 
-    public async Task<RestoreResult> RestoreAsync(string sessionId, string to, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).Restore(to, cancellationToken);
+    public Task<RestoreResult> RestoreAsync(string sessionId, string to, CancellationToken cancellationToken = default) =>
+        Restoring(sessionId, "restore", to, s => s.Restore(to, cancellationToken), cancellationToken);
 
     public async Task<RestoreResult> RevertAsync(string sessionId, string to, IEnumerable<string> files, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var session = await SessionAsync(sessionId, cancellationToken);
         var list = files.ToList();
         if (list.Exists(Path.IsPathRooted))
         {
-            var workspace = (await session.History(cancellationToken)).Workspace;
+            var workspace = (await HistoryAsync(sessionId, cancellationToken)).Workspace;
             if (workspace is not null)
             {
                 list = list.ConvertAll(f => Path.IsPathRooted(f) ? RelativeTo(workspace, f) : f);
             }
         }
         list = list.ConvertAll(f => f.Replace('\\', '/'));
-        return await session.Revert(to, list, cancellationToken);
+        return await Restoring(sessionId, "revert", to, s => s.Revert(to, list, cancellationToken), cancellationToken);
     }
 
-    public async Task<SessionHistory> HistoryAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).History(cancellationToken);
+    public Task<SessionHistory> HistoryAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        Repeatable(sessionId, (s, ct) => s.History(ct), cancellationToken);
 
-    public async Task<WorkspaceUsage> UsageAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).Usage(cancellationToken);
+    public Task<WorkspaceUsage> UsageAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        Repeatable(sessionId, (s, ct) => s.Usage(ct), cancellationToken);
 
-    public async Task<CollectionReport> CollectAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).Collect(cancellationToken);
+    public Task<CollectionReport> CollectAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        Repeatable(sessionId, (s, ct) => s.Collect(ct), cancellationToken);
 
-    public async Task<DeletedSession> DeleteAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        await (await SessionAsync(sessionId, cancellationToken)).Delete(cancellationToken);
+    public Task<DeletedSession> DeleteAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        Once(sessionId, s => s.Delete(cancellationToken), cancellationToken);
+
+    /// <summary>A call that may be sent again even if an attempt ran (reads, tracks, gc).</summary>
+    private Task<T> Repeatable<T>(string sessionId, Func<ISessionGrain, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        _retry.RunAsync(TransientRetry.Always, async ct => await call(await SessionAsync(sessionId, cancellationToken), ct), cancellationToken);
+
+    /// <summary>A call sent again only if the cluster did not run it (delete).</summary>
+    private Task<T> Once<T>(string sessionId, Func<ISessionGrain, Task<T>> call, CancellationToken cancellationToken) =>
+        _retry.RunAsync(TransientRetry.Never, async _ => await call(await SessionAsync(sessionId, cancellationToken)), cancellationToken);
+
+    /// <summary>
+    /// A restore or revert: sent again after an attempt that may have run only if that attempt wrote nothing. A restore
+    /// records its safety snapshot in the history before it touches a file, so the history is read before the first
+    /// attempt and again after a lost one: the same number of safety snapshots means nothing was written and the
+    /// restore is sent again; one more means it may have run in part, and the caller is told which safety snapshot
+    /// undoes it instead of the restore being applied a second time blindly.
+    /// </summary>
+    private async Task<RestoreResult> Restoring(string sessionId, string verb, string to, Func<ISessionGrain, Task<RestoreResult>> call, CancellationToken cancellationToken)
+    {
+        var safetiesBefore = SafetyLabels.CountIn(await HistoryAsync(sessionId, cancellationToken));
+        return await _retry.RunAsync(async lost =>
+        {
+            var after = await HistoryAsync(sessionId, cancellationToken);
+            if (SafetyLabels.CountIn(after) == safetiesBefore) return true;
+            throw new SnapshotServiceException(ServiceError.RestoreFailed,
+                $"The silo running the {verb} of session '{sessionId}' to {to} went away after it took safety snapshot {SafetyLabels.Newest(after)}: the {verb} may have run in part, so it was not sent again. {Capitalized(verb)} to {to} again to finish it, or restore to {SafetyLabels.Newest(after)} to undo it.",
+                lost);
+        }, async _ => await call(await SessionAsync(sessionId, cancellationToken)), cancellationToken);
+    }
+
+    private static string Capitalized(string verb) => char.ToUpperInvariant(verb[0]) + verb[1..];
 
     private async ValueTask<ISessionGrain> SessionAsync(string sessionId, CancellationToken cancellationToken)
     {

@@ -38,6 +38,13 @@ public sealed class AgentSnapshotsClientOptions
     public TimeSpan ConnectRetryTime { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a call that met transient unavailability (a dead silo not yet declared dead, a workspace still held by
+    /// another silo) keeps being retried before it fails; zero: never. Only calls safe to repeat are retried when an
+    /// attempt may have run: reads, tracks and gc, not restore, revert or delete.
+    /// </summary>
+    public TimeSpan CallRetryTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Mutual TLS (required by a cluster whose silos set <c>Orleans:Tls:*</c>): this client's certificate as a PEM
     /// file, issued by the cluster's CA, its extended key usage (if any) allowing client authentication. With
     /// <see cref="TlsKeyFile"/> and <see cref="TlsCaFile"/>; all three or none.

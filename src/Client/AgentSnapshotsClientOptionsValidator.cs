@@ -40,6 +40,10 @@ internal sealed class AgentSnapshotsClientOptionsValidator : IValidateOptions<Ag
         {
             failures.Add($"ConnectRetryTime is {options.ConnectRetryTime}: it must be zero (no retry) or positive.");
         }
+        if (options.CallRetryTime < TimeSpan.Zero)
+        {
+            failures.Add($"CallRetryTime is {options.CallRetryTime}: it must be zero (no retry) or positive.");
+        }
         if (options.UsesTls)
         {
             // Loaded here to be checked: a wrong file fails the start with its setting named, not the first connection.

@@ -25,6 +25,9 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
     private bool _stopped;
     private int _disposed;
 
+    /// <summary>Cancelled each time the client loses a gateway (see <see cref="GatewayLossSignal"/>).</summary>
+    public GatewayLossSignal GatewayLoss { get; } = new();
+
     /// <summary>The connected client; connects first if nothing has yet (a failed attempt is retried by the next call).</summary>
     public async ValueTask<IClusterClient> GetClientAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +41,7 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
             ObjectDisposedException.ThrowIf(_stopped, this);
             if (_client is null)
             {
-                var (host, tls) = Build(options.Value, services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
+                var (host, tls) = Build(options.Value, services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance, GatewayLoss);
                 try
                 {
                     await host.StartAsync(cancellationToken);
@@ -75,6 +78,7 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await StopAsync(timeout.Token);
         _gate.Dispose();
+        GatewayLoss.Dispose();
     }
 
     /// <summary>For containers disposed synchronously: the same stop, waited for.</summary>
@@ -109,7 +113,7 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
     }
 
     /// <summary>The client's host, and the TLS material its connections use (the caller disposes it after the host).</summary>
-    private static (IHost Host, ClusterTlsMaterial? Tls) Build(AgentSnapshotsClientOptions options, ILoggerFactory loggerFactory)
+    private static (IHost Host, ClusterTlsMaterial? Tls) Build(AgentSnapshotsClientOptions options, ILoggerFactory loggerFactory, GatewayLossSignal gatewayLoss)
     {
         // Resolved now, once: a name that does not resolve fails this connection attempt, not the registration.
         var endpoints = options.UsesPostgres ? [] : options.EffectiveGateways.Select(GatewayEndpoint.Resolve).ToArray();
@@ -147,6 +151,7 @@ internal sealed class ClusterConnection(IOptions<AgentSnapshotsClientOptions> op
                 client.UseClusterTls(tls);
             }
             client.UseConnectionRetryFilter(new TimeLimitedRetryFilter(options.ConnectRetryTime));
+            client.AddGatewayCountChangedHandler(gatewayLoss.OnGatewayCountChanged);
         });
         return (builder.Build(), tls);
     }

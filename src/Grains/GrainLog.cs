@@ -44,4 +44,10 @@ internal static partial class GrainLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stats of session {SessionId}'s step {Hash} could not be computed")]
     public static partial void StepFailed(ILogger logger, Exception exception, string sessionId, string hash);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: stored by an earlier version, migrated to history rows ({Count} snapshots)")]
+    public static partial void SessionMigrated(ILogger logger, string sessionId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId}: stored by an earlier version, migrated to catalogue rows ({Count} snapshots)")]
+    public static partial void WorkspaceMigrated(ILogger logger, string workspaceId, int count);
 }

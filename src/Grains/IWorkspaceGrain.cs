@@ -17,16 +17,20 @@ internal interface IWorkspaceGrain : IGrainWithStringKey
     [ResponseTimeout(SessionTimeouts.LongOperation)]
     Task<ChangesResult> Changes(string directory, string since, string? after, CancellationToken cancellationToken = default);
 
-    /// <summary>Snapshots the working tree and records it as one of <paramref name="sessionId"/>'s, in the same turn.</summary>
+    /// <summary>
+    /// Snapshots the working tree and records it as one of the session's, in the same turn: the catalogue entry and
+    /// what <paramref name="session"/> asks for (its history row, stats, binding) in one transaction.
+    /// </summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<Recorded> Track(string directory, string sessionId, CancellationToken cancellationToken = default);
+    Task<Recorded> Track(string directory, SessionAppend session, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Makes the working tree match <paramref name="to"/> for <paramref name="files"/> (null: every path either
-    /// covers), after a safety snapshot that it records as one of <paramref name="sessionId"/>'s.
+    /// covers), after a safety snapshot that it records as one of the session's (in its history too, as
+    /// <paramref name="session"/> says, unless it is the session's last snapshot).
     /// </summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<Restored> Restore(string directory, string to, IReadOnlyList<string>? files, string sessionId, CancellationToken cancellationToken = default);
+    Task<Restored> Restore(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken = default);
 
     /// <summary>The hashes kept for <paramref name="sessionId"/>. Read-only, so it interleaves with a long snapshot.</summary>
     [AlwaysInterleave]
@@ -47,11 +51,12 @@ internal interface IWorkspaceGrain : IGrainWithStringKey
     Task<CollectionReport> Collect(CancellationToken cancellationToken = default);
 }
 
-/// <summary>A snapshot recorded for a session, and the workspace's drop epoch after it (see <see cref="Retained"/>).</summary>
+/// <summary>A snapshot recorded for a session, the workspace's drop epoch after it (see <see cref="Retained"/>), and its history row's time.</summary>
 [GenerateSerializer, Immutable]
 internal sealed record Recorded(
     [property: Id(0)] TrackResult Snapshot,
-    [property: Id(1)] long DropEpoch);
+    [property: Id(1)] long DropEpoch,
+    [property: Id(2)] long TakenMs);
 
 /// <summary>What a restore did, the counts of its safety snapshot, and the drop epoch.</summary>
 [GenerateSerializer, Immutable]
@@ -59,7 +64,8 @@ internal sealed record Restored(
     [property: Id(0)] RestoreResult Result,
     [property: Id(1)] int SafetyFiles,
     [property: Id(2)] int SafetySkipped,
-    [property: Id(3)] long DropEpoch);
+    [property: Id(3)] long DropEpoch,
+    [property: Id(4)] long TakenMs);
 
 /// <summary>The hashes a workspace keeps for one session, and its drop epoch (it grows whenever retention drops any).</summary>
 [GenerateSerializer, Immutable]

@@ -4,9 +4,9 @@ using Orleans.Storage;
 namespace AgentSnapshots;
 
 /// <summary>
-/// Stores the pages of a grain's <see cref="PagedList{T}"/> as records of their own in the grain storage provider
-/// (keyed by the owning grain, a name and the page number), so a grain writes the pages that changed and never its
-/// whole history. Keeps each page's version for optimistic concurrency, as the grain's own state does.
+/// How an earlier version stored histories and catalogues: pages of a <see cref="PagedList{T}"/> as records of their
+/// own in the grain storage provider (keyed by the owning grain, a name and the page number). Read once, to migrate
+/// a session or workspace to rows (<see cref="ISnapshotRows"/>), then cleared.
 /// </summary>
 internal sealed class PageStorage<T>(IGrainStorage storage, GrainId owner, string name)
     where T : class
@@ -27,20 +27,6 @@ internal sealed class PageStorage<T>(IGrainStorage storage, GrainId owner, strin
         return pages;
     }
 
-    /// <summary>Writes the pages that changed, clears the ones given up, and marks the list clean.</summary>
-    public async Task SaveAsync(PagedList<T> list)
-    {
-        foreach (var n in list.DirtyPages)
-        {
-            await WriteAsync(n, [.. list.Page(n)]);
-        }
-        foreach (var n in list.DroppedPages)
-        {
-            await ClearAsync(n);
-        }
-        list.ClearDirty();
-    }
-
     /// <summary>Clears every page of the list (the owner is being deleted).</summary>
     public async Task ClearAllAsync(int first, int last)
     {
@@ -57,28 +43,6 @@ internal sealed class PageStorage<T>(IGrainStorage storage, GrainId owner, strin
         await storage.ReadStateAsync(StateName, PageId(page), state);
         _versions[page] = state.ETag;
         return state.State ?? [];
-    }
-
-    /// <summary>Writes one page.</summary>
-    public async Task WriteAsync(int page, List<T> items)
-    {
-        var state = new GrainState<List<T>>(items) { ETag = _versions.GetValueOrDefault(page) };
-        state.RecordExists = state.ETag is not null;
-        try
-        {
-            await storage.WriteStateAsync(StateName, PageId(page), state);
-        }
-        catch (InconsistentStateException) when (!_versions.ContainsKey(page))
-        {
-            // A page this activation never read (opened at the end): one left by an earlier write that did not
-            // reach the header. Take its version and overwrite it.
-            var existing = new GrainState<List<T>>([]);
-            await storage.ReadStateAsync(StateName, PageId(page), existing);
-            state.ETag = existing.ETag;
-            state.RecordExists = existing.RecordExists;
-            await storage.WriteStateAsync(StateName, PageId(page), state);
-        }
-        _versions[page] = state.ETag;
     }
 
     private async Task ClearAsync(int page)

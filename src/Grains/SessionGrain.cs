@@ -19,6 +19,7 @@ internal sealed class SessionGrain(
     IOptions<SnapshotsOptions> options,
     IOptions<TenantWorkspaceRoots> tenantRoots,
     [FromKeyedServices(SessionGrain.StorageName)] IGrainStorage storage,
+    ISnapshotRows rows,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionSteps
 {
     /// <summary>The grain storage provider holding sessions and workspaces.</summary>
@@ -41,7 +42,7 @@ internal sealed class SessionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _history = await SessionRecords.LoadAsync(storage, this.GetGrainId(), state);
+        _history = await SessionRecords.LoadAsync(rows, SessionId, state, storage, this.GetGrainId(), logger);
         _own = new OwnSnapshots(_history, SessionId, Name, GrainFactory);
         // Steps whose stats were still being computed when the last activation ended.
         foreach (var pending in _history.PendingSteps.ToList())
@@ -84,14 +85,16 @@ internal sealed class SessionGrain(
     {
         // A bound session keeps its workspace's id (a remote workspace's is derived from its tenant and name).
         var workspaceId = _history.WorkspaceId ?? boundId;
-        var recorded = await Workspace(workspaceId).Track(canonical, SessionId, cancellationToken);
-        var bind = _history.Bind(workspaceId, canonical);
-        var entry = _history.Append(recorded.Snapshot.Hash, string.IsNullOrWhiteSpace(label) ? null : label.Trim(), recorded.Snapshot.Files, recorded.Snapshot.SkippedCount);
+        // The workspace writes the history row with its catalogue entry, in one transaction.
+        var append = _history.NextAppend(label);
+        var recorded = await Recording(Workspace(workspaceId).Track(canonical, append, cancellationToken));
+        var entry = _history.Appended(append, append.RowFor(recorded.Snapshot.Hash, recorded.Snapshot.Files, recorded.Snapshot.SkippedCount, recorded.TakenMs),
+            workspaceId, canonical, recorded.DropEpoch)!;
         if (recorded.DropEpoch != _history.SyncedEpoch)
         {
             await PruneDropped(Workspace(workspaceId));
+            await _history.SaveAsync();
         }
-        await _history.SaveAsync(stateChanged: bind);
         GrainLog.Tracked(logger, SessionId, recorded.Snapshot.Hash, recorded.Snapshot.Files, recorded.Snapshot.SkippedCount);
         RequestStep(entry);
         return recorded.Snapshot;
@@ -136,7 +139,7 @@ internal sealed class SessionGrain(
         RequestChecks.CheckSessionId(SessionId);
         if (_history.WorkspaceId is { } workspaceId && _history.Count > 0 && await PruneDropped(Workspace(workspaceId)))
         {
-            await _history.SaveAsync(stateChanged: true);
+            await _history.SaveAsync();
         }
         return new SessionHistory(Name, _history.Directory, [.. _history.Entries.Select(WireMapping.ToWire)]);
     }
@@ -153,7 +156,7 @@ internal sealed class SessionGrain(
         var workspace = Workspace(_history.RequireBound(Name, "gc"));
         var report = await workspace.Collect(cancellationToken);
         await PruneDropped(workspace);
-        await _history.SaveAsync(stateChanged: true);
+        await _history.SaveAsync();
         return report;
     }
 
@@ -169,16 +172,16 @@ internal sealed class SessionGrain(
             // call prunes, never a workspace keeping snapshots for a session that is gone.
             released = await Workspace(workspaceId).Release(SessionId);
         }
-        await _history.ClearAsync();
+        await _history.ClearAsync(state, storage, this.GetGrainId());
         DeactivateOnIdle();
         GrainLog.Deleted(logger, SessionId, workspaceId, released);
         return new DeletedSession(Name, workspaceId, directory, released);
     }
 
     /// <summary>
-    /// Keeps the step's stats in the history page, written with the next track's write of that page, or within
-    /// <see cref="StepsWrittenWithin"/>, or at deactivation: one write per step, not two. A crash before then loses
-    /// only stats, which the next activation computes again (the step is still pending in storage).
+    /// Keeps the step's stats in memory, written with the next track's transaction (no write of their own), or within
+    /// <see cref="StepsWrittenWithin"/>, or at deactivation. A crash before then loses only stats, which the next
+    /// activation computes again (the step is still pending in storage).
     /// </summary>
     public Task RecordStep(string hash, string from, StepStats stats)
     {
@@ -197,7 +200,7 @@ internal sealed class SessionGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Stats recorded since the last write (a deleted session has nothing left to write).
-        if (_stepsWrite is not null && _history.WorkspaceId is not null) await _history.SaveAsync();
+        if (_history.HasUnsaved && _history.WorkspaceId is not null) await _history.SaveAsync();
     }
 
     private async Task<RestoreResult> RestoreCore(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
@@ -207,21 +210,26 @@ internal sealed class SessionGrain(
         BoundWithinTenantRoots(directory);
         var workspace = Workspace(workspaceId);
         var toHash = await _own.RequireAsync(to, "--to");
-        var label = $"safety: before {verb} to {toHash[..8]}";
+        var label = SafetyLabels.Before(verb, toHash);
 
         // The safety snapshot is in the history (and the workspace's catalogue) before anything is touched: a restore
         // that fails halfway, or a silo that dies during it, leaves the way back listed. The workspace takes its own
         // safety snapshot too; it is the same tree unless the workspace changed in between, and then it is recorded too.
-        var before = await workspace.Track(directory, SessionId, cancellationToken);
-        RequestStep(_history.Append(before.Snapshot.Hash, label, before.Snapshot.Files, before.Snapshot.SkippedCount));
-        await _history.SaveAsync();
+        var beforeAppend = _history.NextAppend(label);
+        var before = await Recording(workspace.Track(directory, beforeAppend, cancellationToken));
+        RequestStep(_history.Appended(beforeAppend, beforeAppend.RowFor(before.Snapshot.Hash, before.Snapshot.Files, before.Snapshot.SkippedCount, before.TakenMs),
+            workspaceId, directory, before.DropEpoch)!);
 
-        var restored = await _own.RetentionChecked(() => workspace.Restore(directory, toHash, files, SessionId, cancellationToken), (toHash, "--to"));
+        // The workspace writes the restore's own safety snapshot to the history only if it differs from the one above.
+        var safetyAppend = _history.NextAppend(label);
+        var restored = await Recording(_own.RetentionChecked(() => workspace.Restore(directory, toHash, files, safetyAppend, cancellationToken), (toHash, "--to")));
         var result = restored.Result;
-        if (!string.Equals(result.Safety, before.Snapshot.Hash, StringComparison.Ordinal))
+        var safety = string.Equals(result.Safety, before.Snapshot.Hash, StringComparison.Ordinal)
+            ? null
+            : safetyAppend.RowFor(result.Safety, restored.SafetyFiles, restored.SafetySkipped, restored.TakenMs);
+        if (_history.Appended(safetyAppend, safety, workspaceId, directory, restored.DropEpoch) is { } entry)
         {
-            RequestStep(_history.Append(result.Safety, label, restored.SafetyFiles, restored.SafetySkipped));
-            await _history.SaveAsync();
+            RequestStep(entry);
         }
         GrainLog.SessionRestored(logger, SessionId, verb, toHash, result.Safety, result.WrittenCount, result.DeletedCount);
         return result;
@@ -260,6 +268,24 @@ internal sealed class SessionGrain(
     /// <summary>The session's tenant if it has one whose roots do not cover <paramref name="directory"/>; else null.</summary>
     private string? TenantNotCovering(string directory) =>
         SessionIds.TenantOf(SessionId) is { } tenant && !tenantRoots.Value.Covers(tenant, directory) ? tenant : null;
+
+    /// <summary>
+    /// Awaits a workspace call that writes this session's rows. If it fails, the rows may or may not have been written
+    /// (a restore's safety snapshot is recorded even when the restore fails, a reply may be lost): the activation
+    /// ends, so the next call reads the history from storage instead of trusting this copy.
+    /// </summary>
+    private async Task<T> Recording<T>(Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 
     /// <summary>Asks a diff worker for the step's stats; it hands them back through <see cref="RecordStep"/>.</summary>
     private void RequestStep(SessionSnapshot entry)

@@ -4,7 +4,7 @@ using AgentSnapshots.Engine;
 namespace AgentSnapshots;
 
 /// <summary>
-/// The small part of a session's stored state: its workspace binding, the range of pages holding its history (each
+/// How an earlier version stored a session, read once to migrate it to rows (<see cref="SessionRecords"/>): the small part of a session's stored state: its workspace binding, the range of pages holding its history (each
 /// page a record of its own, so a track writes one page however long the history), and the workspace drop epoch the
 /// history was last pruned at. Hashes, labels, times and stats only, never file content or patches.
 /// </summary>
@@ -30,6 +30,10 @@ public sealed class SessionState
 /// <summary>One snapshot in a session's history (about 150 bytes stored, whatever the files' sizes).</summary>
 public sealed class SessionSnapshot
 {
+    /// <summary>Its history row's sequence number (not in the pages an earlier version stored).</summary>
+    [JsonIgnore]
+    public long Sequence { get; set; }
+
     [JsonPropertyName("h")]
     public string Hash { get; set; } = "";
 
@@ -74,7 +78,7 @@ public sealed class SessionStep
     public bool Exact { get; set; }
 }
 
-/// <summary>What a workspace grain stores itself: the directory its key was derived from and its catalogue's header.</summary>
+/// <summary>How an earlier version stored a workspace (read once to migrate it to rows): the directory its key was derived from and its catalogue's header.</summary>
 public sealed class WorkspaceState
 {
     public string? Directory { get; set; }

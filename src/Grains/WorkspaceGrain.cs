@@ -19,6 +19,7 @@ internal sealed class WorkspaceGrain(
     WorkspaceLockSet locks,
     WatchRegistry watches,
     [FromKeyedServices(SessionGrain.StorageName)] IGrainStorage storage,
+    ISnapshotRows rows,
     ILogger<WorkspaceGrain> logger) : Grain, IWorkspaceGrain
 {
     private readonly SnapshotsOptions _options = options.Value;
@@ -39,7 +40,7 @@ internal sealed class WorkspaceGrain(
         RequestChecks.CheckWorkspaceId(Key);
         // A duplicate activation elsewhere (failover) waits here, or fails retryably.
         _lock = await locks.AcquireAsync(StoreDirectory, WorkspaceLock.DefaultWait, cancellationToken);
-        _catalogue = await WorkspaceCatalogue.LoadAsync(storage, this.GetGrainId(), state);
+        _catalogue = await WorkspaceCatalogue.LoadAsync(rows, Key, state, storage, this.GetGrainId(), logger);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -60,14 +61,14 @@ internal sealed class WorkspaceGrain(
         return taken.ToWire(_options.MaxListedPaths);
     }
 
-    public async Task<Recorded> Track(string directory, string sessionId, CancellationToken cancellationToken)
+    public async Task<Recorded> Track(string directory, SessionAppend session, CancellationToken cancellationToken)
     {
-        RequestChecks.CheckSessionId(sessionId);
+        RequestChecks.CheckSessionId(session.SessionId);
         var taken = WorkspaceNames.IsBinding(directory)
             ? await Remote(directory).SnapshotAsync(cancellationToken)
             : await OnWorkspace(directory, workspace => workspace.Snapshot(cancellationToken), cancellationToken);
-        await RecordAsync(taken.Hash, sessionId, safety: false);
-        return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch);
+        var takenMs = await RecordAsync(directory, taken.Hash, session, safety: false, taken.Files, taken.Skipped.Count, historyRow: true);
+        return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch, takenMs);
     }
 
     public async Task<ChangesResult> Changes(string directory, string since, string? after, CancellationToken cancellationToken)
@@ -83,20 +84,22 @@ internal sealed class WorkspaceGrain(
         return changes.ToWire(_options.MaxListedPaths, after);
     }
 
-    public async Task<Restored> Restore(string directory, string to, IReadOnlyList<string>? files, string sessionId, CancellationToken cancellationToken)
+    public async Task<Restored> Restore(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken)
     {
-        RequestChecks.CheckSessionId(sessionId);
+        RequestChecks.CheckSessionId(session.SessionId);
         var toId = WorkspaceIdentity.ParseHash(to, "to");
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         if (WorkspaceNames.IsBinding(directory))
         {
             var remote = await Remote(directory).RestoreAsync(toId, scope, cancellationToken);
-            await RecordAsync(remote.Safety.Hash, sessionId, safety: true);
+            var safetyMs = await RecordAsync(directory, remote.Safety.Hash, session, safety: true, remote.Safety.Files, remote.Safety.Skipped.Count,
+                historyRow: !string.Equals(remote.Safety.Hash, session.Previous, StringComparison.Ordinal));
             GrainLog.WorkspaceRestored(logger, Key, toId, remote.Safety.Tree, remote.Written.Count, remote.Deleted.Count);
-            return new Restored(remote.ToWire(_options.MaxListedPaths), remote.Safety.Files, remote.Safety.Skipped.Count, _catalogue.DropEpoch);
+            return new Restored(remote.ToWire(_options.MaxListedPaths), remote.Safety.Files, remote.Safety.Skipped.Count, _catalogue.DropEpoch, safetyMs);
         }
         var previous = _workspace?.LastSnapshot;
         RestoreOutcome outcome;
+        var takenMs = 0L;
         try
         {
             outcome = await OnWorkspace(directory, workspace => workspace.Restore(toId, scope, cancellationToken), cancellationToken);
@@ -104,13 +107,15 @@ internal sealed class WorkspaceGrain(
         finally
         {
             // The restore's safety snapshot is recorded whether or not the restore went through: it is the way back.
+            // It goes into the session's history too, unless it is the snapshot the session took just before.
             if (_workspace?.LastSnapshot is { } safety && !ReferenceEquals(safety, previous))
             {
-                await RecordAsync(safety.Hash, sessionId, safety: true);
+                takenMs = await RecordAsync(directory, safety.Hash, session, safety: true, safety.Files, safety.Skipped.Count,
+                    historyRow: !string.Equals(safety.Hash, session.Previous, StringComparison.Ordinal));
             }
         }
         GrainLog.WorkspaceRestored(logger, Key, toId, outcome.Safety.Tree, outcome.Written.Count, outcome.Deleted.Count);
-        return new Restored(outcome.ToWire(_options.MaxListedPaths), outcome.Safety.Files, outcome.Safety.Skipped.Count, _catalogue.DropEpoch);
+        return new Restored(outcome.ToWire(_options.MaxListedPaths), outcome.Safety.Files, outcome.Safety.Skipped.Count, _catalogue.DropEpoch, takenMs);
     }
 
     public Task<Retained> Retained(string sessionId) =>
@@ -134,7 +139,7 @@ internal sealed class WorkspaceGrain(
     {
         var store = Store();
         var usage = await pools.Snapshots.Run(() => StoreCollector.Usage(store));
-        return new WorkspaceUsage(Key, state.State.Directory, usage.Objects, usage.Bytes, _catalogue.Count, _catalogue.SessionCount);
+        return new WorkspaceUsage(Key, _catalogue.Directory, usage.Objects, usage.Bytes, _catalogue.Count, _catalogue.SessionCount);
     }
 
     public async Task<CollectionReport> Collect(CancellationToken cancellationToken)
@@ -150,11 +155,19 @@ internal sealed class WorkspaceGrain(
             new StoreSize(outcome.Remaining.Objects, outcome.Remaining.Bytes));
     }
 
-    private async Task RecordAsync(string hash, string sessionId, bool safety)
+    /// <summary>
+    /// Records <paramref name="hash"/> in the catalogue for the session and, in the same transaction, what the session
+    /// asked for (its history row when <paramref name="historyRow"/>, its stats, its binding). Returns the row's time.
+    /// </summary>
+    private async Task<long> RecordAsync(string directory, string hash, SessionAppend session, bool safety, int files, int skipped, bool historyRow)
     {
-        _catalogue.Record(hash, sessionId, safety);
-        await _catalogue.SaveAsync();
+        _catalogue.Record(hash, session.SessionId, safety);
+        var takenMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var batch = new RowBatch();
+        session.AddTo(batch, historyRow ? session.RowFor(hash, files, skipped, takenMs) : null, Key, directory, _catalogue.DropEpoch);
+        await _catalogue.SaveAsync(batch);
         ScheduleCollectionIfDue();
+        return takenMs;
     }
 
     /// <summary>After <c>CollectEvery</c> recorded snapshots, a one-shot timer runs retention and collection in a turn of its own.</summary>
@@ -274,11 +287,8 @@ internal sealed class WorkspaceGrain(
     {
         _workspace = await pools.Snapshots.Run(() => Workspace.Open(CheckDirectory(directory), _options, logger, watches));
         var canonical = _workspace.Directory;
-        if (state.State.Directory is null)
-        {
-            state.State.Directory = canonical;
-            await state.WriteStateAsync();
-        }
+        // Stored with the next write (a track's).
+        _catalogue.SetDirectory(canonical);
         GrainLog.Opened(logger, Key, canonical);
         return _workspace;
     }

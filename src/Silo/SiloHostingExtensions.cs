@@ -6,6 +6,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Microsoft.Data.Sqlite;
+using Npgsql;
 using Orleans.Storage;
 
 namespace AgentSnapshots.Silo;
@@ -136,8 +138,14 @@ public static class SiloHostingExtensions
                         storage.ConnectionString = SqliteSchema.ConnectionStringFor(snapshots.Value.DataDir);
                     }));
                 // The same provider (its options, validation and lifecycle as registered above), one write at a time.
+                silo.Services.AddSingleton<SqliteWriteGate>();
                 silo.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (sp, name) =>
-                    new OneWriterGrainStorage(AdoNetGrainStorageFactory.Create(sp, (string)name!)));
+                    new OneWriterGrainStorage(AdoNetGrainStorageFactory.Create(sp, (string)name!), sp.GetRequiredService<SqliteWriteGate>()));
+                // Histories and catalogues as rows, in the same database (the schema step above creates their tables).
+                silo.Services.AddSingleton<ISnapshotRows>(sp => new SnapshotRows(
+                    SqliteFactory.Instance.CreateDataSource(SqliteSchema.ConnectionStringFor(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.DataDir)),
+                    sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+                    sp.GetRequiredService<SqliteWriteGate>()));
             }
             else
             {
@@ -152,6 +160,11 @@ public static class SiloHostingExtensions
                     o.Invariant = PostgresSchema.Invariant;
                     o.ConnectionString = postgres;
                 });
+                // Histories and catalogues as rows (Sql/PostgreSQL/0003-snapshot-rows.sql), a track's in one round trip.
+                silo.Services.AddSingleton<ISnapshotRows>(sp => new SnapshotRows(
+                    NpgsqlDataSource.Create(postgres),
+                    sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+                    writeGate: null));
             }
 
             silo.UseSystemTextJsonGrainStorageSerializer();

@@ -27,8 +27,12 @@ export type ProblemCode = Problem["code"];
 export type ClientErrorCode = "unreachable" | "unexpectedReply";
 
 export interface AgentSnapshotsOptions {
-  /** The service's HTTP address; default http://127.0.0.1:5180 (a silo started with `dotnet run --project src/Silo`). */
-  baseUrl?: string;
+  /**
+   * The service's HTTP address; default http://127.0.0.1:5180 (a silo started with `dotnet run --project src/Silo`).
+   * Several addresses (the silos of a cluster): each call goes to the first that answers, the next one when a silo
+   * refuses connections or is lost mid-request.
+   */
+  baseUrl?: string | readonly string[];
   /**
    * The key, sent as `Authorization: Bearer <key>`: a tenant's key, or the silo's local key. Without it, the client
    * uses `$AGENTSNAPSHOTS_KEY`, else the local key file (`keyFile`) when it can read files (Node.js, Deno, Bun). The
@@ -40,6 +44,14 @@ export interface AgentSnapshotsOptions {
   keyFile?: string;
   /** The fetch to use (default: the platform's). */
   fetch?: typeof fetch;
+  /**
+   * How long (ms) a call that met transient unavailability keeps being retried before it fails; 0: never; default
+   * 30000. Retried: no silo accepting connections, 503 (`workspaceLocked`, `unavailable`) after its `Retry-After`, a
+   * connection lost mid-request, but only where repeating cannot do harm: reads, track and gc always; restore and
+   * revert only if their first attempt provably wrote nothing (no new safety snapshot in the history); delete only
+   * if it never reached a silo.
+   */
+  retryTimeMs?: number;
 }
 
 /** Per call: a signal to stop waiting (the service then cancels work it has not started writing). */
@@ -70,20 +82,26 @@ export class SnapshotError extends Error {
 
 /** One method per operation of a session; each resolves to the reply the CLI's `--json` prints. */
 export class AgentSnapshotsClient {
-  readonly #baseUrl: string;
+  readonly #baseUrls: readonly string[];
   readonly #fetch: typeof fetch;
+  readonly #retryTimeMs: number;
   /** The key, or where to read it at the first call. */
   #apiKey: string | Promise<string | undefined> | undefined;
 
   constructor(options: AgentSnapshotsOptions = {}) {
-    this.#baseUrl = (options.baseUrl ?? "http://127.0.0.1:5180").replace(/\/+$/, "");
+    const given = options.baseUrl ?? "http://127.0.0.1:5180";
+    this.#baseUrls = (typeof given === "string" ? [given] : [...given]).map((url) => url.replace(/\/+$/, ""));
+    if (this.#baseUrls.length === 0) throw new Error("baseUrl is an empty list: give at least one address of the service.");
+    this.#retryTimeMs = options.retryTimeMs ?? 30_000;
+    if (!(this.#retryTimeMs >= 0)) throw new Error(`retryTimeMs is ${options.retryTimeMs}: it must be 0 (no retry) or a positive number of milliseconds.`);
     const env = environment();
     const explicitKey = options.apiKey ?? (env?.AGENTSNAPSHOTS_KEY || undefined);
     const file = options.keyFile ?? defaultKeyFile(env);
     // The default key file holds this machine's local key: a service elsewhere (or one forwarding elsewhere) must not get it.
-    if (explicitKey === undefined && options.keyFile === undefined && file !== undefined && !onThisMachine(this.#baseUrl)) {
+    const remote = this.#baseUrls.find((url) => !onThisMachine(url));
+    if (explicitKey === undefined && options.keyFile === undefined && file !== undefined && remote !== undefined) {
       throw new Error(
-        `No key for ${this.#baseUrl}: the local key file is sent only to a service on this machine (localhost, 127.0.0.0/8, ::1); for a remote service pass apiKey (or keyFile) or set $AGENTSNAPSHOTS_KEY.`,
+        `No key for ${remote}: the local key file is sent only to a service on this machine (localhost, 127.0.0.0/8, ::1); for a remote service pass apiKey (or keyFile) or set $AGENTSNAPSHOTS_KEY.`,
       );
     }
     this.#apiKey = explicitKey ?? (file === undefined ? undefined : readKeyFile(file));
@@ -120,13 +138,13 @@ export class AgentSnapshotsClient {
   /** Makes the workspace match snapshot `to`, after a safety snapshot (`safety` in the reply undoes it). */
   restore(session: string, to: string, options: CallOptions = {}): Promise<RestoreResult> {
     const body: Schemas["RestoreRequest"] = { to };
-    return this.#call("POST", session, "/restore", options, undefined, body);
+    return this.#restoring(session, "/restore", to, options, body);
   }
 
   /** Like restore, for `files` only (paths relative to the workspace, or absolute ones inside it). */
   revert(session: string, to: string, files: readonly string[], options: CallOptions = {}): Promise<RestoreResult> {
     const body: Schemas["RevertRequest"] = { to, files: [...files] };
-    return this.#call("POST", session, "/revert", options, undefined, body);
+    return this.#restoring(session, "/revert", to, options, body);
   }
 
   /** Disk used by the session's workspace store. */
@@ -144,6 +162,29 @@ export class AgentSnapshotsClient {
     return this.#call("DELETE", session, "", options);
   }
 
+  /**
+   * A restore or revert. It records its safety snapshot in the history before it touches a file, so the history is
+   * read before the first attempt and again after one that may have run: as many safety snapshots as before means
+   * nothing was written and it is sent again; one more means it may have run in part, and the error names the
+   * safety snapshot that undoes it instead of the restore being applied a second time blindly.
+   */
+  async #restoring(session: string, path: "/restore" | "/revert", to: string, options: CallOptions, body: object): Promise<RestoreResult> {
+    const safetiesBefore = safetyCount(await this.history(session, options));
+    return this.#call("POST", session, path, options, undefined, body, async (lost) => {
+      const after = await this.history(session, options);
+      if (safetyCount(after) === safetiesBefore) return true;
+      const safety = after.snapshots.filter(isSafety).at(-1)?.hash;
+      const verb = path.slice(1);
+      throw new SnapshotError(lost.status, lost.code, lost.title,
+        `${lost.message.replace(/\.$/, "")}; the ${verb} had taken safety snapshot ${safety}, so it may have run in part and was not sent again: ${verb} to ${to} again to finish it, or restore to ${safety} to undo it.`,
+        lost.problem, lost);
+    });
+  }
+
+  /**
+   * One operation: to the first address that answers, retried on transient unavailability for up to `retryTimeMs`
+   * where `mayRepeat` (asked when an attempt may have run) allows; reads, track and gc are always repeatable.
+   */
   async #call<T>(
     method: "GET" | "POST" | "DELETE",
     session: string,
@@ -151,8 +192,41 @@ export class AgentSnapshotsClient {
     options: CallOptions,
     query?: Record<string, string | undefined>,
     body?: object,
+    mayRepeat?: (lost: SnapshotError) => Promise<boolean>,
   ): Promise<T> {
-    const url = new URL(`${this.#baseUrl}/v1/sessions/${encodeURIComponent(session)}${path}`);
+    const repeatable = method === "GET" || (method === "POST" && (path === "/snapshots" || path === "/gc"));
+    const repeat = repeatable ? () => Promise.resolve(true) : (mayRepeat ?? (() => Promise.resolve(false)));
+    const started = Date.now();
+    let first = 0;
+    for (;;) {
+      let failure: SnapshotError | undefined;
+      let pause = 250;
+      const order = [...this.#baseUrls.slice(first), ...this.#baseUrls.slice(0, first)];
+      for (const [n, baseUrl] of order.entries()) {
+        const attempt = await this.#send<T>(baseUrl, { method, session, path, options, query, body });
+        if (attempt.ok) return attempt.value;
+        if (attempt.kind === "refused") {
+          // Never connected: the next address, or another round after a pause.
+          failure = attempt.error;
+          continue;
+        }
+        if (attempt.kind === "final") throw attempt.error;
+        // Unavailable (503) or lost mid-request: refused before it ran (workspaceLocked), or may have run.
+        if (attempt.error.code !== "workspaceLocked" && !(await repeat(attempt.error))) throw attempt.error;
+        failure = attempt.error;
+        pause = attempt.retryAfterMs ?? pause;
+        first = (first + n + 1) % this.#baseUrls.length;
+        break;
+      }
+      if (failure === undefined) throw new Error("unreachable: every attempt ends with a reply or a failure");
+      if (Date.now() - started + pause >= this.#retryTimeMs) throw failure;
+      await delay(pause, options.signal);
+    }
+  }
+
+  /** One attempt at one address: its reply, or a failure that says whether a retry can help. */
+  async #send<T>(baseUrl: string, { method, session, path, options, query, body }: Operation): Promise<Attempt<T>> {
+    const url = new URL(`${baseUrl}/v1/sessions/${encodeURIComponent(session)}${path}`);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
     }
@@ -170,19 +244,85 @@ export class AgentSnapshotsClient {
       response = await this.#fetch(url, init);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new SnapshotError(0, "unreachable", "The service could not be reached",
-        `Cannot reach AgentSnapshots at ${this.#baseUrl} (${String(error)}); start it with 'dotnet run --project src/Silo', or pass baseUrl.`, undefined, error);
+      const error0 = new SnapshotError(0, "unreachable", "The service could not be reached",
+        `Cannot reach AgentSnapshots at ${baseUrl} (${describe(error)}); start it with 'dotnet run --project src/Silo', or pass baseUrl.`, undefined, error);
+      const kind = neverConnected(error) ? "refused" : lostMidRequest(error) ? "lost" : "final";
+      return { ok: false, kind, error: error0 };
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return { ok: false, kind: "lost", error: new SnapshotError(0, "unreachable", "The service stopped answering",
+        `AgentSnapshots at ${baseUrl} stopped answering (${describe(error)}); the operation may or may not have run: history shows what the session holds.`, undefined, error) };
+    }
     if (response.ok) {
       try {
-        return JSON.parse(text) as T;
+        return { ok: true, value: JSON.parse(text) as T };
       } catch (error) {
         throw new SnapshotError(response.status, "unexpectedReply", "The reply is not JSON", `The service answered ${response.status} with a body that is not JSON.`, undefined, error);
       }
     }
-    throw toError(response.status, text);
+    const error = toError(response.status, text);
+    if (response.status !== 503) return { ok: false, kind: "final", error };
+    const seconds = Number(response.headers.get("retry-after"));
+    return { ok: false, kind: "unavailable", error, retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, 2000) : undefined };
   }
+}
+
+/** What one call sends, to whichever address. */
+interface Operation {
+  method: "GET" | "POST" | "DELETE";
+  session: string;
+  path: string;
+  options: CallOptions;
+  query: Record<string, string | undefined> | undefined;
+  body: object | undefined;
+}
+
+/** An attempt's outcome: refused (never connected: another address or a retry is safe), unavailable (503), lost mid-request, or final. */
+type Attempt<T> =
+  | { ok: true; value: T }
+  | { ok: false; kind: "refused" | "lost" | "final"; error: SnapshotError; retryAfterMs?: undefined }
+  | { ok: false; kind: "unavailable"; error: SnapshotError; retryAfterMs: number | undefined };
+
+/** Whether a failed fetch never reached the service (connection refused, no route, unknown host): nothing ran. */
+function neverConnected(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "UND_ERR_CONNECT_TIMEOUT";
+}
+
+/** Whether a failed fetch lost its connection after it was sent (the silo died or closed it): it may have run. */
+function lostMidRequest(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET" || code === "UND_ERR_CLOSED";
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  return typeof cause?.code === "string" ? `${String(error)}: ${cause.code}` : String(error);
+}
+
+function isSafety(snapshot: SnapshotInfo): boolean {
+  return snapshot.label?.startsWith("safety: before ") === true;
+}
+
+/** How many of the history's snapshots are safety snapshots (a restore or revert records one before it writes). */
+function safetyCount(history: SessionHistory): number {
+  return history.snapshots.filter(isSafety).length;
+}
+
+/** Waits `ms`, or rejects when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((done, fail) => {
+    if (signal?.aborted) return fail(signal.reason);
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      fail(signal.reason);
+    }, { once: true });
+  });
 }
 
 function toError(status: number, text: string): SnapshotError {

@@ -128,7 +128,7 @@ describe("AgentSnapshotsClient", () => {
     await rejects(keyless.history("ts-errors"), 401, "missingKey");
     const wrongKey = new AgentSnapshotsClient({ baseUrl: silo.baseUrl, apiKey: "not-the-key" });
     await rejects(wrongKey.history("ts-errors"), 401, "invalidKey");
-    const nowhere = new AgentSnapshotsClient({ baseUrl: "http://127.0.0.1:9" });
+    const nowhere = new AgentSnapshotsClient({ baseUrl: "http://127.0.0.1:9", retryTimeMs: 0 });
     await rejects(nowhere.history("ts-errors"), 0, "unreachable");
   });
 

@@ -34,16 +34,18 @@ function freePort() {
 }
 
 /**
- * @param {{ tenants?: Record<string, string>, localKey?: string }} options tenant name to the SHA-256 of its key (each
+ * @param {{ tenants?: Record<string, string>, localKey?: string, httpPort?: number }} options tenant name to the SHA-256 of its key (each
  *   tenant's root is `<root>/<name>`, under the silo's workspace root); without tenants, the local key to give the silo
  *   (Auth:LocalKey), else it generates its key file under `configHome` (its XDG_CONFIG_HOME, a temporary directory).
  * @returns {Promise<{ baseUrl: string, root: string, configHome: string, stop: () => Promise<void> }>}
  */
+export { freePort };
+
 export async function startSilo(options = {}) {
   const temp = mkdtempSync(join(tmpdir(), "as-ts-"));
   const root = join(temp, "work");
   mkdirSync(root, { recursive: true });
-  const [http, siloPort, gateway] = [await freePort(), await freePort(), await freePort()];
+  const [http, siloPort, gateway] = [options.httpPort ?? (await freePort()), await freePort(), await freePort()];
   const env = {
     ...process.env,
     DOTNET_NOLOGO: "1",

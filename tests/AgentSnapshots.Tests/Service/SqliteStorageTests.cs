@@ -108,18 +108,23 @@ public sealed class SqliteStorageTests(ServiceClusterFixture fixture)
         using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
         connection.Open();
         using var command = connection.CreateCommand();
-        // The session's own row and its history's page records.
-        command.CommandText = "SELECT PayloadBinary FROM OrleansGrainState WHERE GrainIdExtensionString LIKE '%stored-bytes%'";
-        var payloads = new List<byte[]>();
+        // The session's row and its history's rows: every column as text.
+        command.CommandText = """
+            SELECT session_id || '|' || IFNULL(workspace_id, '') || '|' || IFNULL(directory, '') || '|' || synced_epoch FROM snapshots_session WHERE session_id = 'stored-bytes'
+            UNION ALL
+            SELECT hash || '|' || IFNULL(label, '') || '|' || taken_ms || '|' || files || '|' || skipped || '|' || IFNULL(pending_from, '') || '|' || IFNULL(changed, '')
+            FROM snapshots_history WHERE session_id = 'stored-bytes'
+            """;
+        var rows = new List<string>();
         using (var reader = command.ExecuteReader())
         {
-            while (reader.Read()) payloads.Add((byte[])reader[0]);
+            while (reader.Read()) rows.Add(reader.GetString(0));
         }
-        var json = string.Join("\n", payloads.Select(p => System.Text.Encoding.UTF8.GetString(p)));
+        var text = string.Join("\n", rows);
 
-        Assert.InRange(payloads.Count, 2, 3);
-        Assert.InRange(payloads.Sum(p => p.Length), 1, 5 * 512);
-        Assert.Contains("step 4", json, StringComparison.Ordinal);
-        Assert.DoesNotContain("some file content", json, StringComparison.Ordinal);
+        Assert.Equal(6, rows.Count);
+        Assert.InRange(rows.Sum(r => r.Length), 1, 5 * 512);
+        Assert.Contains("step 4", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("some file content", text, StringComparison.Ordinal);
     }
 }

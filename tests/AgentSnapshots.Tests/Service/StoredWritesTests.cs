@@ -1,46 +1,51 @@
+using AgentSnapshots.Engine;
 using AgentSnapshots.Silo;
 using Microsoft.Data.Sqlite;
 
 namespace AgentSnapshots.Tests.Service;
 
-/// <summary>Recording a snapshot writes a bounded amount of stored state however long the history already is.</summary>
+/// <summary>
+/// What a track writes: one history row and one catalogue row (in the transaction the workspace grain runs), however
+/// long the history already is; the previous step's stats ride along instead of a write of their own.
+/// </summary>
 public sealed class StoredWritesTests(ServiceClusterFixture fixture)
 {
-    /// <summary>Every stored record of the session's and its workspace's grains (named by <paramref name="keys"/>), with its version.</summary>
-    private Dictionary<string, long> Versions(params string[] keys)
+    /// <summary>Every history row of <paramref name="session"/>, by sequence, as text.</summary>
+    private Dictionary<long, string> HistoryRows(string session) => Rows(
+        "SELECT seq, hash || '|' || IFNULL(label, '') || '|' || IFNULL(pending_from, '') || '|' || IFNULL(changed, -1) || '|' || IFNULL(additions, -1) FROM snapshots_history WHERE session_id = $key",
+        session, r => r.GetInt64(0));
+
+    /// <summary>Every catalogue row of <paramref name="workspaceId"/>, by hash, as text.</summary>
+    private Dictionary<string, string> CatalogueRows(string workspaceId) => Rows(
+        "SELECT hash, recorded_seq || '|' || taken_ms || '|' || owners FROM snapshots_catalogue WHERE workspace_id = $key",
+        workspaceId, r => r.GetString(0));
+
+    private Dictionary<TKey, string> Rows<TKey>(string sql, string key, Func<SqliteDataReader, TKey> keyOf)
+        where TKey : notnull
     {
         using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT GrainTypeString, GrainIdExtensionString, Version FROM OrleansGrainState";
-        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$key", key);
+        var rows = new Dictionary<TKey, string>();
         using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var key = reader.GetString(0) + "|" + reader.GetString(1);
-            if (keys.Any(k => key.Contains(k, StringComparison.Ordinal))) versions[key] = reader.GetInt64(2);
-        }
-        return versions;
+        while (reader.Read()) rows[keyOf(reader)] = reader.GetString(1);
+        return rows;
     }
 
-    /// <summary>The stored bytes of every record whose key contains <paramref name="part"/>.</summary>
-    private long PayloadBytes(string part)
+    private long HistoryBytes(string session)
     {
         using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT GrainTypeString || '|' || GrainIdExtensionString, length(PayloadBinary) FROM OrleansGrainState";
-        long total = 0;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            if (reader.GetString(0).Contains(part, StringComparison.Ordinal) && !reader.IsDBNull(1)) total += reader.GetInt64(1);
-        }
-        return total;
+        command.CommandText = "SELECT SUM(length(hash) + IFNULL(length(label), 0) + IFNULL(length(pending_from), 0) + 8 * 8) FROM snapshots_history WHERE session_id = $key";
+        command.Parameters.AddWithValue("$key", session);
+        return (long)command.ExecuteScalar()!;
     }
 
     [Fact]
-    public async Task A_track_after_two_hundred_rewrites_only_the_last_pages()
+    public async Task A_track_after_two_hundred_writes_one_history_row_and_one_catalogue_row()
     {
         var dir = fixture.NewWorkspace("writes");
         var session = fixture.Grains.GetGrain<ISessionGrain>("writes");
@@ -49,31 +54,34 @@ public sealed class StoredWritesTests(ServiceClusterFixture fixture)
             File.WriteAllText(Path.Combine(dir, "a.txt"), $"turn {i}\n");
             await session.Track(i == 0 ? dir : null, $"turn {i}");
         }
-        // Let the steps' stats land, so their page writes do not count below.
+        // Let the last step's stats reach the session grain.
         await Task.Delay(TimeSpan.FromSeconds(2));
-        await session.History();
-        // Other test classes share the cluster: only this session's and its workspace's records count.
-        var workspaceId = AgentSnapshots.Engine.WorkspaceIdentity.IdFor(AgentSnapshots.Engine.WorkspaceIdentity.RealPath(dir)!);
-        var before = Versions("session/writes/", "|writes", workspaceId);
-        // Each step (hash, label, time, counts and its stats) costs the history well under 1 KiB of stored state.
-        var historyBytes = PayloadBytes("session/writes/history/");
-        Assert.InRange(historyBytes / 200.0, 1, 1024);
+        var workspaceId = WorkspaceIdentity.IdFor(WorkspaceIdentity.RealPath(dir)!);
+        var history = HistoryRows("writes");
+        var catalogue = CatalogueRows(workspaceId);
+        Assert.Equal(200, history.Count);
+        Assert.Equal(200, catalogue.Count);
+        // Each step (hash, label, time, counts and its stats) costs the history well under 1 KiB.
+        Assert.InRange(HistoryBytes("writes") / 200.0, 1, 1024);
+        // The last step's stats wait in memory for the next track's write.
+        Assert.Contains("|turn 199|", history[200], StringComparison.Ordinal);
+        Assert.EndsWith("|-1|-1", history[200], StringComparison.Ordinal);
 
         File.WriteAllText(Path.Combine(dir, "a.txt"), "one more\n");
-        await session.Track(null, "one more");
+        var tracked = await session.Track(null, "one more");
 
-        var after = Versions("session/writes/", "|writes", workspaceId);
-        var changed = after.Where(kv => !before.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).ToList();
-        // The session's last history page and the workspace's last catalogue page (the step's stats may rewrite
-        // the history page once more); never the session's or workspace's own state, never the older pages.
-        var pages = before.Keys.Where(k => k.StartsWith("page|", StringComparison.Ordinal)).ToList();
-        Assert.True(pages.Count >= 8, "200 snapshots span several pages of the history and of the catalogue");
-        string[] lastPages = [LastPage(pages, "session/writes/history/"), LastPage(pages, workspaceId + "/catalogue/")];
-        Assert.Equal(lastPages.Order(StringComparer.Ordinal), changed.Order(StringComparer.Ordinal));
+        var historyAfter = HistoryRows("writes");
+        var catalogueAfter = CatalogueRows(workspaceId);
+        var changedHistory = historyAfter.Where(kv => !history.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).Order().ToList();
+        var changedCatalogue = catalogueAfter.Where(kv => !catalogue.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).ToList();
+        // The new snapshot's row, and the stats of the steps still pending (the last one at least) carried by the same
+        // write; no other row.
+        Assert.Equal(201L, changedHistory[^1]);
+        Assert.Contains(200L, changedHistory);
+        Assert.All(changedHistory.SkipLast(1), s => Assert.EndsWith("|-1|-1", history[s], StringComparison.Ordinal));
+        Assert.All(changedHistory.SkipLast(1), s => Assert.DoesNotContain("|-1", historyAfter[s], StringComparison.Ordinal));
+        Assert.StartsWith(tracked.Hash + "|one more|", historyAfter[201], StringComparison.Ordinal);
+        Assert.EndsWith("|1|1", historyAfter[200], StringComparison.Ordinal);
+        Assert.Equal([tracked.Hash], changedCatalogue);
     }
-
-    /// <summary>The record of the highest-numbered page whose key contains <paramref name="part"/>.</summary>
-    private static string LastPage(IEnumerable<string> pages, string part) =>
-        pages.Where(k => k.Contains(part, StringComparison.Ordinal))
-            .MaxBy(k => int.Parse(k[(k.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture))!;
 }

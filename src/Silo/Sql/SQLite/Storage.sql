@@ -110,3 +110,62 @@ WHERE ServiceId = @ServiceId
 RETURNING Version + 1;
 ')
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = excluded.QueryText;
+
+-- Sessions' histories and workspaces' catalogues as rows of their own (written by the silo's SnapshotRows, not by
+-- the grain storage above): a track writes one history row, one catalogue row and, when they changed, the
+-- session's and the workspace's rows, in one transaction. The same tables as Sql/PostgreSQL/0003-snapshot-rows.sql
+-- (see there for what each column holds). Sessions and workspaces an earlier version stored as pages in
+-- OrleansGrainState are migrated to these rows when each is first activated.
+CREATE TABLE IF NOT EXISTS snapshots_session
+(
+    service_id   TEXT    NOT NULL,
+    session_id   TEXT    NOT NULL,
+    workspace_id TEXT    NULL,
+    directory    TEXT    NULL,
+    synced_epoch INTEGER NOT NULL,
+    PRIMARY KEY (service_id, session_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS snapshots_history
+(
+    service_id   TEXT    NOT NULL,
+    session_id   TEXT    NOT NULL,
+    seq          INTEGER NOT NULL,
+    hash         TEXT    NOT NULL,
+    label        TEXT    NULL,
+    taken_ms     INTEGER NOT NULL,
+    files        INTEGER NOT NULL,
+    skipped      INTEGER NOT NULL,
+    pending_from TEXT    NULL,
+    changed      INTEGER NULL,
+    additions    INTEGER NULL,
+    deletions    INTEGER NULL,
+    exact_step   INTEGER NULL,
+    PRIMARY KEY (service_id, session_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS snapshots_workspace
+(
+    service_id    TEXT    NOT NULL,
+    workspace_id  TEXT    NOT NULL,
+    directory     TEXT    NULL,
+    sessions      TEXT    NOT NULL,
+    collected_seq INTEGER NOT NULL,
+    drop_epoch    INTEGER NOT NULL,
+    drops         TEXT    NOT NULL,
+    PRIMARY KEY (service_id, workspace_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS snapshots_catalogue
+(
+    service_id   TEXT    NOT NULL,
+    workspace_id TEXT    NOT NULL,
+    hash         TEXT    NOT NULL,
+    recorded_seq INTEGER NOT NULL,
+    taken_ms     INTEGER NOT NULL,
+    safety       INTEGER NOT NULL,
+    owners       TEXT    NOT NULL,
+    PRIMARY KEY (service_id, workspace_id, hash)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS snapshots_catalogue_order ON snapshots_catalogue (service_id, workspace_id, recorded_seq);
