@@ -10,7 +10,7 @@ using AgentSnapshots.Bench;
 // dotnet run -c Release --project bench -- watchers [--directories 100000]   (FileSystemWatcher against the engine's inotify binding)
 // dotnet run -c Release --project bench -- disk [append-log] [seed]   (see DiskRun)
 // dotnet run -c Release --project bench -- remote [--files 100000] [--edits 10] [--repeats 5] [--restore-files 20000] ...   (see RemoteRun)
-// dotnet run -c Release --project bench -- ui [--steps 5000] [--files 1000] [--loads 5] [--live 10]   (see UiRun; needs chromium)
+// dotnet run -c Release --project bench -- ui [--steps 5000] [--files 1000] [--loads 5] [--live 10] [--seed-mib 224]   (see UiRun; needs chromium; --seed-mib 0 skips the seed step)
 // dotnet run -c Release --project bench -- oracle [--seeds 50] [--steps 2000] [--first-seed 1] [--watch on|off|both]   (see OracleRun)
 // dotnet run -c Release --project bench -- libgit2 [--big1-mib 128] [--big2-mib 96] [--small-kib 512]   (our diff summary beside LibGit2Sharp's; see Libgit2Run)
 Func<string[], Task<int>>? command = args.Length == 0 ? null : args[0] switch

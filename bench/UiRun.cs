@@ -14,8 +14,10 @@ namespace AgentSnapshots.Bench;
 /// first contentful paint from the browser's paint timing, bytes transferred from its resource timing; then, with the
 /// timeline open, steps tracked one by one and the time from the track's reply to the new row painted. Beside them:
 /// the same browser's paint of the UI's smallest page (a heading and a paragraph), the floor of any page here.
+/// Also the seed's step ("large is normal"): turn 1 then turn 2 of the seed scenario (every line of 224 MiB of
+/// generated text changed), its step page loaded cold the same way, with the silo's resident memory around the loads.
 /// Targets (issue 21): first contentful paint ≤ 1 s for each page; timeline ≤ 300 KiB transferred; new step ≤ 1 s.
-/// <code>dotnet run -c Release --project bench -- ui [--steps 5000] [--files 1000] [--loads 5] [--live 10]</code>
+/// <code>dotnet run -c Release --project bench -- ui [--steps 5000] [--files 1000] [--loads 5] [--live 10] [--seed-mib 224]</code>
 /// </summary>
 internal static class UiRun
 {
@@ -23,7 +25,10 @@ internal static class UiRun
     private const double WeightTargetKiB = 300;
     private const double LiveTargetMs = 1000;
 
-    private sealed record Settings(int Steps, int Files, int Loads, int Live);
+    /// <summary>The seed scenario's size: 128 MiB + 96 MiB of generated text and a 512 KiB file, scaled by --seed-mib.</summary>
+    private const int FullSeedMib = 224;
+
+    private sealed record Settings(int Steps, int Files, int Loads, int Live, int SeedMib);
 
     /// <summary>One cold load of a page, as the browser timed it.</summary>
     private sealed record Load(double FirstPaintMs, double ServerMs, long Transferred, long Decoded, int Resources);
@@ -33,12 +38,13 @@ internal static class UiRun
         Settings settings;
         try
         {
-            var o = WholeNumberOptions.Parse(args, new Dictionary<string, int> { ["--steps"] = 5000, ["--files"] = 1000, ["--loads"] = 5, ["--live"] = 10 });
-            settings = new Settings(o["--steps"], o["--files"], o["--loads"], o["--live"]);
+            var (seedMib, rest) = TakeSeedMib(args);
+            var o = WholeNumberOptions.Parse(rest, new Dictionary<string, int> { ["--steps"] = 5000, ["--files"] = 1000, ["--loads"] = 5, ["--live"] = 10 });
+            settings = new Settings(o["--steps"], o["--files"], o["--loads"], o["--live"], seedMib);
         }
         catch (FormatException e)
         {
-            await Console.Error.WriteLineAsync("ui: " + e.Message + " (usage: ui [--steps N] [--files M] [--loads L] [--live K])");
+            await Console.Error.WriteLineAsync("ui: " + e.Message + " (usage: ui [--steps N] [--files M] [--loads L] [--live K] [--seed-mib S, 0 = no seed step])");
             return 2;
         }
 
@@ -50,7 +56,7 @@ internal static class UiRun
             using var http = new HttpClient { BaseAddress = silo.HttpAddress, Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", silo.LocalKey);
             await HttpRun.WaitReadyAsync(http);
-            Console.WriteLine($"== ui: web UI in headless Chromium ({Chromium.Executable()}): a session of {settings.Steps:N0} steps, a step of {settings.Files:N0} files; {settings.Loads} cold loads per page, {settings.Live} live steps");
+            Console.WriteLine($"== ui: web UI in headless Chromium ({Chromium.Executable()}): a session of {settings.Steps:N0} steps, a step of {settings.Files:N0} files; {settings.Loads} cold loads per page, {settings.Live} live steps{(settings.SeedMib > 0 ? $", the seed's step ({settings.SeedMib} MiB, every line changed)" : "")}");
 
             var longDir = SmallWorkspace.Create(workRoot, "long", 0);
             var tracking = Stopwatch.StartNew();
@@ -77,6 +83,8 @@ internal static class UiRun
                 await File.WriteAllLinesAsync(file, lines);
             }
             var wideStep = await TrackAsync(http, "ui-wide", null, "tool: rename everywhere");
+            var rssBeforeSeed = ProcessMemory.ResidentBytes(silo.ProcessId);
+            var seedStep = settings.SeedMib > 0 ? await TrackSeedAsync(http, workRoot, settings.SeedMib) : null;
 
             var (playwright, browser) = await Chromium.LaunchAsync();
             using var __ = playwright;
@@ -87,11 +95,20 @@ internal static class UiRun
             // The timeline's script fetches its newest rows on the live stream's first event: part of its weight.
             var timeline = await LoadsAsync(browser, login, silo.HttpAddress, "/ui/sessions/ui-long", settings.Loads, settled: RowsFetched);
             var step = await LoadsAsync(browser, login, silo.HttpAddress, $"/ui/sessions/ui-wide/steps/{wideStep}", settings.Loads, settled: null);
+            var seed = seedStep is null ? null : await SeedLoadsAsync(browser, login, silo, seedStep, settings.Loads, rssBeforeSeed);
             var live = await LiveAsync(browser, login, silo.HttpAddress, http, longDir, settings);
 
             Print("smallest page (floor)", floor);
             Print($"timeline, {settings.Steps:N0} steps", timeline);
             Print($"step, {settings.Files:N0} files", step);
+            if (seed is not null)
+            {
+                Print($"seed's step, {settings.SeedMib} MiB changed", seed.Loads);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"   seed's step, its first load (the summary from the cache its stats filled): first contentful paint {seed.First.FirstPaintMs:F0} ms, server {seed.First.ServerMs:F0} ms"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"   silo RSS around the seed's step loads: {BenchRun.Mib(seed.RssBefore)} before, peak {BenchRun.Over(seed.RssPeak, seed.RssBefore)} during them, {(seed.RssAfter - seed.RssBefore) / (double)BenchRun.MiB:+0;-0} MiB after ({BenchRun.Mib(seed.RssIdle)} before the seed's turns were tracked)"));
+            }
             var livePercentiles = live.Order().ToArray();
             Console.WriteLine($"   live: new step painted after its track returned: median {Median(live):F0} ms, worst {livePercentiles[^1]:F0} ms of {live.Count}");
 
@@ -99,16 +116,77 @@ internal static class UiRun
             var stepPaint = Median(step.Select(l => l.FirstPaintMs));
             var weightKiB = timeline.Max(l => l.Transferred) / 1024.0;
             var liveMs = Median(live);
+            var seedPaint = seed is null ? 0 : Median(seed.Loads.Select(l => l.FirstPaintMs));
             Console.WriteLine($"   {Met(timelinePaint <= PaintTargetMs)} timeline of {settings.Steps:N0} steps: first contentful paint <= {PaintTargetMs:F0} ms (median {timelinePaint:F0} ms, worst {timeline.Max(l => l.FirstPaintMs):F0} ms; floor {Median(floor.Select(l => l.FirstPaintMs)):F0} ms)");
             Console.WriteLine($"   {Met(stepPaint <= PaintTargetMs)} step of {settings.Files:N0} files: first contentful paint <= {PaintTargetMs:F0} ms (median {stepPaint:F0} ms, worst {step.Max(l => l.FirstPaintMs):F0} ms)");
+            if (seed is not null)
+            {
+                Console.WriteLine($"   {Met(seedPaint <= PaintTargetMs)} seed's step ({settings.SeedMib} MiB changed): first contentful paint <= {PaintTargetMs:F0} ms (median {seedPaint:F0} ms, worst {seed.Loads.Max(l => l.FirstPaintMs):F0} ms; first load {seed.First.FirstPaintMs:F0} ms)");
+            }
             Console.WriteLine($"   {Met(weightKiB <= WeightTargetKiB)} timeline page weight <= {WeightTargetKiB:F0} KiB transferred ({weightKiB:F1} KiB)");
             Console.WriteLine($"   {Met(liveMs <= LiveTargetMs)} new step shown in an open timeline <= {LiveTargetMs:F0} ms after its track returns (median {liveMs:F0} ms, worst {livePercentiles[^1]:F0} ms)");
-            return timelinePaint <= PaintTargetMs && stepPaint <= PaintTargetMs && weightKiB <= WeightTargetKiB && liveMs <= LiveTargetMs ? 0 : 1;
+            return timelinePaint <= PaintTargetMs && stepPaint <= PaintTargetMs && seedPaint <= PaintTargetMs && weightKiB <= WeightTargetKiB && liveMs <= LiveTargetMs ? 0 : 1;
         }
         finally
         {
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>Loads of the seed's step page: the first one after its track apart, and the silo's resident memory around them.</summary>
+    private sealed record SeedLoads(Load First, List<Load> Loads, long RssIdle, long RssBefore, long RssPeak, long RssAfter);
+
+    /// <summary>--seed-mib S (0 allowed: no seed step), taken out of the arguments; the rest are whole-number options.</summary>
+    private static (int SeedMib, List<string> Others) TakeSeedMib(IReadOnlyList<string> args)
+    {
+        var rest = args.ToList();
+        var at = rest.IndexOf("--seed-mib");
+        if (at < 0)
+        {
+            return (FullSeedMib, rest);
+        }
+        var mib = at + 1 < rest.Count && int.TryParse(rest[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new FormatException("--seed-mib needs a whole number of MiB (0 skips the seed's step)");
+        rest.RemoveRange(at, 2);
+        return (mib, rest);
+    }
+
+    /// <summary>
+    /// Tracks turns 1 and 2 of the seed scenario (Scenario.WriteSeedTurn, scaled to <paramref name="mib"/>) in a
+    /// workspace of their own and returns turn 2's hash once its step has stats.
+    /// </summary>
+    private static async Task<string> TrackSeedAsync(HttpClient http, string workRoot, int mib)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(workRoot, "seed")).FullName;
+        var scale = mib / (double)FullSeedMib;
+        string? hash = null;
+        var tracks = new List<double>();
+        var clock = new Stopwatch();
+        for (var turn = 1; turn <= 2; turn++)
+        {
+            Scenario.WriteSeedTurn(dir, turn, 128 * scale, 96 * scale, 512 * scale);
+            clock.Restart();
+            hash = await TrackAsync(http, "ui-seed", turn == 1 ? dir : null, $"turn {turn}");
+            tracks.Add(clock.Elapsed.TotalSeconds);
+        }
+        // The silo summarises the step in the background after the track returns (its stats, and the summary cache).
+        var step = await WaitForStatsAsync(http, "ui-seed");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"   seed's step ({mib} MiB): tracked turn 1 in {tracks[0]:F1} s, turn 2 in {tracks[1]:F1} s through the HTTP API; its stats ({step.GetProperty("changed").GetInt32()} files, +{step.GetProperty("additions").GetInt64():N0} -{step.GetProperty("deletions").GetInt64():N0}, exact {step.GetProperty("exact").GetBoolean()}) {clock.Elapsed.TotalSeconds - tracks[1]:F1} s after turn 2's track returned"));
+        return hash!;
+    }
+
+    private static async Task<SeedLoads> SeedLoadsAsync(IBrowser browser, string login, SiloProcess silo, string hash, int loads, long rssBeforeSeed)
+    {
+        var pid = silo.ProcessId;
+        var before = ProcessMemory.ResidentBytes(pid);
+        ProcessMemory.ResetPeak(pid);
+        // The first load is kept apart, not dropped: the step page is compiled already (the 1,000-file step), so it
+        // is the seed's step as first opened from the timeline.
+        var all = await LoadsAsync(browser, login, silo.HttpAddress, $"/ui/sessions/ui-seed/steps/{hash}", loads, settled: null, keepFirst: true);
+        var peak = ProcessMemory.PeakBytes(pid);
+        return new SeedLoads(all[0], all[1..], rssBeforeSeed, before, peak, ProcessMemory.ResidentBytes(pid));
     }
 
     private const string RowsFetched = "() => performance.getEntriesByType('resource').some(e => e.name.includes('/rows'))";
@@ -122,8 +200,8 @@ internal static class UiRun
             : throw new InvalidOperationException($"track {session}: {(int)reply.StatusCode} {body}");
     }
 
-    /// <summary>Waits until the session's newest step has its stats (the timeline then shows numbers, not "computing…").</summary>
-    private static async Task WaitForStatsAsync(HttpClient http, string session)
+    /// <summary>Waits until the session's newest step has its stats (the timeline then shows numbers, not "computing…") and returns them.</summary>
+    private static async Task<JsonElement> WaitForStatsAsync(HttpClient http, string session)
     {
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(120))
@@ -132,7 +210,7 @@ internal static class UiRun
             var snapshots = history.RootElement.GetProperty("snapshots");
             if (snapshots[snapshots.GetArrayLength() - 1].TryGetProperty("step", out var step) && step.ValueKind == JsonValueKind.Object)
             {
-                return;
+                return step.Clone();
             }
             await Task.Delay(200);
         }
@@ -151,7 +229,8 @@ internal static class UiRun
     }
 
     /// <summary>Loads <paramref name="path"/> <paramref name="loads"/> times, each in a fresh context (no cache) with the login cookie.</summary>
-    private static async Task<List<Load>> LoadsAsync(IBrowser browser, string login, Uri address, string path, int loads, string? settled)
+    /// <param name="keepFirst">Whether the result starts with the extra first load (else left out of the figures).</param>
+    private static async Task<List<Load>> LoadsAsync(IBrowser browser, string login, Uri address, string path, int loads, string? settled, bool keepFirst = false)
     {
         var result = new List<Load>();
         // One load first, outside the figures: the silo's first rendering of a page compiles it.
@@ -182,7 +261,7 @@ internal static class UiRun
                   };
                 }
                 """);
-            if (i >= 0)
+            if (i >= 0 || keepFirst)
             {
                 result.Add(new Load(load.GetProperty("paint").GetDouble(), load.GetProperty("server").GetDouble(),
                     (long)load.GetProperty("transferred").GetDouble(), (long)load.GetProperty("decoded").GetDouble(), load.GetProperty("resources").GetInt32()));
