@@ -144,6 +144,10 @@ internal sealed class WorkspaceGrain(
 
     public async Task<CollectionReport> Collect(CancellationToken cancellationToken)
     {
+        // This collection does what a pending automatic one would; left pending, it would change the store right
+        // after this one reported it.
+        _collectionTimer?.Dispose();
+        _collectionTimer = null;
         var transient = _workspace?.RecentTrees(_options.Retention.Grace) ?? [];
         var outcome = await _catalogue.CollectAsync(Store(), _options.Retention, transient, pools.Snapshots, cancellationToken);
         if (outcome.Remaining.Bytes > _options.Retention.MaxBytes)
