@@ -19,6 +19,8 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton(sp => new SummaryCache(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Summary.CacheBytes));
         // Single-writer locks of the workspaces this silo activated; released when the silo's services are disposed.
         services.AddSingleton<WorkspaceLockSet>();
+        // At most Snapshots:MaxActiveWorkspaces of them active at once (each holds its lock file open).
+        services.AddSingleton<ActiveWorkspaces>();
         services.AddSingleton(sp => new WatchRegistry(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Watch, sp.GetRequiredService<ILogger<WatchRegistry>>()));
         services.AddSingleton<IIncomingGrainCallFilter, EngineErrorFilter>();
         return services;

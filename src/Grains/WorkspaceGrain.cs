@@ -17,10 +17,11 @@ internal sealed class WorkspaceGrain(
     IOptions<SnapshotsOptions> options,
     FileWorkPools pools,
     WorkspaceLockSet locks,
+    ActiveWorkspaces active,
     WatchRegistry watches,
     [FromKeyedServices(SessionGrain.StorageName)] IGrainStorage storage,
     ISnapshotRows rows,
-    ILogger<WorkspaceGrain> logger) : Grain, IWorkspaceGrain
+    ILogger<WorkspaceGrain> logger) : Grain, IWorkspaceGrain, IIncomingGrainCallFilter
 {
     private readonly SnapshotsOptions _options = options.Value;
     private WorkspaceCatalogue _catalogue = null!;
@@ -32,15 +33,50 @@ internal sealed class WorkspaceGrain(
     private DateTime _lastTrackUtc;
     private bool _verifiedSinceTrack = true;
     private WorkspaceLock? _lock;
+    private ActiveWorkspace? _place;
 
     private string Key => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         RequestChecks.CheckWorkspaceId(Key);
-        // A duplicate activation elsewhere (failover) waits here, or fails retryably.
-        _lock = await locks.AcquireAsync(StoreDirectory, WorkspaceLock.DefaultWait, cancellationToken);
-        _catalogue = await WorkspaceCatalogue.LoadAsync(rows, Key, state, storage, this.GetGrainId(), logger);
+        // A place among the silo's active workspaces first: at the bound, the least recently used idle ones are
+        // asked to deactivate (closing their lock files) and this waits for one, or fails retryably.
+        _place = await active.EnterAsync(Key, DeactivateForAnother, WorkspaceLock.DefaultWait, cancellationToken);
+        try
+        {
+            // A duplicate activation elsewhere (failover) waits here, or fails retryably.
+            _lock = await locks.AcquireAsync(StoreDirectory, WorkspaceLock.DefaultWait, cancellationToken);
+            _catalogue = await WorkspaceCatalogue.LoadAsync(rows, Key, state, storage, this.GetGrainId(), logger);
+        }
+        catch
+        {
+            // A failed activation is not deactivated: give back what it took.
+            _lock?.Dispose();
+            _lock = null;
+            _place.Dispose();
+            _place = null;
+            throw;
+        }
+    }
+
+    /// <summary>Asked by <see cref="ActiveWorkspaces"/> from outside this grain's turns; Orleans lets running calls finish first.</summary>
+    private void DeactivateForAnother() =>
+        GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "Snapshots:MaxActiveWorkspaces reached: the least recently used idle workspace gives its place up."));
+
+    /// <summary>Every call counts as busy for <see cref="ActiveWorkspaces"/>, and makes this the most recently used workspace.</summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        var place = _place;
+        place?.Begin();
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            place?.End();
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -50,6 +86,9 @@ internal sealed class WorkspaceGrain(
         _workspace?.Dispose();
         _lock?.Dispose();
         _lock = null;
+        // After the lock file closed: the place may go to another workspace's activation.
+        _place?.Dispose();
+        _place = null;
         return Task.CompletedTask;
     }
 

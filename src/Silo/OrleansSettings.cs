@@ -68,6 +68,14 @@ public sealed class OrleansSettings
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan IAmAliveTablePublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A session or workspace not called for this long deactivates (Orleans' collection age): it then costs nothing
+    /// but its rows, and a workspace closes its lock file and its watches (its next track walks in full). At least
+    /// two minutes (Orleans collects once a minute).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:02:00", "30.00:00:00")]
+    public TimeSpan CollectionAge { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How long a stopping silo (SIGTERM) may take to finish the work in flight and leave the cluster.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -58,6 +58,7 @@ public static class SiloHostingExtensions
         builder.AddAgentSnapshotsServices();
         builder.UseOrleans(silo =>
         {
+            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = settings.CollectionAge);
             if (tls is not null)
             {
                 silo.UseClusterTls(tls);

@@ -1,11 +1,12 @@
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.SystemCalls;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace AgentSnapshots.Silo;
 
-/// <summary>Checks what data annotations cannot: the data directory is usable and the roots are absolute.</summary>
+/// <summary>Checks what data annotations cannot: the data directory is usable, the roots are absolute, the active-workspace bound fits the open-file limit.</summary>
 internal sealed class SnapshotsOptionsValidator(IConfiguration configuration) : IValidateOptions<SnapshotsOptions>
 {
     /// <summary>The watcher's on/off switch, also accepted as a value of the section itself.</summary>
@@ -34,6 +35,16 @@ internal sealed class SnapshotsOptionsValidator(IConfiguration configuration) : 
         if (configuration[WatchKey] is { } watch && !bool.TryParse(watch, out _))
         {
             failures.Add($"Snapshots:Watch is '{watch}': set it to true or false (or set Snapshots:Watch:Enabled).");
+        }
+
+        if (options.MaxActiveWorkspaces < 1)
+        {
+            failures.Add($"Snapshots:MaxActiveWorkspaces is {options.MaxActiveWorkspaces}: set it to at least 1 (default {SnapshotsOptions.DefaultMaxActiveWorkspaces}, derived from the open-file limit).");
+        }
+        else if (OpenFileLimit.Soft is { } limit && options.MaxActiveWorkspaces >= limit)
+        {
+            failures.Add($"Snapshots:MaxActiveWorkspaces is {options.MaxActiveWorkspaces}, but this process may open only {limit} files (ulimit -n) and every active workspace holds one: " +
+                $"set it well below {limit} (default {SnapshotsOptions.DefaultMaxActiveWorkspaces}: half of what the runtime's own ~{SnapshotsOptions.RuntimeDescriptors} leave), or raise the limit (ulimit -n, LimitNOFILE).");
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDir))

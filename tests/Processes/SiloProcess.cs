@@ -63,19 +63,28 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <param name="workingDirectory">Its current directory.</param>
     /// <param name="settings">Further settings as environment variables (e.g. <c>ConnectionStrings__Postgres</c> for cluster mode).</param>
     /// <param name="echoErrors">Also receives each line the silo writes to stderr, as it comes (crash reports).</param>
+    /// <param name="openFileLimit">When given, the silo runs under this open-file limit (<c>ulimit -n</c>, which may only be lowered).</param>
     public static async Task<SiloProcess> StartAsync(
-        string dataDir, string workspaceRoot, string workingDirectory, IReadOnlyDictionary<string, string>? settings = null, Action<string>? echoErrors = null)
+        string dataDir, string workspaceRoot, string workingDirectory, IReadOnlyDictionary<string, string>? settings = null, Action<string>? echoErrors = null,
+        int? openFileLimit = null)
     {
         var gatewayPort = LoopbackPort.Free();
         var siloPort = LoopbackPort.Free();
         var httpPort = settings?.TryGetValue("Http__Port", out var configured) == true ? int.Parse(configured, CultureInfo.InvariantCulture) : LoopbackPort.Free();
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(openFileLimit is null ? "dotnet" : "bash")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (openFileLimit is { } limit)
+        {
+            // exec: the silo replaces the shell, so ProcessId is the silo's.
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add($"ulimit -n {limit.ToString(CultureInfo.InvariantCulture)} && exec dotnet \"$@\"");
+            psi.ArgumentList.Add("bash");
+        }
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentSnapshots.Silo.dll"));
         psi.Environment["Snapshots__DataDir"] = dataDir;
         psi.Environment["Snapshots__WorkspaceRoots__0"] = workspaceRoot;

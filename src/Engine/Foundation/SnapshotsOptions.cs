@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AgentSnapshots.Engine.SystemCalls;
 
 namespace AgentSnapshots.Engine.Foundation;
 
@@ -41,6 +42,25 @@ public sealed class SnapshotsOptions
     /// <summary>A snapshot of a workspace holding more files than this is refused (unless <see cref="AllowBroadWorkspaces"/>).</summary>
     [Range(1, int.MaxValue)]
     public int MaxFilesPerWorkspace { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// Workspaces active on one silo at once. Each holds its store's lock file open (one file descriptor), so a silo
+    /// with more active workspaces than its descriptor limit allows would fail to open files; beyond this bound the
+    /// least recently used idle workspaces deactivate (their next call activates them again). Default: see
+    /// <see cref="DefaultMaxActiveWorkspaces"/>.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxActiveWorkspaces { get; set; } = DefaultMaxActiveWorkspaces;
+
+    /// <summary>
+    /// Half of what the soft open-file limit (<c>ulimit -n</c>) leaves beside <see cref="RuntimeDescriptors"/>, the
+    /// other half for sockets, packs and files being read; at least 16. 9,744 under a limit of 20,000, 256 under 1,024.
+    /// 10,000 where there is no limit to read.
+    /// </summary>
+    public static int DefaultMaxActiveWorkspaces => OpenFileLimit.Soft is { } limit ? Math.Max(16, (limit - RuntimeDescriptors) / 2) : 10_000;
+
+    /// <summary>Descriptors a silo holds before any workspace is active (about 330 measured: its assemblies, logs, sockets, SQLite), rounded up.</summary>
+    public const int RuntimeDescriptors = 512;
 
     /// <summary>Extra ignore patterns (gitignore syntax) applied to every workspace, below its own ignore files.</summary>
     public List<string> Excludes { get; set; } = [];

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace AgentSnapshots.Tests.Service;
 
-/// <summary>The watcher's settings as the silo reads them: <c>Snapshots:Watch</c> (or <c>:Enabled</c>) switches it, bad values stop the silo with a clear message.</summary>
+/// <summary>The watcher's settings (and the active-workspace bound) as the silo reads them: <c>Snapshots:Watch</c> (or <c>:Enabled</c>) switches it, bad values stop the silo with a clear message.</summary>
 public sealed class WatchSettingsTests : IDisposable
 {
     private readonly TempDirectory _temp = new("as-watch-settings");
@@ -38,6 +38,26 @@ public sealed class WatchSettingsTests : IDisposable
         using var host = Build(key, value);
         var refused = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<SnapshotsOptions>>().Value);
         Assert.Contains(named, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0", "Snapshots:MaxActiveWorkspaces is 0")]
+    [InlineData("2000000000", "ulimit -n")]
+    public void An_active_workspace_bound_the_open_file_limit_cannot_hold_is_refused_naming_it(string value, string named)
+    {
+        using var host = Build("Snapshots:MaxActiveWorkspaces", value);
+        var refused = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<SnapshotsOptions>>().Value);
+        Assert.Contains("Snapshots:MaxActiveWorkspaces", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(named, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_active_workspace_bound_defaults_to_half_of_what_the_runtime_leaves_of_the_open_file_limit()
+    {
+        using var host = Build("Snapshots:Watch", "true");
+        var limit = int.Parse(File.ReadAllLines("/proc/self/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[3], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Math.Max(16, (limit - 512) / 2), host.Services.GetRequiredService<IOptions<SnapshotsOptions>>().Value.MaxActiveWorkspaces);
     }
 
     private IHost Build(string key, string value)
