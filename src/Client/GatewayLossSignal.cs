@@ -10,6 +10,22 @@ namespace AgentSnapshots.Client;
 internal sealed class GatewayLossSignal : IDisposable
 {
     private CancellationTokenSource _current = new();
+    private long _lastLossTicks;
+
+    /// <summary>
+    /// How much of <paramref name="settleTime"/> after the last gateway loss is still to come (zero when none is): until
+    /// the cluster declares the lost silo dead, it may still route a new call to a grain that lived there.
+    /// </summary>
+    public TimeSpan SettlingFor(TimeSpan settleTime)
+    {
+        var last = Interlocked.Read(ref _lastLossTicks);
+        if (last == 0)
+        {
+            return TimeSpan.Zero;
+        }
+        var left = settleTime - (DateTime.UtcNow - new DateTime(last, DateTimeKind.Utc));
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
 
     /// <summary>Cancelled at the next gateway loss.</summary>
     public CancellationToken Token => Volatile.Read(ref _current).Token;
@@ -22,6 +38,7 @@ internal sealed class GatewayLossSignal : IDisposable
         {
             return;
         }
+        Interlocked.Exchange(ref _lastLossTicks, DateTime.UtcNow.Ticks);
         var lost = Interlocked.Exchange(ref _current, new CancellationTokenSource());
         // Cancelled off the reporting thread: the cancelled calls' continuations must not run inside Orleans's event.
         _ = Task.Run(() =>

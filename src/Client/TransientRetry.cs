@@ -10,12 +10,17 @@ namespace AgentSnapshots.Client;
 /// is. A call that may have run (its silo died while it was pending) is repeated only when the caller's check says
 /// so: always for reads, tracks and gc; for a restore or revert only if it provably wrote nothing (see
 /// <see cref="SafetyLabels"/>); never for a delete. Calls that are always safe to repeat are also cancelled when the
-/// client loses a gateway (<see cref="GatewayLossSignal"/>), and repeated: Orleans would leave them waiting.
+/// client loses a gateway (<see cref="GatewayLossSignal"/>), and repeated: Orleans would leave them waiting. One sent
+/// in the <see cref="SettleTime"/> after a loss, while the cluster may still route it to the lost silo, is cancelled
+/// and sent again when that time is over (once: the repeat runs as long as it needs).
 /// </summary>
 internal sealed class TransientRetry(TimeSpan limit, GatewayLossSignal gatewayLoss)
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long after a gateway loss the cluster may still send calls to the lost silo (it is declared dead in about 15 s by default).</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(20);
 
     /// <summary>Repeating is always safe (reads, tracks, gc).</summary>
     public static readonly Func<Exception, Task<bool>> Always = _ => Task.FromResult(true);
@@ -37,13 +42,18 @@ internal sealed class TransientRetry(TimeSpan limit, GatewayLossSignal gatewayLo
         {
             var lossToken = gatewayLoss.Token;
             using var attempt = cancelAtLoss ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lossToken) : null;
+            if (attempt is not null && gatewayLoss.SettlingFor(SettleTime) is var settling && settling > TimeSpan.Zero)
+            {
+                attempt.CancelAfter(settling);
+            }
             try
             {
                 return await call(attempt?.Token ?? cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && lossToken.IsCancellationRequested && watch.Elapsed < limit)
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && attempt is { IsCancellationRequested: true } && watch.Elapsed < limit)
             {
-                // Cancelled here when a gateway was lost, not by the caller: sent again at once.
+                // Cancelled here (a gateway lost, or sent while the cluster was settling after one), not by the caller:
+                // sent again at once.
                 continue;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && watch.Elapsed + pause < limit && (NotRun(e) || MayHaveRun(e)))
