@@ -1,7 +1,8 @@
 using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.SystemCalls;
 using AgentSnapshots.Engine.Watching;
-using AgentSnapshots.Engine.WorkingTree;
 using AgentSnapshots.Engine.WorkingTree.Reading;
+using AgentSnapshots.Engine.WorkingTree;
 
 namespace AgentSnapshots.Engine.Snapshotting;
 
@@ -163,7 +164,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
             {
                 opened = parent.OpenDirectory(node.Name);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (EntryErrors.OfTheEntry(e))
             {
                 opened = null;
             }
@@ -198,7 +199,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
                 return;
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
         {
             Remove(node, name);
             node.AddSkipped(new SkippedPath(path, e is PathTooLongException ? SkipCause.PathTooLong : SkipCause.Unreadable));
@@ -245,7 +246,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         {
             now = walk.ReadEntry(directory, node, name, stat, before, force: (mask & InotifyMask.Content) != 0);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
         {
             node.AddSkipped(new SkippedPath(path, e is PathTooLongException ? SkipCause.PathTooLong : SkipCause.Unreadable));
             now = null;
@@ -285,7 +286,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
         {
             directory.ReadEntries(entries, unrepresentable, node);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
         {
             if (node.Parent is not null) Update(node.Parent, node.Name, InotifyMask.Ignored);
             return;
@@ -336,7 +337,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
             return exists != (node.IgnoreFile is not null) ||
                 (node.IgnoreFile is { } known && !known.Matches(stat));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
         {
             return true;
         }

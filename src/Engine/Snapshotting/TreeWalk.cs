@@ -2,9 +2,10 @@ using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Ignore;
 using AgentSnapshots.Engine.Objects;
 using AgentSnapshots.Engine.Reports;
+using AgentSnapshots.Engine.SystemCalls;
 using AgentSnapshots.Engine.Watching;
-using AgentSnapshots.Engine.WorkingTree;
 using AgentSnapshots.Engine.WorkingTree.Reading;
+using AgentSnapshots.Engine.WorkingTree;
 using Microsoft.Extensions.Logging;
 
 namespace AgentSnapshots.Engine.Snapshotting;
@@ -186,7 +187,7 @@ internal sealed class TreeWalk
                 {
                     AddEntry(ref listing, entry, known);
                 }
-                catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+                catch (Exception e) when (EntryErrors.OfTheEntry(e))
                 {
                     Skip(node, node.ChildPath(entry.Name), e);
                 }
@@ -420,7 +421,7 @@ internal sealed class TreeWalk
             var stamp = FileStamp.Of(stat);
             return new ParsedIgnoreFile(IgnoreFile.Inside(node.Path, lines), stamp, stamp.IsRacy(_racyAfterNs));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
         {
             return null;
         }
@@ -439,7 +440,7 @@ internal sealed class TreeWalk
             node.Gone = true;
             return false;
         }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
         {
             Skip(node, node.Path + "/", e);
             return false;

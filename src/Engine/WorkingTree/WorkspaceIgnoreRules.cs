@@ -1,4 +1,5 @@
 using AgentSnapshots.Engine.Ignore;
+using AgentSnapshots.Engine.SystemCalls;
 using AgentSnapshots.Engine.WorkingTree.Reading;
 
 namespace AgentSnapshots.Engine.WorkingTree;
@@ -105,7 +106,7 @@ public static class WorkspaceIgnoreRules
                 return File.Exists(common) ? Path.GetFullPath(File.ReadAllText(common).Trim(), gitDir) : gitDir;
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
         {
         }
         return dotGit;
