@@ -51,7 +51,7 @@ internal sealed class SessionGrain(
         }
     }
 
-    public async Task<TrackResult> Track(string? directory, string? label, CancellationToken cancellationToken)
+    public async Task<TrackResult> TrackAsync(string? directory, string? label, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         var (session, bound) = (Name, _history.Directory);
@@ -73,7 +73,7 @@ internal sealed class SessionGrain(
         return await RecordTrack(WorkspaceIdentity.IdFor(canonical), canonical, label, cancellationToken);
     }
 
-    public Task<TrackResult> TrackWorkspace(string workspace, string? label, CancellationToken cancellationToken)
+    public Task<TrackResult> TrackWorkspaceAsync(string workspace, string? label, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         var (binding, workspaceId) = RemoteBinding.For(SessionId, Name, _history.Directory, workspace);
@@ -87,7 +87,7 @@ internal sealed class SessionGrain(
         var workspaceId = _history.WorkspaceId ?? boundId;
         // The workspace writes the history row with its catalogue entry, in one transaction.
         var append = _history.NextAppend(label);
-        var recorded = await Recording(Workspace(workspaceId).Track(canonical, append, cancellationToken));
+        var recorded = await Recording(Workspace(workspaceId).TrackAsync(canonical, append, cancellationToken));
         var entry = _history.Appended(append, append.RowFor(recorded.Snapshot.Hash, recorded.Snapshot.Files, recorded.Snapshot.SkippedCount, recorded.TakenMs),
             workspaceId, canonical, recorded.DropEpoch)!;
         if (recorded.DropEpoch != _history.SyncedEpoch)
@@ -100,16 +100,16 @@ internal sealed class SessionGrain(
         return recorded.Snapshot;
     }
 
-    public async Task<ChangesResult> Changes(string since, string? after, CancellationToken cancellationToken)
+    public async Task<ChangesResult> ChangesAsync(string since, string? after, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         var (workspaceId, directory) = _history.RequireTracked(Name, "changes");
         BoundWithinTenantRoots(directory);
         var sinceHash = await _own.RequireAsync(since, "--since");
-        return await _own.RetentionChecked(() => Workspace(workspaceId).Changes(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
+        return await _own.RetentionChecked(() => Workspace(workspaceId).ChangesAsync(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
     }
 
-    public async Task<DiffSummary> Diff(string from, string? to, CancellationToken cancellationToken)
+    public async Task<DiffSummary> DiffAsync(string from, string? to, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         var (workspaceId, directory) = _history.RequireTracked(Name, "diff");
@@ -120,21 +120,21 @@ internal sealed class SessionGrain(
         }
         // "Now" is a snapshot of the working tree that the history does not record.
         var toHash = to is null
-            ? (await Workspace(workspaceId).Snapshot(directory, cancellationToken)).Hash
+            ? (await Workspace(workspaceId).SnapshotAsync(directory, cancellationToken)).Hash
             : await _own.RequireAsync(to, "--to");
-        return await _own.RetentionChecked(() => GrainFactory.GetGrain<IDiffWorkerGrain>(0).Summarize(workspaceId, fromHash, toHash, cancellationToken),
+        return await _own.RetentionChecked(() => GrainFactory.GetGrain<IDiffWorkerGrain>(0).SummarizeAsync(workspaceId, fromHash, toHash, cancellationToken),
             (fromHash, "--from"), (to is null ? "" : toHash, "--to"));
     }
 
-    public Task<RestoreResult> Restore(string to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
+    public Task<RestoreResult> RestoreAsync(string to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
 
     /// <summary>Absolute paths inside the bound workspace are taken as relative to it (as the SDK and the API send them).</summary>
-    public Task<RestoreResult> Revert(string to, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+    public Task<RestoreResult> RevertAsync(string to, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
         RestoreCore(to, SessionErrors.RevertPaths(_history.Directory is { } workspace && files is not null
             ? [.. files.Select(f => SessionPaths.RelativeToWorkspace(workspace, f))]
             : files), "revert", cancellationToken);
 
-    public async Task<SessionHistory> History(CancellationToken cancellationToken)
+    public async Task<SessionHistory> HistoryAsync(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         if (_history.WorkspaceId is { } workspaceId && _history.Count > 0 && await PruneDropped(Workspace(workspaceId)))
@@ -144,23 +144,23 @@ internal sealed class SessionGrain(
         return new SessionHistory(Name, _history.Directory, [.. _history.Entries.Select(WireMapping.ToWire)]);
     }
 
-    public Task<WorkspaceUsage> Usage(CancellationToken cancellationToken)
+    public Task<WorkspaceUsage> UsageAsync(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        return Workspace(_history.RequireBound(Name, "usage")).Usage();
+        return Workspace(_history.RequireBound(Name, "usage")).UsageAsync();
     }
 
-    public async Task<CollectionReport> Collect(CancellationToken cancellationToken)
+    public async Task<CollectionReport> CollectAsync(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         var workspace = Workspace(_history.RequireBound(Name, "gc"));
-        var report = await workspace.Collect(cancellationToken);
+        var report = await workspace.CollectAsync(cancellationToken);
         await PruneDropped(workspace);
         await _history.SaveAsync();
         return report;
     }
 
-    public async Task<DeletedSession> Delete(CancellationToken cancellationToken)
+    public async Task<DeletedSession> DeleteAsync(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         var workspaceId = _history.WorkspaceId;
@@ -170,7 +170,7 @@ internal sealed class SessionGrain(
         {
             // The workspace forgets the session first: a failure after it leaves a session whose history the next
             // call prunes, never a workspace keeping snapshots for a session that is gone.
-            released = await Workspace(workspaceId).Release(SessionId);
+            released = await Workspace(workspaceId).ReleaseAsync(SessionId);
         }
         await _history.ClearAsync(state, storage, this.GetGrainId());
         DeactivateOnIdle();
@@ -183,7 +183,7 @@ internal sealed class SessionGrain(
     /// <see cref="StepsWrittenWithin"/>, or at deactivation. A crash before then loses only stats, which the next
     /// activation computes again (the step is still pending in storage).
     /// </summary>
-    public Task RecordStep(string hash, string from, StepStats stats)
+    public Task RecordStepAsync(string hash, string from, StepStats stats)
     {
         if (_history.SetStep(hash, from, stats))
         {
@@ -216,13 +216,13 @@ internal sealed class SessionGrain(
         // that fails halfway, or a silo that dies during it, leaves the way back listed. The workspace takes its own
         // safety snapshot too; it is the same tree unless the workspace changed in between, and then it is recorded too.
         var beforeAppend = _history.NextAppend(label);
-        var before = await Recording(workspace.Track(directory, beforeAppend, cancellationToken));
+        var before = await Recording(workspace.TrackAsync(directory, beforeAppend, cancellationToken));
         RequestStep(_history.Appended(beforeAppend, beforeAppend.RowFor(before.Snapshot.Hash, before.Snapshot.Files, before.Snapshot.SkippedCount, before.TakenMs),
             workspaceId, directory, before.DropEpoch)!);
 
         // The workspace writes the restore's own safety snapshot to the history only if it differs from the one above.
         var safetyAppend = _history.NextAppend(label);
-        var restored = await Recording(_own.RetentionChecked(() => workspace.Restore(directory, toHash, files, safetyAppend, cancellationToken), (toHash, "--to")));
+        var restored = await Recording(_own.RetentionChecked(() => workspace.RestoreAsync(directory, toHash, files, safetyAppend, cancellationToken), (toHash, "--to")));
         var result = restored.Result;
         var safety = string.Equals(result.Safety, before.Snapshot.Hash, StringComparison.Ordinal)
             ? null
@@ -287,19 +287,19 @@ internal sealed class SessionGrain(
         }
     }
 
-    /// <summary>Asks a diff worker for the step's stats; it hands them back through <see cref="RecordStep"/>.</summary>
+    /// <summary>Asks a diff worker for the step's stats; it hands them back through <see cref="RecordStepAsync"/>.</summary>
     private void RequestStep(SessionSnapshot entry)
     {
         if (entry.PendingFrom is { } from && _history.WorkspaceId is { } workspaceId)
         {
-            GrainFactory.GetGrain<IDiffWorkerGrain>(0).ComputeStep(workspaceId, from, entry.Hash, SessionId).Ignore();
+            GrainFactory.GetGrain<IDiffWorkerGrain>(0).ComputeStepAsync(workspaceId, from, entry.Hash, SessionId).Ignore();
         }
     }
 
     /// <summary>Prunes the history of what retention dropped, if the workspace's drop epoch moved since the last prune.</summary>
     private async Task<bool> PruneDropped(IWorkspaceGrain workspace)
     {
-        var retained = await workspace.Retained(SessionId);
+        var retained = await workspace.RetainedAsync(SessionId);
         if (retained.DropEpoch == _history.SyncedEpoch) return false;
         if (_history.Prune(retained) is var gone and > 0)
         {

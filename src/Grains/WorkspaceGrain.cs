@@ -92,7 +92,7 @@ internal sealed class WorkspaceGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<TrackResult> Snapshot(string directory, CancellationToken cancellationToken)
+    public async Task<TrackResult> SnapshotAsync(string directory, CancellationToken cancellationToken)
     {
         var taken = WorkspaceNames.IsBinding(directory)
             ? await Remote(directory).SnapshotAsync(cancellationToken)
@@ -100,7 +100,7 @@ internal sealed class WorkspaceGrain(
         return taken.ToWire(_options.MaxListedPaths);
     }
 
-    public async Task<Recorded> Track(string directory, SessionAppend session, CancellationToken cancellationToken)
+    public async Task<Recorded> TrackAsync(string directory, SessionAppend session, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(session.SessionId);
         var taken = WorkspaceNames.IsBinding(directory)
@@ -110,7 +110,7 @@ internal sealed class WorkspaceGrain(
         return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch, takenMs);
     }
 
-    public async Task<ChangesResult> Changes(string directory, string since, string? after, CancellationToken cancellationToken)
+    public async Task<ChangesResult> ChangesAsync(string directory, string since, string? after, CancellationToken cancellationToken)
     {
         var sinceId = WorkspaceIdentity.ParseHash(since, "since");
         if (WorkspaceNames.IsBinding(directory))
@@ -123,7 +123,7 @@ internal sealed class WorkspaceGrain(
         return changes.ToWire(_options.MaxListedPaths, after);
     }
 
-    public async Task<Restored> Restore(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken)
+    public async Task<Restored> RestoreAsync(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(session.SessionId);
         var toId = WorkspaceIdentity.ParseHash(to, "to");
@@ -157,15 +157,15 @@ internal sealed class WorkspaceGrain(
         return new Restored(outcome.ToWire(_options.MaxListedPaths), outcome.Safety.Files, outcome.Safety.Skipped.Count, _catalogue.DropEpoch, takenMs);
     }
 
-    public Task<Retained> Retained(string sessionId) =>
+    public Task<Retained> RetainedAsync(string sessionId) =>
         Task.FromResult(new Retained(_catalogue.LiveOf(sessionId), _catalogue.DropEpoch));
 
-    public Task<string?> WhyDropped(string sessionId, string hash, string argument) =>
+    public Task<string?> WhyDroppedAsync(string sessionId, string hash, string argument) =>
         Task.FromResult(_catalogue.WhyDropped(sessionId, hash) is { } reason
             ? RetentionMessages.Removed(argument, hash, SessionIds.NameOf(sessionId), reason, _options.Retention)
             : null);
 
-    public async Task<int> Release(string sessionId)
+    public async Task<int> ReleaseAsync(string sessionId)
     {
         RequestChecks.CheckSessionId(sessionId);
         var released = _catalogue.Release(sessionId);
@@ -174,14 +174,14 @@ internal sealed class WorkspaceGrain(
         return released;
     }
 
-    public async Task<WorkspaceUsage> Usage()
+    public async Task<WorkspaceUsage> UsageAsync()
     {
         var store = Store();
         var usage = await pools.Snapshots.Run(() => StoreCollector.Usage(store));
         return new WorkspaceUsage(Key, _catalogue.Directory, usage.Objects, usage.Bytes, _catalogue.Count, _catalogue.SessionCount);
     }
 
-    public async Task<CollectionReport> Collect(CancellationToken cancellationToken)
+    public async Task<CollectionReport> CollectAsync(CancellationToken cancellationToken)
     {
         // This collection does what a pending automatic one would; left pending, it would change the store right
         // after this one reported it.
@@ -227,7 +227,7 @@ internal sealed class WorkspaceGrain(
             _collectionTimer = null;
             try
             {
-                await Collect(CancellationToken.None);
+                await CollectAsync(CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or EngineException or OrleansException)
             {

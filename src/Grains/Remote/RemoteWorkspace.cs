@@ -15,7 +15,7 @@ internal sealed class RemoteWorkspace(IGrainFactory grains, string workspaceId, 
     public async Task<SnapshotTaken> SnapshotAsync(CancellationToken cancellationToken)
     {
         var link = await LinkAsync();
-        var result = await Call(() => link.Track(storeDirectory, cancellationToken));
+        var result = await Call(() => link.TrackAsync(storeDirectory, cancellationToken));
         return Taken(result);
     }
 
@@ -26,14 +26,14 @@ internal sealed class RemoteWorkspace(IGrainFactory grains, string workspaceId, 
     public async Task<RestoreOutcome> RestoreAsync(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken)
     {
         var link = await LinkAsync();
-        var before = Taken(await Call(() => link.Track(storeDirectory, cancellationToken)));
-        var result = await Call(() => link.Restore(storeDirectory, to.ToHex(), files, before.Hash, cancellationToken));
+        var before = Taken(await Call(() => link.TrackAsync(storeDirectory, cancellationToken)));
+        var result = await Call(() => link.RestoreAsync(storeDirectory, to.ToHex(), files, before.Hash, cancellationToken));
         var safety = Taken(result);
         return new RestoreOutcome(to, safety, Padded(result.Written, result.WrittenCount), Padded(result.Deleted, result.DeletedCount));
     }
 
     private async Task<IWorkspaceAgentLink> LinkAsync() =>
-        await grains.GetGrain<IWorkspaceAgentGrain>(workspaceId).Current() ?? throw Offline();
+        await grains.GetGrain<IWorkspaceAgentGrain>(workspaceId).CurrentAsync() ?? throw Offline();
 
     private async Task<AgentResult> Call(Func<Task<AgentResult>> call)
     {
