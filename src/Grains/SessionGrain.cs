@@ -1,4 +1,3 @@
-using AgentSnapshots.Engine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,12 +6,11 @@ using Orleans.Storage;
 namespace AgentSnapshots;
 
 /// <summary>
-/// One agent session: binds to a workspace on its first track and keeps the session's history (hashes, labels,
-/// times, counts and each step's stats). Writes go to the workspace's <see cref="IWorkspaceGrain"/>, summaries to
-/// <see cref="IDiffWorkerGrain"/>; this grain checks requests and records results. A tenant's session (key
-/// <c>tenant@name</c>) touches only workspaces under the tenant's roots (<see cref="TenantWorkspaceRoots"/>): its
-/// directory is resolved and checked here, once, and the bound one is checked again by every verb that touches the
-/// workspace. Refusals name the session as its caller does (the name, without the tenant).
+/// One agent session: binds to a workspace on its first track and keeps the session's history (hashes, labels, times,
+/// counts and each step's stats). This grain checks each request's session id and hands the verb to the class that
+/// does it (<see cref="SessionTrack"/>, <see cref="SessionComparisons"/>, <see cref="SessionRestore"/>; a tenant's
+/// roots in <see cref="TenantRootsCheck"/>), so each flow reads on its own; writes go to the workspace's
+/// <see cref="IWorkspaceGrain"/>, summaries to <see cref="IDiffWorkerGrain"/>.
 /// </summary>
 internal sealed class SessionGrain(
     [PersistentState("session", SessionGrain.StorageName)] IPersistentState<SessionState> state,
@@ -27,10 +25,9 @@ internal sealed class SessionGrain(
 
     private SessionRecords _history = null!;
     private SessionStepStats _steps = null!;
-    private TenantRootsCheck _roots = null!;
     private SessionRestore _restore = null!;
     private SessionTrack _track = null!;
-    private OwnSnapshots _own = null!;
+    private SessionComparisons _comparisons = null!;
 
     /// <summary>The grain key: what storage, the workspaces' catalogues and the log know the session by.</summary>
     private string SessionId => this.GetPrimaryKeyString();
@@ -43,12 +40,13 @@ internal sealed class SessionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _history = await SessionRecords.LoadAsync(rows, SessionId, state, storage, this.GetGrainId(), logger);
-        _own = new OwnSnapshots(_history, SessionId, Name, GrainFactory);
+        var own = new OwnSnapshots(_history, SessionId, Name, GrainFactory);
         _steps = new SessionStepStats(this, GrainFactory, _history, SessionId);
-        _roots = new TenantRootsCheck(SessionId, tenantRoots.Value);
+        var roots = new TenantRootsCheck(SessionId, tenantRoots.Value);
         var writes = new SessionWrites(DeactivateOnIdle);
-        _track = new SessionTrack(_history, _roots, _steps, writes, GrainFactory, options.Value, SessionId, logger);
-        _restore = new SessionRestore(_history, _own, _steps, writes, SessionId, logger);
+        _track = new SessionTrack(_history, roots, _steps, writes, GrainFactory, options.Value, SessionId, logger);
+        _comparisons = new SessionComparisons(_history, own, roots, GrainFactory, SessionId);
+        _restore = new SessionRestore(_history, own, roots, _steps, writes, GrainFactory, SessionId, logger);
         // Steps whose stats were still being computed when the last activation ended.
         foreach (var pending in _history.PendingSteps.ToList())
         {
@@ -71,27 +69,13 @@ internal sealed class SessionGrain(
     public async Task<ChangesResult> ChangesAsync(string since, string? after, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        var (workspaceId, directory) = _history.RequireTracked(Name, "changes");
-        _roots.BoundWithin(directory);
-        var sinceHash = await _own.RequireAsync(since, "--since");
-        return await _own.RetentionChecked(() => Workspace(workspaceId).ChangesAsync(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
+        return await _comparisons.ChangesAsync(since, after, cancellationToken);
     }
 
     public async Task<DiffSummary> DiffAsync(string from, string? to, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        var (workspaceId, directory) = _history.RequireTracked(Name, "diff");
-        var fromHash = await _own.RequireAsync(from, "--from");
-        if (to is null)
-        {
-            _roots.BoundWithin(directory);
-        }
-        // "Now" is a snapshot of the working tree that the history does not record.
-        var toHash = to is null
-            ? (await Workspace(workspaceId).SnapshotAsync(directory, cancellationToken)).Hash
-            : await _own.RequireAsync(to, "--to");
-        return await _own.RetentionChecked(() => GrainFactory.GetGrain<IDiffWorkerGrain>(0).SummarizeAsync(workspaceId, fromHash, toHash, cancellationToken),
-            (fromHash, "--from"), (to is null ? "" : toHash, "--to"));
+        return await _comparisons.DiffAsync(from, to, cancellationToken);
     }
 
     public Task<RestoreResult> RestoreAsync(string to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
@@ -131,8 +115,7 @@ internal sealed class SessionGrain(
     public async Task<DeletedSession> DeleteAsync(CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        var workspaceId = _history.WorkspaceId;
-        var directory = _history.Directory;
+        var (workspaceId, directory) = (_history.WorkspaceId, _history.Directory);
         var released = _history.Entries.Select(s => s.Hash).Distinct(StringComparer.Ordinal).Count();
         if (workspaceId is not null)
         {
@@ -162,8 +145,6 @@ internal sealed class SessionGrain(
     private async Task<RestoreResult> RestoreCore(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
-        var (workspaceId, directory) = _history.RequireTracked(Name, verb);
-        _roots.BoundWithin(directory);
-        return await _restore.RunAsync(Workspace(workspaceId), workspaceId, directory, to, files, verb, cancellationToken);
+        return await _restore.RunAsync(to, files, verb, cancellationToken);
     }
 }

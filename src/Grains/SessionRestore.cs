@@ -3,14 +3,17 @@ using Microsoft.Extensions.Logging;
 namespace AgentSnapshots;
 
 /// <summary>
-/// A session's restore and revert, once the session grain checked the request and the bound workspace: a safety
+/// A session's restore and revert, once the session grain checked its id: the bound workspace checked, a safety
 /// snapshot recorded in the history first, then the workspace's restore and its own safety snapshot. Its own class so
 /// the session grain keeps only its verbs.
 /// </summary>
-internal sealed class SessionRestore(SessionRecords history, OwnSnapshots own, SessionStepStats steps, SessionWrites writes, string sessionId, ILogger logger)
+internal sealed class SessionRestore(SessionRecords history, OwnSnapshots own, TenantRootsCheck roots, SessionStepStats steps, SessionWrites writes, IGrainFactory grains, string sessionId, ILogger logger)
 {
-    public async Task<RestoreResult> RunAsync(IWorkspaceGrain workspace, string workspaceId, string directory, string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
+    public async Task<RestoreResult> RunAsync(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
     {
+        var (workspaceId, directory) = history.RequireTracked(SessionIds.NameOf(sessionId), verb);
+        roots.BoundWithin(directory);
+        var workspace = grains.GetGrain<IWorkspaceGrain>(workspaceId);
         var toHash = await own.RequireAsync(to, "--to");
         var label = SafetyLabels.Before(verb, toHash);
 

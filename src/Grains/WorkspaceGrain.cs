@@ -7,11 +7,10 @@ using Orleans.Storage;
 namespace AgentSnapshots;
 
 /// <summary>
-/// The sole writer of one workspace (key: <c>WorkspaceIdentity.IdFor(directory)</c>). It holds the store's
-/// single-writer lock while active (<see cref="WorkspaceResidency"/>), runs the engine's file work on the silo's
-/// snapshot threads (<see cref="WorkspaceDirectory"/>), keeps the workspace's <see cref="SnapshotCatalogue"/> (stored
-/// page by page) and runs retention and collection in its own turns (<see cref="CollectionSchedule"/>), so no snapshot
-/// is half-written while collection runs.
+/// The sole writer of one workspace (key: <c>WorkspaceIdentity.IdFor(directory)</c>), holding its store's lock while
+/// active (<see cref="WorkspaceResidency"/>). It runs the engine on the snapshot threads (<see cref="WorkspaceDirectory"/>),
+/// keeps the <see cref="SnapshotCatalogue"/> and collects in its own turns (<see cref="WorkspaceCollection"/>), so no
+/// snapshot is half-written while collection runs. Each flow is a class of its own; the grain keeps the verbs.
 /// </summary>
 internal sealed class WorkspaceGrain(
     [PersistentState("workspace", SessionGrain.StorageName)] IPersistentState<WorkspaceState> state,
@@ -27,7 +26,7 @@ internal sealed class WorkspaceGrain(
     private readonly SnapshotsOptions _options = options.Value;
     private WorkspaceCatalogue _catalogue = null!;
     private WorkspaceDirectory _directory = null!;
-    private CollectionSchedule _collection = null!;
+    private WorkspaceCollection _collection = null!;
     private WorkspaceRecorder _recorder = null!;
     private WorkspaceRestore _restore = null!;
     private WatchVerificationSchedule _verification = null!;
@@ -51,7 +50,7 @@ internal sealed class WorkspaceGrain(
             _residency = null;
             throw;
         }
-        _collection = new CollectionSchedule(this, _options.Retention, CollectAsync, Key, logger);
+        _collection = new WorkspaceCollection(this, _catalogue, _directory, _options, pools, Key, logger);
         _recorder = new WorkspaceRecorder(_catalogue, _collection, Key);
         _restore = new WorkspaceRestore(_directory, _recorder, _options, Key, logger);
         _verification = new WatchVerificationSchedule(this, _options.Watch, pools, () => _directory.Opened, Key, logger);
@@ -86,20 +85,13 @@ internal sealed class WorkspaceGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<TrackResult> SnapshotAsync(string directory, CancellationToken cancellationToken)
-    {
-        var taken = WorkspaceNames.IsBinding(directory)
-            ? await Remote(directory).SnapshotAsync(cancellationToken)
-            : await OnWorkspace(directory, workspace => workspace.TransientSnapshot(cancellationToken), cancellationToken);
-        return taken.ToWire(_options.MaxListedPaths);
-    }
+    public async Task<TrackResult> SnapshotAsync(string directory, CancellationToken cancellationToken) =>
+        (await TakeAsync(directory, transient: true, cancellationToken)).ToWire(_options.MaxListedPaths);
 
     public async Task<Recorded> TrackAsync(string directory, SessionAppend session, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(session.SessionId);
-        var taken = WorkspaceNames.IsBinding(directory)
-            ? await Remote(directory).SnapshotAsync(cancellationToken)
-            : await OnWorkspace(directory, workspace => workspace.Snapshot(cancellationToken), cancellationToken);
+        var taken = await TakeAsync(directory, transient: false, cancellationToken);
         var takenMs = await _recorder.RecordAsync(directory, taken.Hash, session, safety: false, taken.Files, taken.Skipped.Count, historyRow: true);
         return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch, takenMs);
     }
@@ -107,13 +99,9 @@ internal sealed class WorkspaceGrain(
     public async Task<ChangesResult> ChangesAsync(string directory, string since, string? after, CancellationToken cancellationToken)
     {
         var sinceId = WorkspaceIdentity.ParseHash(since, "since");
-        if (WorkspaceNames.IsBinding(directory))
-        {
-            var now = await Remote(directory).SnapshotAsync(cancellationToken);
-            var store = _directory.Store();
-            return (await pools.Snapshots.Run(() => RemoteChanges.Between(store, sinceId, now.Tree, cancellationToken), cancellationToken)).ToWire(_options.MaxListedPaths, after);
-        }
-        var changes = await OnWorkspace(directory, workspace => workspace.Changes(sinceId, cancellationToken), cancellationToken);
+        var changes = WorkspaceNames.IsBinding(directory)
+            ? await Remote(directory).ChangesAsync(_directory.Store, sinceId, pools, cancellationToken)
+            : await OnWorkspace(directory, workspace => workspace.Changes(sinceId, cancellationToken), cancellationToken);
         return changes.ToWire(_options.MaxListedPaths, after);
     }
 
@@ -140,31 +128,17 @@ internal sealed class WorkspaceGrain(
         return released;
     }
 
-    public async Task<WorkspaceUsage> UsageAsync()
-    {
-        var store = _directory.Store();
-        var usage = await pools.Snapshots.Run(() => StoreCollector.Usage(store));
-        return new WorkspaceUsage(Key, _catalogue.Directory, usage.Objects, usage.Bytes, _catalogue.Count, _catalogue.SessionCount);
-    }
+    public Task<WorkspaceUsage> UsageAsync() => _collection.UsageAsync();
 
-    public async Task<CollectionReport> CollectAsync(CancellationToken cancellationToken)
-    {
-        // This collection does what a pending automatic one would; left pending, it would change the store right
-        // after this one reported it.
-        _collection.Cancel();
-        var transient = _directory.Opened?.RecentTrees(_options.Retention.Grace) ?? [];
-        var outcome = await _catalogue.CollectAsync(_directory.Store(), _options.Retention, transient, pools.Snapshots, cancellationToken);
-        if (outcome.Remaining.Bytes > _options.Retention.MaxBytes)
-        {
-            GrainLog.OverMaxBytes(logger, Key, outcome.Remaining.Bytes, _options.Retention.MaxBytes);
-        }
-        GrainLog.Collected(logger, Key, outcome.DroppedSnapshots, outcome.ObjectsDeleted, outcome.BytesFreed, outcome.Remaining.Bytes);
-        return new CollectionReport(Key, outcome.DroppedSnapshots, outcome.ObjectsDeleted, outcome.BytesFreed,
-            new StoreSize(outcome.Remaining.Objects, outcome.Remaining.Bytes));
-    }
+    public Task<CollectionReport> CollectAsync(CancellationToken cancellationToken) => _collection.CollectAsync(cancellationToken);
 
     /// <summary>The remote workspace <paramref name="binding"/> names, served by its agent (see <see cref="RemoteWorkspace"/>).</summary>
     private RemoteWorkspace Remote(string binding) => new(GrainFactory, Key, _directory.StoreDirectory, binding);
+
+    /// <summary>The workspace now, snapshotted by its agent if it is remote; a <paramref name="transient"/> one is recorded for no session.</summary>
+    private async Task<SnapshotTaken> TakeAsync(string directory, bool transient, CancellationToken cancellationToken) => WorkspaceNames.IsBinding(directory)
+        ? await Remote(directory).SnapshotAsync(cancellationToken)
+        : await OnWorkspace(directory, workspace => transient ? workspace.TransientSnapshot(cancellationToken) : workspace.Snapshot(cancellationToken), cancellationToken);
 
     /// <summary>Runs <paramref name="work"/> on the engine workspace (<see cref="WorkspaceDirectory.RunAsync"/>); the canonical directory, once opened, is stored with the next write (a track's).</summary>
     private async Task<T> OnWorkspace<T>(string directory, Func<Workspace, T> work, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ namespace AgentSnapshots;
 /// transaction, then an automatic collection if one is due. Shared by the workspace grain's track and its restore
 /// flow (<see cref="WorkspaceRestore"/>), which both record snapshots.
 /// </summary>
-internal sealed class WorkspaceRecorder(WorkspaceCatalogue catalogue, CollectionSchedule collection, string key)
+internal sealed class WorkspaceRecorder(WorkspaceCatalogue catalogue, WorkspaceCollection collection, string key)
 {
     /// <summary>The workspace's drop epoch: it grows whenever retention drops a snapshot.</summary>
     public long DropEpoch => catalogue.DropEpoch;
@@ -21,7 +21,7 @@ internal sealed class WorkspaceRecorder(WorkspaceCatalogue catalogue, Collection
         var batch = new RowBatch();
         session.AddTo(batch, historyRow ? session.RowFor(hash, files, skipped, takenMs) : null, key, directory, catalogue.DropEpoch);
         await catalogue.SaveAsync(batch);
-        collection.ScheduleIfDue(catalogue.RecordedSinceCollection);
+        collection.ScheduleIfDue();
         return takenMs;
     }
 }

@@ -20,6 +20,17 @@ internal sealed class RemoteWorkspace(IGrainFactory grains, string workspaceId, 
     }
 
     /// <summary>
+    /// A fresh snapshot, then the paths that differ from <paramref name="since"/>, compared on the snapshot threads in
+    /// the store, which <paramref name="store"/> opens after the agent's objects landed in it.
+    /// </summary>
+    public async Task<ChangedPaths> ChangesAsync(Func<ObjectStore> store, GitObjectId since, FileWorkPools pools, CancellationToken cancellationToken)
+    {
+        var now = await SnapshotAsync(cancellationToken);
+        var opened = store();
+        return await pools.Snapshots.Run(() => RemoteChanges.Between(opened, since, now.Tree, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
     /// A fresh snapshot (the base the agent restores against), then the restore: the outcome (its safety snapshot is
     /// the agent's, in the store when this returns).
     /// </summary>
