@@ -16,20 +16,20 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOption
     public Task<TrackResult> TrackAsync(string sessionId, string? directory = null, string? label = null, CancellationToken cancellationToken = default)
     {
         var absolute = Absolute(directory);
-        return Repeatable(sessionId, (s, ct) => s.Track(absolute, label, ct), cancellationToken);
+        return Repeatable(sessionId, (s, ct) => s.TrackAsync(absolute, label, ct), cancellationToken);
     }
 
     public Task<TrackResult> TrackWorkspaceAsync(string sessionId, string workspace, string? label = null, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.TrackWorkspace(workspace, label, ct), cancellationToken);
+        Repeatable(sessionId, (s, ct) => s.TrackWorkspaceAsync(workspace, label, ct), cancellationToken);
 
     public Task<ChangesResult> ChangesAsync(string sessionId, string since, string? after = null, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.Changes(since, after, ct), cancellationToken);
+        Repeatable(sessionId, (s, ct) => s.ChangesAsync(since, after, ct), cancellationToken);
 
     public Task<DiffSummary> DiffAsync(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.Diff(from, to, ct), cancellationToken);
+        Repeatable(sessionId, (s, ct) => s.DiffAsync(from, to, ct), cancellationToken);
 
     public Task<RestoreResult> RestoreAsync(string sessionId, string to, CancellationToken cancellationToken = default) =>
-        Restoring(sessionId, "restore", to, s => s.Restore(to, cancellationToken), cancellationToken);
+        Restoring(sessionId, "restore", to, s => s.RestoreAsync(to, cancellationToken), cancellationToken);
 
     public async Task<RestoreResult> RevertAsync(string sessionId, string to, IEnumerable<string> files, CancellationToken cancellationToken = default)
     {
@@ -44,20 +44,20 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOption
             }
         }
         list = list.ConvertAll(f => f.Replace('\\', '/'));
-        return await Restoring(sessionId, "revert", to, s => s.Revert(to, list, cancellationToken), cancellationToken);
+        return await Restoring(sessionId, "revert", to, s => s.RevertAsync(to, list, cancellationToken), cancellationToken);
     }
 
     public Task<SessionHistory> HistoryAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.History(ct), cancellationToken);
+        Repeatable(sessionId, (s, ct) => s.HistoryAsync(ct), cancellationToken);
 
     public Task<WorkspaceUsage> UsageAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.Usage(ct), cancellationToken);
+        Repeatable(sessionId, (s, ct) => s.UsageAsync(ct), cancellationToken);
 
     public Task<CollectionReport> CollectAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.Collect(ct), cancellationToken);
+        Repeatable(sessionId, (s, ct) => s.CollectAsync(ct), cancellationToken);
 
     public Task<DeletedSession> DeleteAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        Once(sessionId, s => s.Delete(cancellationToken), cancellationToken);
+        Once(sessionId, s => s.DeleteAsync(cancellationToken), cancellationToken);
 
     /// <summary>A call that may be sent again even if an attempt ran (reads, tracks, gc).</summary>
     private Task<T> Repeatable<T>(string sessionId, Func<ISessionGrain, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>

@@ -16,16 +16,16 @@ namespace AgentSnapshots;
 internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, FileWorkPools pools, ILogger<DiffWorkerGrain> logger)
     : Grain, IDiffWorkerGrain
 {
-    public async Task<DiffSummary> Summarize(string workspaceId, string from, string to, CancellationToken cancellationToken) =>
+    public async Task<DiffSummary> SummarizeAsync(string workspaceId, string from, string to, CancellationToken cancellationToken) =>
         (await SummarizeCore(workspaceId, from, to, cancellationToken)).ToWire();
 
-    public async Task ComputeStep(string workspaceId, string from, string to, string sessionId)
+    public async Task ComputeStepAsync(string workspaceId, string from, string to, string sessionId)
     {
         try
         {
             var summary = await SummarizeCore(workspaceId, from, to, CancellationToken.None);
             var stats = new StepStats(summary.FileCount, summary.Additions, summary.Deletions, summary.Exact);
-            await GrainFactory.GetGrain<ISessionSteps>(sessionId).RecordStep(to, from, stats);
+            await GrainFactory.GetGrain<ISessionSteps>(sessionId).RecordStepAsync(to, from, stats);
         }
         catch (Exception e) when (e is EngineException or IOException or InvalidDataException or OrleansException or SnapshotRequestException)
         {

@@ -7,5 +7,5 @@ internal interface ISessionSteps : IGrainWithStringKey
 {
     /// <summary>Stores the stats of the step that took <paramref name="hash"/>, against <paramref name="from"/>.</summary>
     [OneWay]
-    Task RecordStep(string hash, string from, StepStats stats);
+    Task RecordStepAsync(string hash, string from, StepStats stats);
 }

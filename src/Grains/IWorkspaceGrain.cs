@@ -11,18 +11,18 @@ internal interface IWorkspaceGrain : IGrainWithStringKey
 {
     /// <summary>Snapshots the working tree without recording it for a session (a diff against "now").</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<TrackResult> Snapshot(string directory, CancellationToken cancellationToken = default);
+    Task<TrackResult> SnapshotAsync(string directory, CancellationToken cancellationToken = default);
 
     /// <summary>Paths that differ between <paramref name="since"/> and the working tree now, after path <paramref name="after"/>.</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<ChangesResult> Changes(string directory, string since, string? after, CancellationToken cancellationToken = default);
+    Task<ChangesResult> ChangesAsync(string directory, string since, string? after, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Snapshots the working tree and records it as one of the session's, in the same turn: the catalogue entry and
     /// what <paramref name="session"/> asks for (its history row, stats, binding) in one transaction.
     /// </summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<Recorded> Track(string directory, SessionAppend session, CancellationToken cancellationToken = default);
+    Task<Recorded> TrackAsync(string directory, SessionAppend session, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Makes the working tree match <paramref name="to"/> for <paramref name="files"/> (null: every path either
@@ -30,25 +30,25 @@ internal interface IWorkspaceGrain : IGrainWithStringKey
     /// <paramref name="session"/> says, unless it is the session's last snapshot).
     /// </summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<Restored> Restore(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken = default);
+    Task<Restored> RestoreAsync(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken = default);
 
     /// <summary>The hashes kept for <paramref name="sessionId"/>. Read-only, so it interleaves with a long snapshot.</summary>
     [AlwaysInterleave]
-    Task<Retained> Retained(string sessionId);
+    Task<Retained> RetainedAsync(string sessionId);
 
     /// <summary>The message saying why retention dropped <paramref name="hash"/> of the session, or null if it did not.</summary>
     [AlwaysInterleave]
-    Task<string?> WhyDropped(string sessionId, string hash, string argument);
+    Task<string?> WhyDroppedAsync(string sessionId, string hash, string argument);
 
     /// <summary>Forgets <paramref name="sessionId"/>: snapshots no other session recorded are freed by the next collection.</summary>
-    Task<int> Release(string sessionId);
+    Task<int> ReleaseAsync(string sessionId);
 
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<WorkspaceUsage> Usage();
+    Task<WorkspaceUsage> UsageAsync();
 
     /// <summary>Applies retention now and deletes the objects no kept snapshot reaches.</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<CollectionReport> Collect(CancellationToken cancellationToken = default);
+    Task<CollectionReport> CollectAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>A snapshot recorded for a session, the workspace's drop epoch after it (see <see cref="Retained"/>), and its history row's time.</summary>

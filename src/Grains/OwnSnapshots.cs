@@ -45,6 +45,6 @@ internal sealed class OwnSnapshots(SessionRecords history, string sessionId, str
 
     private async Task<string?> WhyDropped(string hash, string argument) =>
         history.WorkspaceId is { } workspaceId
-            ? await grains.GetGrain<IWorkspaceGrain>(workspaceId).WhyDropped(sessionId, hash, argument)
+            ? await grains.GetGrain<IWorkspaceGrain>(workspaceId).WhyDroppedAsync(sessionId, hash, argument)
             : null;
 }

@@ -143,6 +143,18 @@ internal sealed class SessionRecords
     /// <summary>The workspace's drop epoch when the history was last pruned.</summary>
     public long SyncedEpoch => _header.SyncedEpoch;
 
+    /// <summary>Prunes the history of what retention dropped, if the workspace's drop epoch moved since the last prune.</summary>
+    public async Task<bool> PruneDroppedAsync(IWorkspaceGrain workspace, ILogger logger)
+    {
+        var retained = await workspace.RetainedAsync(_sessionId);
+        if (retained.DropEpoch == SyncedEpoch) return false;
+        if (Prune(retained) is var gone and > 0)
+        {
+            GrainLog.Pruned(logger, _sessionId, gone);
+        }
+        return true;
+    }
+
     /// <summary>Removes every entry the workspace no longer keeps for the session; returns how many distinct snapshots went.</summary>
     public int Prune(Retained retained)
     {

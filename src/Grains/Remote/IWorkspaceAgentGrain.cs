@@ -10,10 +10,10 @@ namespace AgentSnapshots;
 public interface IWorkspaceAgentGrain : IGrainWithStringKey
 {
     /// <summary>Makes <paramref name="connection"/> the workspace's agent; false if a newer one replaced it already (it closes).</summary>
-    Task<bool> Attach(IWorkspaceAgentLink link, Guid connection);
+    Task<bool> AttachAsync(IWorkspaceAgentLink link, Guid connection);
 
-    Task Detach(Guid connection);
+    Task DetachAsync(Guid connection);
 
     [AlwaysInterleave]
-    Task<IWorkspaceAgentLink?> Current();
+    Task<IWorkspaceAgentLink?> CurrentAsync();
 }

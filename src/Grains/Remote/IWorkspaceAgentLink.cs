@@ -11,18 +11,18 @@ public interface IWorkspaceAgentLink : IGrainObserver
 {
     /// <summary>The agent snapshots its directory and sends what the store lacks.</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<AgentResult> Track(string storeDirectory, CancellationToken cancellationToken = default);
+    Task<AgentResult> TrackAsync(string storeDirectory, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Sends the agent what its directory lacks of <paramref name="to"/> (relative to <paramref name="safety"/>, a tree
     /// the store and the agent hold), and the agent restores it, sending its own safety snapshot back.
     /// </summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<AgentResult> Restore(string storeDirectory, string to, IReadOnlyList<string>? files, string safety, CancellationToken cancellationToken = default);
+    Task<AgentResult> RestoreAsync(string storeDirectory, string to, IReadOnlyList<string>? files, string safety, CancellationToken cancellationToken = default);
 
     /// <summary>A newer agent took the workspace: this connection closes.</summary>
     [OneWay]
-    Task Replaced();
+    Task ReplacedAsync();
 }
 
 /// <summary>

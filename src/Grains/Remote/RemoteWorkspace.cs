@@ -15,8 +15,19 @@ internal sealed class RemoteWorkspace(IGrainFactory grains, string workspaceId, 
     public async Task<SnapshotTaken> SnapshotAsync(CancellationToken cancellationToken)
     {
         var link = await LinkAsync();
-        var result = await Call(() => link.Track(storeDirectory, cancellationToken));
+        var result = await Call(() => link.TrackAsync(storeDirectory, cancellationToken));
         return Taken(result);
+    }
+
+    /// <summary>
+    /// A fresh snapshot, then the paths that differ from <paramref name="since"/>, compared on the snapshot threads in
+    /// the store, which <paramref name="store"/> opens after the agent's objects landed in it.
+    /// </summary>
+    public async Task<ChangedPaths> ChangesAsync(Func<ObjectStore> store, GitObjectId since, FileWorkPools pools, CancellationToken cancellationToken)
+    {
+        var now = await SnapshotAsync(cancellationToken);
+        var opened = store();
+        return await pools.Snapshots.Run(() => RemoteChanges.Between(opened, since, now.Tree, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -26,14 +37,14 @@ internal sealed class RemoteWorkspace(IGrainFactory grains, string workspaceId, 
     public async Task<RestoreOutcome> RestoreAsync(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken)
     {
         var link = await LinkAsync();
-        var before = Taken(await Call(() => link.Track(storeDirectory, cancellationToken)));
-        var result = await Call(() => link.Restore(storeDirectory, to.ToHex(), files, before.Hash, cancellationToken));
+        var before = Taken(await Call(() => link.TrackAsync(storeDirectory, cancellationToken)));
+        var result = await Call(() => link.RestoreAsync(storeDirectory, to.ToHex(), files, before.Hash, cancellationToken));
         var safety = Taken(result);
         return new RestoreOutcome(to, safety, Padded(result.Written, result.WrittenCount), Padded(result.Deleted, result.DeletedCount));
     }
 
     private async Task<IWorkspaceAgentLink> LinkAsync() =>
-        await grains.GetGrain<IWorkspaceAgentGrain>(workspaceId).Current() ?? throw Offline();
+        await grains.GetGrain<IWorkspaceAgentGrain>(workspaceId).CurrentAsync() ?? throw Offline();
 
     private async Task<AgentResult> Call(Func<Task<AgentResult>> call)
     {

@@ -11,7 +11,7 @@ internal sealed partial class WorkspaceAgentGrain(ILogger<WorkspaceAgentGrain> l
     /// <summary>Connections replaced lately: one attaching again (its periodic attach racing the replacement) is refused.</summary>
     private readonly Queue<Guid> _replaced = new();
 
-    public Task<bool> Attach(IWorkspaceAgentLink link, Guid connection)
+    public Task<bool> AttachAsync(IWorkspaceAgentLink link, Guid connection)
     {
         if (_replaced.Contains(connection))
         {
@@ -20,7 +20,7 @@ internal sealed partial class WorkspaceAgentGrain(ILogger<WorkspaceAgentGrain> l
         if (_link is { } old && _connection != connection)
         {
             // The replaced agent closes; it may be on a silo that is gone, so nothing waits for it.
-            old.Replaced().Ignore();
+            old.ReplacedAsync().Ignore();
             LogReplaced(logger, _connection, connection);
             _replaced.Enqueue(_connection);
             if (_replaced.Count > 16) _replaced.Dequeue();
@@ -30,7 +30,7 @@ internal sealed partial class WorkspaceAgentGrain(ILogger<WorkspaceAgentGrain> l
         return Task.FromResult(true);
     }
 
-    public Task Detach(Guid connection)
+    public Task DetachAsync(Guid connection)
     {
         if (_connection == connection)
         {
@@ -40,7 +40,7 @@ internal sealed partial class WorkspaceAgentGrain(ILogger<WorkspaceAgentGrain> l
         return Task.CompletedTask;
     }
 
-    public Task<IWorkspaceAgentLink?> Current() => Task.FromResult(_link);
+    public Task<IWorkspaceAgentLink?> CurrentAsync() => Task.FromResult(_link);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent connection {Old} replaced by {New}")]
     private static partial void LogReplaced(ILogger logger, Guid old, Guid @new);

@@ -8,16 +8,16 @@ namespace AgentSnapshots;
 public interface ILoginTokenGrain : IGrainWithStringKey
 {
     /// <summary>Records the grant the token stands for (a token is issued once).</summary>
-    Task Issue(LoginGrant grant);
+    Task IssueAsync(LoginGrant grant);
 
     /// <summary>
     /// The grant while it holds: a single-use grant is used up by this call (a second redeem gets null); an expired
     /// one is forgotten and null.
     /// </summary>
-    Task<LoginGrant?> Redeem();
+    Task<LoginGrant?> RedeemAsync();
 
     /// <summary>Forgets the token (logout).</summary>
-    Task Revoke();
+    Task RevokeAsync();
 }
 
 /// <summary>

@@ -11,21 +11,21 @@ public interface ISessionDirectoryGrain : IGrainWithStringKey
 {
     /// <summary>Session <paramref name="session"/> (its name, without the tenant) changed at <paramref name="time"/>.</summary>
     [OneWay]
-    Task Touched(string session, DateTimeOffset time);
+    Task TouchedAsync(string session, DateTimeOffset time);
 
     /// <summary>Session <paramref name="session"/> was deleted.</summary>
     [OneWay]
-    Task Removed(string session);
+    Task RemovedAsync(string session);
 
     /// <summary>The sessions, most recently active first: <paramref name="take"/> of them after the first <paramref name="skip"/>.</summary>
-    Task<SessionDirectoryPage> List(int skip, int take);
+    Task<SessionDirectoryPage> ListAsync(int skip, int take);
 
     /// <summary>
     /// The session's change version as soon as it differs from <paramref name="seen"/>, or after
     /// <paramref name="timeout"/> (then it may equal it). Many callers wait at once.
     /// </summary>
     [AlwaysInterleave]
-    Task<long> WaitForChange(string session, long seen, TimeSpan timeout);
+    Task<long> WaitForChangeAsync(string session, long seen, TimeSpan timeout);
 }
 
 /// <summary>One page of a tenant's sessions and how many it has.</summary>

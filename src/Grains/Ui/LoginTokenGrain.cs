@@ -7,7 +7,7 @@ namespace AgentSnapshots;
 internal sealed class LoginTokenGrain(
     [PersistentState("login", SnapshotsStorage.Name)] IPersistentState<LoginTokenState> state) : Grain, ILoginTokenGrain
 {
-    public async Task Issue(LoginGrant grant)
+    public async Task IssueAsync(LoginGrant grant)
     {
         ArgumentNullException.ThrowIfNull(grant);
         if (state.State.Expires is not null)
@@ -19,7 +19,7 @@ internal sealed class LoginTokenGrain(
         await state.WriteStateAsync();
     }
 
-    public async Task<LoginGrant?> Redeem()
+    public async Task<LoginGrant?> RedeemAsync()
     {
         if (state.State.Expires is not { } expires)
         {
@@ -39,7 +39,7 @@ internal sealed class LoginTokenGrain(
         return grant;
     }
 
-    public Task Revoke() => state.State.Expires is null ? Task.CompletedTask : Forget();
+    public Task RevokeAsync() => state.State.Expires is null ? Task.CompletedTask : Forget();
 
     private async Task Forget()
     {

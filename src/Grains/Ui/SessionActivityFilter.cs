@@ -19,8 +19,8 @@ public sealed partial class SessionActivityFilter(IGrainFactory grains, ILogger<
             return;
         }
         var method = context.InterfaceMethod.Name;
-        var touched = method is nameof(ISessionGrain.Track) or nameof(ISessionGrain.Restore) or nameof(ISessionGrain.Revert) or nameof(ISessionSteps.RecordStep);
-        var removed = method is nameof(ISessionGrain.Delete);
+        var touched = method is nameof(ISessionGrain.TrackAsync) or nameof(ISessionGrain.RestoreAsync) or nameof(ISessionGrain.RevertAsync) or nameof(ISessionSteps.RecordStepAsync);
+        var removed = method is nameof(ISessionGrain.DeleteAsync);
         if (!touched && !removed)
         {
             return;
@@ -34,7 +34,7 @@ public sealed partial class SessionActivityFilter(IGrainFactory grains, ILogger<
         {
             var directory = grains.GetGrain<ISessionDirectoryGrain>(SessionDirectory.KeyOf(key));
             var name = SessionIds.NameOf(key);
-            await (removed ? directory.Removed(name) : directory.Touched(name, DateTimeOffset.UtcNow));
+            await (removed ? directory.RemovedAsync(name) : directory.TouchedAsync(name, DateTimeOffset.UtcNow));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

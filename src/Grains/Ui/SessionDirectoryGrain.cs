@@ -15,7 +15,7 @@ internal sealed class SessionDirectoryGrain(
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IGrainTimer? _write;
 
-    public Task Touched(string session, DateTimeOffset time)
+    public Task TouchedAsync(string session, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(session);
         state.State.Sessions[session] = time;
@@ -23,7 +23,7 @@ internal sealed class SessionDirectoryGrain(
         return Task.CompletedTask;
     }
 
-    public Task Removed(string session)
+    public Task RemovedAsync(string session)
     {
         ArgumentNullException.ThrowIfNull(session);
         state.State.Sessions.Remove(session);
@@ -31,7 +31,7 @@ internal sealed class SessionDirectoryGrain(
         return Task.CompletedTask;
     }
 
-    public Task<SessionDirectoryPage> List(int skip, int take)
+    public Task<SessionDirectoryPage> ListAsync(int skip, int take)
     {
         var sessions = state.State.Sessions
             .OrderByDescending(s => s.Value)
@@ -43,7 +43,7 @@ internal sealed class SessionDirectoryGrain(
         return Task.FromResult(new SessionDirectoryPage(sessions, state.State.Sessions.Count));
     }
 
-    public async Task<long> WaitForChange(string session, long seen, TimeSpan timeout)
+    public async Task<long> WaitForChangeAsync(string session, long seen, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(session);
         var deadline = Task.Delay(timeout);

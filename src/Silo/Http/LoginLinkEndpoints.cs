@@ -38,7 +38,7 @@ internal static class LoginLinkEndpoints
         var token = LoginTokens.New();
         var expires = DateTimeOffset.UtcNow + Lifetime;
         var tenant = http.User.FindFirst(ApiKeyAuthenticationHandler.TenantClaim)?.Value;
-        await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(UiLogin.LinkKind, token)).Issue(new LoginGrant(tenant, expires, SingleUse: true));
+        await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(UiLogin.LinkKind, token)).IssueAsync(new LoginGrant(tenant, expires, SingleUse: true));
         return TypedResults.Json(new LoginLink(UiPaths.LoginLink(token, body.Next), expires), ContractJson.Options);
     }
 }

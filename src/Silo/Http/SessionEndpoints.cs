@@ -44,7 +44,7 @@ internal static class SessionEndpoints
     {
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.TrackAsync(http.Request, ct);
-        return Reply(await address.CallAsync((g, c) => body.Workspace is { } workspace ? g.TrackWorkspace(workspace, body.Label, c) : g.Track(body.Dir, body.Label, c), ct));
+        return Reply(await address.CallAsync((g, c) => body.Workspace is { } workspace ? g.TrackWorkspaceAsync(workspace, body.Label, c) : g.TrackAsync(body.Dir, body.Label, c), ct));
     }
 
     [EndpointName("history"), EndpointSummary("The session's snapshots, oldest first")]
@@ -52,7 +52,7 @@ internal static class SessionEndpoints
     private static async Task<JsonHttpResult<SessionHistory>> History([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        return Reply(await address.CallAsync((g, c) => g.History(c), ct));
+        return Reply(await address.CallAsync((g, c) => g.HistoryAsync(c), ct));
     }
 
     [EndpointName("changes"), EndpointSummary("Paths that differ between a snapshot and the workspace now")]
@@ -65,7 +65,7 @@ internal static class SessionEndpoints
     {
         var address = SessionAddress.For(http, session, tenants, grains);
         var sinceHash = Hash(since, "since", required: true)!;
-        return Reply(await address.CallAsync((g, c) => g.Changes(sinceHash, after, c), ct));
+        return Reply(await address.CallAsync((g, c) => g.ChangesAsync(sinceHash, after, c), ct));
     }
 
     [EndpointName("diff"), EndpointSummary("Size-capped summary between two snapshots")]
@@ -79,7 +79,7 @@ internal static class SessionEndpoints
         var address = SessionAddress.For(http, session, tenants, grains);
         var fromHash = Hash(from, "from", required: true)!;
         var toHash = Hash(to, "to", required: false);
-        return Reply(await address.CallAsync((g, c) => g.Diff(fromHash, toHash, c), ct));
+        return Reply(await address.CallAsync((g, c) => g.DiffAsync(fromHash, toHash, c), ct));
     }
 
     [EndpointName("restore"), EndpointSummary("Make the workspace match a snapshot")]
@@ -89,7 +89,7 @@ internal static class SessionEndpoints
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.RestoreAsync(http.Request, ct);
         var to = Hash(body.To, "to", required: true)!;
-        return Reply(await address.CallAsync((g, c) => g.Restore(to, c), ct));
+        return Reply(await address.CallAsync((g, c) => g.RestoreAsync(to, c), ct));
     }
 
     [EndpointName("revert"), EndpointSummary("Restore the listed files only")]
@@ -100,21 +100,21 @@ internal static class SessionEndpoints
         var body = await RequestBodies.RevertAsync(http.Request, ct);
         var to = Hash(body.To, "to", required: true)!;
         SessionArguments.CheckRevertFiles(body.Files, "files");
-        return Reply(await address.CallAsync((g, c) => g.Revert(to, body.Files, c), ct));
+        return Reply(await address.CallAsync((g, c) => g.RevertAsync(to, body.Files, c), ct));
     }
 
     [EndpointName("usage"), EndpointSummary("Disk used by the session's workspace store")]
     private static async Task<JsonHttpResult<WorkspaceUsage>> Usage([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        return Reply(await address.CallAsync((g, c) => g.Usage(c), ct));
+        return Reply(await address.CallAsync((g, c) => g.UsageAsync(c), ct));
     }
 
     [EndpointName("gc"), EndpointSummary("Apply retention now and delete what no kept snapshot reaches")]
     private static async Task<JsonHttpResult<CollectionReport>> Collect([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        return Reply(await address.CallAsync((g, c) => g.Collect(c), ct));
+        return Reply(await address.CallAsync((g, c) => g.CollectAsync(c), ct));
     }
 
     [EndpointName("delete"), EndpointSummary("Delete the session")]
@@ -122,7 +122,7 @@ internal static class SessionEndpoints
     private static async Task<JsonHttpResult<DeletedSession>> Delete([Description(Session)] string session, HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        return Reply(await address.CallAsync((g, c) => g.Delete(c), ct));
+        return Reply(await address.CallAsync((g, c) => g.DeleteAsync(c), ct));
     }
 
     /// <summary>A reply as the CLI's --json writes it.</summary>

@@ -28,7 +28,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         [Description("The workspace directory, as an absolute path. Required for the session's first snapshot; afterwards omit it or give the same directory.")] string? dir = null,
         [Description("A short label for the snapshot, shown by history, e.g. 'before refactoring parser'.")] string? label = null,
         CancellationToken cancellationToken = default) =>
-        replies.CallAsync("snapshot", () => Address(session).CallAsync((g, c) => g.Track(dir, label, c), cancellationToken));
+        replies.CallAsync("snapshot", () => Address(session).CallAsync((g, c) => g.TrackAsync(dir, label, c), cancellationToken));
 
     [McpServerTool(Name = "history", Title = "List the session's snapshots", ReadOnly = true, OpenWorld = false)]
     [Description("List the session's snapshots, oldest first: each one's hash, label, time, file count and 'step' (files changed, lines added and deleted since the previous snapshot). "
@@ -36,7 +36,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
     public Task<ModelContextProtocol.Protocol.CallToolResult> History(
         [Description(Session)] string session,
         CancellationToken cancellationToken = default) =>
-        replies.CallAsync("history", () => Address(session).CallAsync((g, c) => g.History(c), cancellationToken));
+        replies.CallAsync("history", () => Address(session).CallAsync((g, c) => g.HistoryAsync(c), cancellationToken));
 
     [McpServerTool(Name = "changes", Title = "Paths changed since a snapshot", ReadOnly = true, OpenWorld = false)]
     [Description("List the paths that differ between a snapshot and the workspace now, in path order, each added, modified or deleted. "
@@ -49,7 +49,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         replies.CallAsync("changes", () =>
         {
             var sinceHash = SessionArguments.Hash(since, "since", required: true)!;
-            return Address(session).CallAsync((g, c) => g.Changes(sinceHash, after, c), cancellationToken);
+            return Address(session).CallAsync((g, c) => g.ChangesAsync(sinceHash, after, c), cancellationToken);
         });
 
     [McpServerTool(Name = "diff", Title = "What changed between snapshots", ReadOnly = true, OpenWorld = false)]
@@ -65,7 +65,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         {
             var fromHash = SessionArguments.Hash(from, "from", required: true)!;
             var toHash = SessionArguments.Hash(to, "to", required: false);
-            return Address(session).CallAsync((g, c) => g.Diff(fromHash, toHash, c), cancellationToken);
+            return Address(session).CallAsync((g, c) => g.DiffAsync(fromHash, toHash, c), cancellationToken);
         });
 
     [McpServerTool(Name = "restore", Title = "Restore the workspace to a snapshot", Destructive = true, Idempotent = true, OpenWorld = false)]
@@ -79,7 +79,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         replies.CallAsync("restore", () =>
         {
             var toHash = SessionArguments.Hash(to, "to", required: true)!;
-            return Address(session).CallAsync((g, c) => g.Restore(toHash, c), cancellationToken);
+            return Address(session).CallAsync((g, c) => g.RestoreAsync(toHash, c), cancellationToken);
         });
 
     [McpServerTool(Name = "revert", Title = "Restore some files from a snapshot", Destructive = true, Idempotent = true, OpenWorld = false)]
@@ -98,7 +98,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
                 throw new ApiProblemException(ProblemCode.InvalidField, "'files' must list at least one path relative to the workspace; to restore every file, use restore.");
             }
             SessionArguments.CheckRevertFiles(files, "files");
-            return Address(session).CallAsync((g, c) => g.Revert(toHash, files, c), cancellationToken);
+            return Address(session).CallAsync((g, c) => g.RevertAsync(toHash, files, c), cancellationToken);
         });
 
     /// <summary>The caller's session of that name: the tenant comes from the key this request was authenticated with.</summary>

@@ -23,14 +23,14 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
     /// <summary>Objects and bytes received from the agent since it connected (logged per transfer).</summary>
     public long ReceivedBytes { get; private set; }
 
-    public Task<AgentResult> Track(string storeDirectory, CancellationToken cancellationToken) =>
+    public Task<AgentResult> TrackAsync(string storeDirectory, CancellationToken cancellationToken) =>
         RunAsync(storeDirectory, "track", async store =>
         {
             await connection.SendJsonAsync(FrameKind.Command, new AgentCommand("track", StoreMarker: RemoteStore.Marker(store)), RemoteJson.Default.AgentCommand, cancellationToken);
             return await ReceiveTreeAsync(store, cancellationToken);
         }, cancellationToken);
 
-    public Task<AgentResult> Restore(string storeDirectory, string to, IReadOnlyList<string>? files, string safety, CancellationToken cancellationToken) =>
+    public Task<AgentResult> RestoreAsync(string storeDirectory, string to, IReadOnlyList<string>? files, string safety, CancellationToken cancellationToken) =>
         RunAsync(storeDirectory, "restore", async store =>
         {
             var toId = GitObjectId.Parse(to);
@@ -53,7 +53,7 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
 
     public void Dispose() => _commands.Dispose();
 
-    public Task Replaced()
+    public Task ReplacedAsync()
     {
         LogReplaced(logger, workspace, Id);
         return connection.CloseAsync((WebSocketCloseStatus)4000, "replaced: another agent serves this workspace now");

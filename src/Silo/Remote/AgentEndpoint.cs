@@ -53,7 +53,7 @@ internal static partial class AgentEndpoint
             var attached = false;
             while (!frames.Closed.IsCompleted)
             {
-                if (!await registry.Attach(link, connection.Id))
+                if (!await registry.AttachAsync(link, connection.Id))
                 {
                     await frames.CloseAsync((System.Net.WebSockets.WebSocketCloseStatus)4000, "replaced: another agent serves this workspace now");
                     break;
@@ -72,7 +72,7 @@ internal static partial class AgentEndpoint
             await connection.WaitIdleAsync(TimeSpan.FromSeconds(30));
             try
             {
-                await registry.Detach(connection.Id);
+                await registry.DetachAsync(connection.Id);
             }
             catch (Exception e) when (e is OrleansException or TimeoutException)
             {

@@ -19,7 +19,7 @@ internal static class TimelineEvents
     {
         var ct = http.RequestAborted;
         // The same addressing and tenant rules as the pages: a session the caller has no snapshots of is not there.
-        var history = await SessionAddress.For(http, session, tenants, grains).CallAsync((g, c) => g.History(c), ct);
+        var history = await SessionAddress.For(http, session, tenants, grains).CallAsync((g, c) => g.HistoryAsync(c), ct);
         if (history.Snapshots.Count == 0)
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -37,7 +37,7 @@ internal static class TimelineEvents
         {
             while (!ct.IsCancellationRequested)
             {
-                var version = await directory.WaitForChange(session, seen, KeepAlive).WaitAsync(ct);
+                var version = await directory.WaitForChangeAsync(session, seen, KeepAlive).WaitAsync(ct);
                 // The first answer (a version never seen) also covers changes between the page's render and this stream.
                 var message = version != seen ? $"event: changed\ndata: {version.ToString(CultureInfo.InvariantCulture)}\n\n" : ": still here\n\n";
                 seen = version;

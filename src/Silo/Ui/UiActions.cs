@@ -59,8 +59,8 @@ internal static class UiActions
             var address = SessionAddress.For(http, session, tenants, grains);
             var hash = SessionArguments.Hash(to, "to", required: true)!;
             var result = files is null
-                ? await address.CallAsync((g, c) => g.Restore(hash, c), http.RequestAborted)
-                : await address.CallAsync((g, c) => g.Revert(hash, files, c), http.RequestAborted);
+                ? await address.CallAsync((g, c) => g.RestoreAsync(hash, c), http.RequestAborted)
+                : await address.CallAsync((g, c) => g.RevertAsync(hash, files, c), http.RequestAborted);
             return Done(session, verb, result, null);
         }
         catch (Exception e) when (UiProblem.From(e) is { } problem)

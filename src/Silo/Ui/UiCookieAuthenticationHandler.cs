@@ -36,7 +36,7 @@ internal sealed class UiCookieAuthenticationHandler(
         {
             return AuthenticateResult.Fail("The login cookie is not one this service set.");
         }
-        var grant = await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(UiLogin.SessionKind, token)).Redeem();
+        var grant = await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(UiLogin.SessionKind, token)).RedeemAsync();
         if (grant is null)
         {
             return AuthenticateResult.Fail("The login expired or was logged out.");

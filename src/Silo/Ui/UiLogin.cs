@@ -31,7 +31,7 @@ internal static class UiLogin
         var token = query["token"].Count == 1 ? query["token"][0] : null;
         var grant = string.IsNullOrEmpty(token) || token.Length > 256
             ? null
-            : await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(LinkKind, token)).Redeem();
+            : await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(LinkKind, token)).RedeemAsync();
         if (grant is null)
         {
             return Refused(StatusCodes.Status401Unauthorized, "This login link does not work",
@@ -39,7 +39,7 @@ internal static class UiLogin
         }
         var session = LoginTokens.New();
         var expires = DateTimeOffset.UtcNow + SessionLifetime;
-        await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(SessionKind, session)).Issue(new LoginGrant(grant.Tenant, expires, SingleUse: false));
+        await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(SessionKind, session)).IssueAsync(new LoginGrant(grant.Tenant, expires, SingleUse: false));
         http.Response.Cookies.Append(CookieName, session, Cookie(http, expires));
         return TypedResults.Redirect(next ?? UiPaths.Root);
     }
@@ -52,7 +52,7 @@ internal static class UiLogin
         }
         if (http.Request.Cookies.TryGetValue(CookieName, out var session) && !string.IsNullOrEmpty(session) && session.Length <= 256)
         {
-            await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(SessionKind, session)).Revoke();
+            await grains.GetGrain<ILoginTokenGrain>(LoginTokens.KeyFor(SessionKind, session)).RevokeAsync();
         }
         http.Response.Cookies.Delete(CookieName, Cookie(http, null));
         return TypedResults.Redirect(UiPaths.LoginNeeded);

@@ -46,7 +46,7 @@ public sealed class MetricsTests(ServiceClusterFixture fixture)
         // Unmarked traffic at the same time: a bigger snapshot whose bytes must not be counted.
         var other = fixture.NewWorkspace("metrics-other");
         File.WriteAllText(Path.Combine(other, "noise.txt"), new string('n', 10_000));
-        var noise = fixture.Grains.GetGrain<ISessionGrain>("metrics-noise").Track(other, null);
+        var noise = fixture.Grains.GetGrain<ISessionGrain>("metrics-noise").TrackAsync(other, null);
 
         var ws = fixture.NewWorkspace("metrics");
         File.WriteAllText(Path.Combine(ws, "a.txt"), "one\n");
@@ -54,11 +54,11 @@ public sealed class MetricsTests(ServiceClusterFixture fixture)
         RequestContext.Set(MarkerKey, marker);
         try
         {
-            var first = await session.Track(ws, "one");
+            var first = await session.TrackAsync(ws, "one");
             File.WriteAllText(Path.Combine(ws, "a.txt"), "one\ntwo\n");
-            var second = await session.Track(null, "two");
-            await session.Diff(first.Hash, second.Hash);
-            await session.Diff(first.Hash, second.Hash);
+            var second = await session.TrackAsync(null, "two");
+            await session.DiffAsync(first.Hash, second.Hash);
+            await session.DiffAsync(first.Hash, second.Hash);
         }
         finally
         {

@@ -21,7 +21,7 @@ public sealed class GitOnLiveStoreTests(ServiceClusterFixture fixture) : IClassF
         {
             Content.Write(dir, "logs/app.log", GrowingLog.Turn(turn, 40_000, 500));
             Content.Write(dir, "notes.txt", $"turn {turn}\n");
-            var tracked = await session.Track(turn == 1 ? dir : null, $"turn {turn}");
+            var tracked = await session.TrackAsync(turn == 1 ? dir : null, $"turn {turn}");
             turns.Add((tracked.Hash, GrowingLog.Turn(turn, 40_000, 500), $"turn {turn}\n"));
         }
         var store = Path.Combine(fixture.DataDir, "workspaces", WorkspaceIdentity.IdFor(WorkspaceIdentity.RealPath(dir)!));
@@ -33,28 +33,28 @@ public sealed class GitOnLiveStoreTests(ServiceClusterFixture fixture) : IClassF
 
         for (var i = 1; i < turns.Count; i++)
         {
-            var summary = await session.Diff(turns[i - 1].Hash, turns[i].Hash);
+            var summary = await session.DiffAsync(turns[i - 1].Hash, turns[i].Hash);
             var numstat = Git("diff", "--numstat", turns[i - 1].Hash, turns[i].Hash).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(numstat.Length, summary.FileCount);
             Assert.Equal(numstat.Sum(l => long.Parse(l.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture)), summary.Additions);
         }
         foreach (var (hash, log, note) in turns)
         {
-            await session.Restore(hash);
+            await session.RestoreAsync(hash);
             Assert.Equal(log, Content.Read(dir, "logs/app.log"));
             Assert.Equal(note, Content.Read(dir, "notes.txt"));
         }
 
         // The service's collection over git's pack, then git's most aggressive repack over ours.
-        await session.Collect();
+        await session.CollectAsync();
         Git("fsck", "--strict");
         Git("repack", "-adfq", "--depth=50", "--window=250");
         Git("fsck", "--strict");
-        var history = (await session.History()).Snapshots.Select(s => s.Hash).ToList();
+        var history = (await session.HistoryAsync()).Snapshots.Select(s => s.Hash).ToList();
         Assert.All(turns, t => Assert.Contains(t.Hash, history));
         foreach (var (hash, log, _) in turns.AsEnumerable().Reverse())
         {
-            await session.Restore(hash);
+            await session.RestoreAsync(hash);
             Assert.Equal(log, Content.Read(dir, "logs/app.log"));
         }
     }

@@ -37,13 +37,13 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         {
             var big = Content.Noise(i, 200_000);
             Content.Write(dir, "big.txt", big);
-            var tracked = await session.Track(i == 0 ? dir : null, $"v{i}");
+            var tracked = await session.TrackAsync(i == 0 ? dir : null, $"v{i}");
             versions.Add((tracked.Hash, big));
         }
-        var before = await session.Usage();
+        var before = await session.UsageAsync();
 
-        var report = await session.Collect();
-        var after = await session.Usage();
+        var report = await session.CollectAsync();
+        var after = await session.UsageAsync();
 
         // KeepLast 2 with no age rule: v0, v1, v2 go; their big.txt blobs and trees are freed, and so are the five
         // commits that kept each tracked snapshot reachable (the kept ref now names the two left in one commit).
@@ -54,21 +54,21 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         Assert.Equal(new StoreSize(after.Objects, after.Bytes), report.Remaining);
         Assert.Equal((5, 2, 1), (before.Snapshots, after.Snapshots, after.Sessions));
 
-        var history = await session.History();
+        var history = await session.HistoryAsync();
         Assert.Equal(["v3", "v4"], history.Snapshots.Select(s => s.Label));
         foreach (var (hash, big) in versions.Skip(3))
         {
             Content.Write(dir, "big.txt", "scribbled over\n");
-            await session.Restore(hash);
+            await session.RestoreAsync(hash);
             Assert.Equal(big, Content.Read(dir, "big.txt"));
             Assert.Equal("unchanged in every snapshot\n", Content.Read(dir, "same.txt"));
         }
 
-        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.Restore(versions[0].Hash));
+        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.RestoreAsync(versions[0].Hash));
         Assert.Equal(RequestError.UnknownSnapshot, refused.Error);
         Assert.Contains("removed by retention", refused.Message, StringComparison.Ordinal);
         Assert.Contains("KeepLast (2)", refused.Message, StringComparison.Ordinal);
-        var diff = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.Diff(versions[1].Hash, null));
+        var diff = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.DiffAsync(versions[1].Hash, null));
         Assert.Equal(RequestError.UnknownSnapshot, diff.Error);
     }
 
@@ -79,37 +79,37 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         var keeper = Session("delete-keeper");
         var leaver = Session("delete-leaver");
         Content.Write(dir, "shared.txt", Content.Noise(100, 50_000));
-        var kept = await keeper.Track(dir, "keeper's");
+        var kept = await keeper.TrackAsync(dir, "keeper's");
         Content.Write(dir, "leaver.txt", Content.Noise(101, 300_000));
-        var left1 = await leaver.Track(dir, "leaver's 1");
+        var left1 = await leaver.TrackAsync(dir, "leaver's 1");
         Content.Write(dir, "leaver.txt", Content.Noise(102, 300_000));
-        await leaver.Track(null, "leaver's 2");
-        var before = await keeper.Usage();
+        await leaver.TrackAsync(null, "leaver's 2");
+        var before = await keeper.UsageAsync();
         Assert.Equal((3, 2), (before.Snapshots, before.Sessions));
 
-        var deleted = await leaver.Delete();
-        var report = await keeper.Collect();
+        var deleted = await leaver.DeleteAsync();
+        var report = await keeper.CollectAsync();
 
         Assert.Equal(new DeletedSession("delete-leaver", before.Workspace, dir, 2), deleted);
-        Assert.Empty((await leaver.History()).Snapshots);
-        Assert.Null((await leaver.History()).Workspace);
+        Assert.Empty((await leaver.HistoryAsync()).Snapshots);
+        Assert.Null((await leaver.HistoryAsync()).Workspace);
         // Both leaver.txt versions and the two trees go, with the three commits that kept the tracked snapshots; shared.txt stays.
         Assert.Equal(4 + 3, report.ObjectsDeleted);
         Assert.InRange(report.BytesFreed, 2 * 210_000L, 2 * 310_000L);
-        var after = await keeper.Usage();
+        var after = await keeper.UsageAsync();
         Assert.Equal((1, 1), (after.Snapshots, after.Sessions));
 
-        await keeper.Restore(kept.Hash);
+        await keeper.RestoreAsync(kept.Hash);
         Assert.False(File.Exists(Path.Combine(dir, "leaver.txt")));
         Assert.Equal(Content.Noise(100, 50_000), Content.Read(dir, "shared.txt"));
-        var unknown = await Assert.ThrowsAsync<SnapshotRequestException>(() => leaver.Restore(left1.Hash));
+        var unknown = await Assert.ThrowsAsync<SnapshotRequestException>(() => leaver.RestoreAsync(left1.Hash));
         Assert.Equal(RequestError.UnknownSession, unknown.Error);
 
         // A deleted session id starts afresh (here on the same tree as the keeper's).
-        var again = await leaver.Track(dir, "reborn");
-        Assert.Equal(["reborn"], (await leaver.History()).Snapshots.Select(s => s.Label));
+        var again = await leaver.TrackAsync(dir, "reborn");
+        Assert.Equal(["reborn"], (await leaver.HistoryAsync()).Snapshots.Select(s => s.Label));
         Assert.Equal(kept.Hash, again.Hash);
-        Assert.Equal((2, 2), ((await keeper.Usage()).Snapshots, (await keeper.Usage()).Sessions)); // kept, the restore's safety snapshot
+        Assert.Equal((2, 2), ((await keeper.UsageAsync()).Snapshots, (await keeper.UsageAsync()).Sessions)); // kept, the restore's safety snapshot
     }
 
     [Fact]
@@ -119,24 +119,24 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         var a = Session("shared-a");
         var b = Session("shared-b");
         Content.Write(dir, "f.txt", "one\n");
-        var one = await a.Track(dir, "a1");
-        await b.Track(dir, "b1"); // the same tree, recorded by both
+        var one = await a.TrackAsync(dir, "a1");
+        await b.TrackAsync(dir, "b1"); // the same tree, recorded by both
         for (var i = 2; i <= 4; i++)
         {
             Content.Write(dir, "f.txt", $"a{i}\n");
-            await a.Track(null, $"a{i}");
+            await a.TrackAsync(null, $"a{i}");
         }
 
-        var report = await a.Collect();
+        var report = await a.CollectAsync();
 
         // a1 is not among a's last two, but it is b's latest: kept, and so still in both histories. a2 goes.
         Assert.Equal(1, report.DroppedSnapshots);
-        Assert.Equal(one.Hash, Assert.Single((await b.History()).Snapshots).Hash);
-        Assert.Equal(["a1", "a3", "a4"], (await a.History()).Snapshots.Select(s => s.Label));
+        Assert.Equal(one.Hash, Assert.Single((await b.HistoryAsync()).Snapshots).Hash);
+        Assert.Equal(["a1", "a3", "a4"], (await a.HistoryAsync()).Snapshots.Select(s => s.Label));
         Content.Write(dir, "f.txt", "one\n"); // "now" is the old tree again
-        var summary = await b.Diff(one.Hash, null);
+        var summary = await b.DiffAsync(one.Hash, null);
         Assert.Equal(0, summary.FileCount);
-        await b.Restore(one.Hash);
+        await b.RestoreAsync(one.Hash);
         Assert.Equal("one\n", Content.Read(dir, "f.txt"));
     }
 
@@ -145,9 +145,9 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
     {
         var nobody = Session("retention-nobody");
 
-        Assert.Equal(RequestError.UnknownSession, (await Assert.ThrowsAsync<SnapshotRequestException>(() => nobody.Usage())).Error);
-        Assert.Equal(RequestError.UnknownSession, (await Assert.ThrowsAsync<SnapshotRequestException>(() => nobody.Collect())).Error);
-        Assert.Equal(new DeletedSession("retention-nobody", null, null, 0), await nobody.Delete());
+        Assert.Equal(RequestError.UnknownSession, (await Assert.ThrowsAsync<SnapshotRequestException>(() => nobody.UsageAsync())).Error);
+        Assert.Equal(RequestError.UnknownSession, (await Assert.ThrowsAsync<SnapshotRequestException>(() => nobody.CollectAsync())).Error);
+        Assert.Equal(new DeletedSession("retention-nobody", null, null, 0), await nobody.DeleteAsync());
     }
 }
 
@@ -166,36 +166,36 @@ public sealed class MaxBytesTests(MaxBytesCluster fixture) : IClassFixture<MaxBy
         {
             big = Content.Noise(200 + i, 400_000);
             Content.Write(dir, "big.txt", big);
-            latest = (await session.Track(i == 0 ? dir : null, $"v{i}")).Hash;
+            latest = (await session.TrackAsync(i == 0 ? dir : null, $"v{i}")).Hash;
             hashes.Add(latest);
         }
 
         // Every third track schedules a collection in the workspace's own turn: one has run once fewer than 9 are kept.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        var usage = await session.Usage();
+        var usage = await session.UsageAsync();
         while (usage.Snapshots == 9 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
-            usage = await session.Usage();
+            usage = await session.UsageAsync();
         }
         Assert.InRange(usage.Snapshots, 1, 8);
 
         // Up to two snapshots may have come since: gc now gets the store under MaxBytes.
-        var report = await session.Collect();
-        usage = await session.Usage();
+        var report = await session.CollectAsync();
+        usage = await session.UsageAsync();
 
         // About 300 KB a version on disk, 1 MiB at most: three versions fit.
         Assert.InRange(usage.Bytes, 1, 1L << 20);
         Assert.Equal(new StoreSize(usage.Objects, usage.Bytes), report.Remaining);
         Assert.InRange(usage.Snapshots, 1, 3);
-        var history = await session.History();
+        var history = await session.HistoryAsync();
         Assert.Equal(latest, history.Snapshots[^1].Hash);
         Assert.Equal(usage.Snapshots, history.Snapshots.Count);
         Content.Write(dir, "big.txt", "changed\n");
-        await session.Restore(latest!);
+        await session.RestoreAsync(latest!);
         Assert.Equal(big, Content.Read(dir, "big.txt"));
 
-        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.Diff(hashes[0], null));
+        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.DiffAsync(hashes[0], null));
         Assert.Equal(RequestError.UnknownSnapshot, refused.Error);
         Assert.Contains("MaxBytes", refused.Message, StringComparison.Ordinal);
     }

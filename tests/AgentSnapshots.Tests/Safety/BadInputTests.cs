@@ -44,20 +44,20 @@ public sealed class BadInputTests(ServiceClusterFixture fixture)
         void Add(string name, RequestError error, Func<Scene, Task> call) => cases.Add(name, new Case(error, call));
 
         // A session that was never tracked.
-        Add("unknown session: changes", RequestError.UnknownSession, s => s.Fresh.Changes(s.V1));
-        Add("unknown session: diff", RequestError.UnknownSession, s => s.Fresh.Diff(s.V1, null));
-        Add("unknown session: restore", RequestError.UnknownSession, s => s.Fresh.Restore(s.V1));
-        Add("unknown session: revert", RequestError.UnknownSession, s => s.Fresh.Revert(s.V1, ["a.txt"]));
-        Add("unknown session: track without dir", RequestError.UnknownSession, s => s.Fresh.Track(null, "x"));
+        Add("unknown session: changes", RequestError.UnknownSession, s => s.Fresh.ChangesAsync(s.V1));
+        Add("unknown session: diff", RequestError.UnknownSession, s => s.Fresh.DiffAsync(s.V1, null));
+        Add("unknown session: restore", RequestError.UnknownSession, s => s.Fresh.RestoreAsync(s.V1));
+        Add("unknown session: revert", RequestError.UnknownSession, s => s.Fresh.RevertAsync(s.V1, ["a.txt"]));
+        Add("unknown session: track without dir", RequestError.UnknownSession, s => s.Fresh.TrackAsync(null, "x"));
 
         // Hash arguments: malformed, unknown, another session's, a blob's.
         var hashArguments = new (string Verb, Func<Scene, string, Task> Call)[]
         {
-            ("changes --since", (s, h) => s.Main.Changes(h)),
-            ("diff --from", (s, h) => s.Main.Diff(h, null)),
-            ("diff --to", (s, h) => s.Main.Diff(s.V1, h)),
-            ("restore --to", (s, h) => s.Main.Restore(h)),
-            ("revert --to", (s, h) => s.Main.Revert(h, ["a.txt"])),
+            ("changes --since", (s, h) => s.Main.ChangesAsync(h)),
+            ("diff --from", (s, h) => s.Main.DiffAsync(h, null)),
+            ("diff --to", (s, h) => s.Main.DiffAsync(s.V1, h)),
+            ("restore --to", (s, h) => s.Main.RestoreAsync(h)),
+            ("revert --to", (s, h) => s.Main.RevertAsync(h, ["a.txt"])),
         };
         string?[] malformed = ["", " ", "abc", new string('0', 39), new string('0', 41), "zz" + new string('0', 38), new string('g', 40), "0000000000 000000000000000000000000000000", "../../../etc/passwd", null];
         foreach (var (verb, call) in hashArguments)
@@ -92,31 +92,31 @@ public sealed class BadInputTests(ServiceClusterFixture fixture)
         };
         foreach (var (what, error, dir) in directories)
         {
-            Add($"directory {what}: track on a new session", error, s => s.Fresh.Track(dir(s), null));
-            Add($"directory {what}: track on the bound session", error, s => s.Main.Track(dir(s), null));
+            Add($"directory {what}: track on a new session", error, s => s.Fresh.TrackAsync(dir(s), null));
+            Add($"directory {what}: track on the bound session", error, s => s.Main.TrackAsync(dir(s), null));
         }
-        Add("another workspace: track on the bound session", RequestError.WorkspaceMismatch, s => s.Main.Track(s.SecondDir, null));
+        Add("another workspace: track on the bound session", RequestError.WorkspaceMismatch, s => s.Main.TrackAsync(s.SecondDir, null));
 
         // Revert file arguments.
         string[] badPaths = ["/etc/passwd", "/", "../outside/secret.txt", "a/../../x", "src/../../x", "", " ", ".", "./", ".git", ".git/config", "src/.git/HEAD", "a\0b", "/etc/\npasswd", "../new\nline"];
         foreach (var bad in badPaths)
         {
-            Add($"revert path '{MessageText.Shown(bad)}'", RequestError.InvalidPath, s => s.Main.Revert(s.V1, ["a.txt", bad]));
+            Add($"revert path '{MessageText.Shown(bad)}'", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1, ["a.txt", bad]));
         }
-        Add("revert with no paths", RequestError.InvalidPath, s => s.Main.Revert(s.V1, []));
-        Add("revert with a null list", RequestError.InvalidPath, s => s.Main.Revert(s.V1, null!));
+        Add("revert with no paths", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1, []));
+        Add("revert with a null list", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1, null!));
 
         // Session ids.
         string[] badIds = ["has space", new string('s', 129), "a/b", "../x", "séance", "a\0b", "tab\tid", "new\nline", "*"];
         foreach (var id in badIds)
         {
             var shown = id.Length > 20 ? $"{id.Length} chars" : id.Replace("\0", "\\0", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
-            Add($"session id '{shown}': track", RequestError.MalformedId, s => s.Session(id).Track(s.Dir, null));
-            Add($"session id '{shown}': history", RequestError.MalformedId, s => s.Session(id).History());
-            Add($"session id '{shown}': changes", RequestError.MalformedId, s => s.Session(id).Changes(s.V1));
-            Add($"session id '{shown}': diff", RequestError.MalformedId, s => s.Session(id).Diff(s.V1, null));
-            Add($"session id '{shown}': restore", RequestError.MalformedId, s => s.Session(id).Restore(s.V1));
-            Add($"session id '{shown}': revert", RequestError.MalformedId, s => s.Session(id).Revert(s.V1, ["a.txt"]));
+            Add($"session id '{shown}': track", RequestError.MalformedId, s => s.Session(id).TrackAsync(s.Dir, null));
+            Add($"session id '{shown}': history", RequestError.MalformedId, s => s.Session(id).HistoryAsync());
+            Add($"session id '{shown}': changes", RequestError.MalformedId, s => s.Session(id).ChangesAsync(s.V1));
+            Add($"session id '{shown}': diff", RequestError.MalformedId, s => s.Session(id).DiffAsync(s.V1, null));
+            Add($"session id '{shown}': restore", RequestError.MalformedId, s => s.Session(id).RestoreAsync(s.V1));
+            Add($"session id '{shown}': revert", RequestError.MalformedId, s => s.Session(id).RevertAsync(s.V1, ["a.txt"]));
         }
         return cases;
     }
@@ -132,11 +132,11 @@ public sealed class BadInputTests(ServiceClusterFixture fixture)
         var blob = Git.Run(dir, "hash-object", Path.Combine(dir, "a.txt")).Trim();
         var main = fixture.Grains.GetGrain<ISessionGrain>("bad-main-" + tag);
         var other = fixture.Grains.GetGrain<ISessionGrain>("bad-other-" + tag);
-        var v1 = await main.Track(dir, "v1");
+        var v1 = await main.TrackAsync(dir, "v1");
         Write(dir, "a.txt", "v2\n");
-        var v2 = await main.Track(null, "v2");
+        var v2 = await main.TrackAsync(null, "v2");
         Write(dir, "other.txt", "only in the other session's snapshot\n");
-        var otherHash = await other.Track(dir, null);
+        var otherHash = await other.TrackAsync(dir, null);
         File.Delete(Path.Combine(dir, "other.txt"));
         Write(dir, "a.txt", "now\n");
 
@@ -181,9 +181,9 @@ public sealed class BadInputTests(ServiceClusterFixture fixture)
         return new State(
             TreeFingerprint.Of(s.Dir),
             TreeFingerprint.Of(s.Outside),
-            Show(await s.Main.History()),
-            Show(await s.Other.History()),
-            Show(await s.Fresh.History()),
+            Show(await s.Main.HistoryAsync()),
+            Show(await s.Other.HistoryAsync()),
+            Show(await s.Fresh.HistoryAsync()),
             Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories).Count(),
             stores);
     }

@@ -30,27 +30,27 @@ public sealed class ServiceSafetyTests(ServiceClusterFixture fixture)
         {
             var session = fixture.Grains.GetGrain<ISessionGrain>($"concurrent-{n}");
             var seen = new List<(string From, string To, DiffSummary Summary)>();
-            var first = await session.Track(dir, $"s{n} start");
+            var first = await session.TrackAsync(dir, $"s{n} start");
             var previous = first.Hash;
             for (var round = 0; round < rounds; round++)
             {
                 // Each session edits its own file, so the trees keep changing under the others' feet.
                 Write(dir, $"own/s{n}.txt", string.Create(CultureInfo.InvariantCulture, $"session {n} round {round}\n"));
-                var now = await session.Track(null, null);
-                var summary = await session.Diff(previous, now.Hash);
-                var toNow = await session.Diff(first.Hash, null);
+                var now = await session.TrackAsync(null, null);
+                var summary = await session.DiffAsync(previous, now.Hash);
+                var toNow = await session.DiffAsync(first.Hash, null);
                 seen.Add((previous, now.Hash, summary));
                 Assert.Equal(first.Hash, toNow.From);
                 previous = now.Hash;
             }
-            var changes = await session.Changes(first.Hash);
+            var changes = await session.ChangesAsync(first.Hash);
             return (Session: session, Seen: seen, Changes: changes);
         })));
 
         var store = StoreOf(dir);
         foreach (var (session, seen, _) in results)
         {
-            var history = await session.History();
+            var history = await session.HistoryAsync();
             Assert.Equal(rounds + 1, history.Snapshots.Count);
             foreach (var snapshot in history.Snapshots)
             {
@@ -78,23 +78,23 @@ public sealed class ServiceSafetyTests(ServiceClusterFixture fixture)
         Write(dir, "a.txt", "a1\n");
         Write(dir, "m/inner.txt", "m was a directory\n");
         var session = fixture.Grains.GetGrain<ISessionGrain>("failing-restore");
-        var v1 = await session.Track(dir, "v1");
+        var v1 = await session.TrackAsync(dir, "v1");
         Write(dir, ".gitignore", "*.cache\nm\n");
         Write(dir, "a.txt", "a2\n");
         Directory.Delete(Path.Combine(dir, "m"), recursive: true);
         Write(dir, "m", "the user's ignored file\n");
         var before = Shell.Run(dir, "{ find . -printf '%y %m %s %p -> %l\\n'; find . -type f -exec sha1sum {} +; } | LC_ALL=C sort");
 
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => session.Restore(v1.Hash));
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => session.RestoreAsync(v1.Hash));
 
-        var history = await session.History();
+        var history = await session.HistoryAsync();
         Assert.Equal(2, history.Snapshots.Count);
         var safety = history.Snapshots[^1];
         Assert.Equal($"safety: before restore to {v1.Hash[..8]}", safety.Label);
         Assert.Contains(safety.Hash, e.Message, StringComparison.Ordinal);
         Assert.Equal("a1\n", File.ReadAllText(Path.Combine(dir, "a.txt")));
 
-        await session.Restore(safety.Hash);
+        await session.RestoreAsync(safety.Hash);
         Assert.Equal(before, Shell.Run(dir, "{ find . -printf '%y %m %s %p -> %l\\n'; find . -type f -exec sha1sum {} +; } | LC_ALL=C sort"));
     }
 }

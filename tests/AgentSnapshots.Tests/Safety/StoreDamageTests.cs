@@ -17,27 +17,27 @@ public sealed class StoreDamageTests(ServiceClusterFixture fixture) : IClassFixt
         for (var turn = 1; turn <= 3; turn++)
         {
             Content.Write(dir, "logs/app.log", GrowingLog.Turn(turn, 60_000, 300));
-            hashes.Add((await session.Track(turn == 1 ? dir : null, $"turn {turn}")).Hash);
+            hashes.Add((await session.TrackAsync(turn == 1 ? dir : null, $"turn {turn}")).Hash);
         }
-        await session.Collect();
+        await session.CollectAsync();
         var store = Path.Combine(fixture.DataDir, "workspaces", WorkspaceIdentity.IdFor(WorkspaceIdentity.RealPath(dir)!));
         var log3 = Git.Run(dir, "--git-dir", store, "rev-parse", hashes[2] + ":logs/app.log").Trim();
         // Turn 3's log is the tip of the log's delta chain.
         PackDamage.FlipBytesOf(store, log3);
 
         // Turns 1 and 3: a pair no step's stats computed (and cached) before the damage.
-        var corrupt = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.Diff(hashes[0], hashes[2]));
+        var corrupt = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.DiffAsync(hashes[0], hashes[2]));
         Assert.Equal(ServiceError.CorruptObject, corrupt.Error);
         foreach (var named in new[] { log3, store, "logs/app.log", hashes[0], hashes[2] })
         {
             Assert.Contains(named, corrupt.Message, StringComparison.Ordinal);
         }
         // What does not stand on the damaged entry still reads: turn 2's log, restored.
-        await session.Restore(hashes[1]);
+        await session.RestoreAsync(hashes[1]);
         Assert.Equal(GrowingLog.Turn(2, 60_000, 300), File.ReadAllText(Path.Combine(dir, "logs", "app.log")));
 
         foreach (var file in Directory.GetFiles(Path.Combine(store, "objects", "pack"))) File.Delete(file);
-        var missing = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.Diff(hashes[0], hashes[2]));
+        var missing = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.DiffAsync(hashes[0], hashes[2]));
         Assert.Equal(ServiceError.MissingObject, missing.Error);
         Assert.Contains(store, missing.Message, StringComparison.Ordinal);
         Assert.Contains(hashes[0], missing.Message, StringComparison.Ordinal);
@@ -46,8 +46,8 @@ public sealed class StoreDamageTests(ServiceClusterFixture fixture) : IClassFixt
         var other = fixture.NewWorkspace("damage-other");
         var healthy = fixture.Grains.GetGrain<ISessionGrain>("damage-other");
         Content.Write(other, "a.txt", "a\n");
-        var first = await healthy.Track(other, "one");
+        var first = await healthy.TrackAsync(other, "one");
         Content.Write(other, "a.txt", "b\n");
-        Assert.Equal(1, (await healthy.Diff(first.Hash, null)).FileCount);
+        Assert.Equal(1, (await healthy.DiffAsync(first.Hash, null)).FileCount);
     }
 }

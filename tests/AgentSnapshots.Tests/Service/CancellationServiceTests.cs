@@ -16,12 +16,12 @@ public sealed class CancellationServiceTests(ServiceClusterFixture fixture)
         var session = fixture.Grains.GetGrain<ISessionGrain>("cancelled");
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.Track(dir, "given up", cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.TrackAsync(dir, "given up", cts.Token));
 
         // Nothing was recorded for the session, and the next track (from scratch) works.
-        Assert.Empty((await session.History()).Snapshots);
-        var taken = await session.Track(dir, "kept");
+        Assert.Empty((await session.HistoryAsync()).Snapshots);
+        var taken = await session.TrackAsync(dir, "kept");
         Assert.Equal(8_000, taken.Files);
-        Assert.Equal(["kept"], (await session.History()).Snapshots.Select(s => s.Label));
+        Assert.Equal(["kept"], (await session.HistoryAsync()).Snapshots.Select(s => s.Label));
     }
 }

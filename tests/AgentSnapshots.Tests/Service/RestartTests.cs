@@ -20,8 +20,8 @@ public sealed class RestartTests
         try
         {
             var session = cluster.Client.GetGrain<ISessionGrain>("restart-1");
-            first = await session.Track(dir, "before restart");
-            before = await session.History();
+            first = await session.TrackAsync(dir, "before restart");
+            before = await session.HistoryAsync();
         }
         finally
         {
@@ -33,10 +33,10 @@ public sealed class RestartTests
         try
         {
             var session = cluster.Client.GetGrain<ISessionGrain>("restart-1");
-            var after = await session.History();
-            var diff = await session.Diff(first.Hash, null);
-            var second = await session.Track(null, "after restart");
-            var restore = await session.Restore(first.Hash);
+            var after = await session.HistoryAsync();
+            var diff = await session.DiffAsync(first.Hash, null);
+            var second = await session.TrackAsync(null, "after restart");
+            var restore = await session.RestoreAsync(first.Hash);
 
             Assert.Equal(dir, after.Workspace);
             Assert.Equal(before.Snapshots, after.Snapshots);
@@ -45,7 +45,7 @@ public sealed class RestartTests
             Assert.Equal(["a.txt"], restore.Written);
             Assert.Equal("before\n", File.ReadAllText(Path.Combine(dir, "a.txt")));
             Assert.Equal(["before restart", "after restart", $"safety: before restore to {first.Hash[..8]}"],
-                (await session.History()).Snapshots.Select(s => s.Label));
+                (await session.HistoryAsync()).Snapshots.Select(s => s.Label));
         }
         finally
         {

@@ -32,10 +32,10 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "src/b.cs", "class B {}\n");
         var session = Session("track-1");
 
-        var first = await session.Track(dir, "first");
+        var first = await session.TrackAsync(dir, "first");
         Write(dir, "a.txt", "one\ntwo\n");
-        var second = await session.Track(null, null);
-        var history = await session.History();
+        var second = await session.TrackAsync(null, null);
+        var history = await session.HistoryAsync();
 
         Assert.Equal(2, first.Files);
         Assert.Empty(first.Skipped);
@@ -57,15 +57,15 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "edit.txt", "a\nb\nc\n");
         Write(dir, "gone.txt", "bye\n");
         var session = Session("diff-1");
-        var before = await session.Track(dir, "before");
+        var before = await session.TrackAsync(dir, "before");
 
         Write(dir, "edit.txt", "a\nB\nc\nd\n");
         File.Delete(Path.Combine(dir, "gone.txt"));
         Write(dir, "new.txt", "hello\n");
-        var changes = await session.Changes(before.Hash);
-        var toNow = await session.Diff(before.Hash, null);
-        var after = await session.Track(null, "after");
-        var between = await session.Diff(before.Hash.ToUpperInvariant(), after.Hash);
+        var changes = await session.ChangesAsync(before.Hash);
+        var toNow = await session.DiffAsync(before.Hash, null);
+        var after = await session.TrackAsync(null, "after");
+        var between = await session.DiffAsync(before.Hash.ToUpperInvariant(), after.Hash);
 
         Assert.Equal(before.Hash, changes.Since);
         Assert.Equal(["edit.txt", "gone.txt", "new.txt"], changes.Files.Order(StringComparer.Ordinal));
@@ -80,7 +80,7 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Assert.Contains("+B", edit.Patch, StringComparison.Ordinal);
         Assert.Equal(between.Additions, toNow.Additions);
         // Diff to "now" took a snapshot, but only the two tracks are in the history.
-        Assert.Equal(["before", "after"], (await session.History()).Snapshots.Select(s => s.Label));
+        Assert.Equal(["before", "after"], (await session.HistoryAsync()).Snapshots.Select(s => s.Label));
     }
 
     [Fact]
@@ -90,29 +90,29 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "a.txt", "v1\n");
         Write(dir, "b.txt", "keep\n");
         var session = Session("restore-1");
-        var v1 = await session.Track(dir, "v1");
+        var v1 = await session.TrackAsync(dir, "v1");
         Write(dir, "a.txt", "v2\n");
         Write(dir, "c.txt", "created later\n");
 
-        var restore = await session.Restore(v1.Hash);
+        var restore = await session.RestoreAsync(v1.Hash);
 
         Assert.Equal(v1.Hash, restore.To);
         Assert.Equal(["a.txt"], restore.Written);
         Assert.Equal(["c.txt"], restore.Deleted);
         Assert.Equal("v1\n", Read(dir, "a.txt"));
         Assert.False(File.Exists(Path.Combine(dir, "c.txt")));
-        var history = await session.History();
+        var history = await session.HistoryAsync();
         var safety = history.Snapshots[^1];
         Assert.Equal(restore.Safety, safety.Hash);
         Assert.Equal($"safety: before restore to {v1.Hash[..8]}", safety.Label);
         Assert.Equal(3, safety.Files);
 
-        var undo = await session.Restore(restore.Safety);
+        var undo = await session.RestoreAsync(restore.Safety);
 
         Assert.Equal("v2\n", Read(dir, "a.txt"));
         Assert.Equal("created later\n", Read(dir, "c.txt"));
         Assert.Equal(restore.Safety, undo.To);
-        Assert.Equal(3, (await session.History()).Snapshots.Count);
+        Assert.Equal(3, (await session.HistoryAsync()).Snapshots.Count);
     }
 
     [Fact]
@@ -122,19 +122,19 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "a.txt", "a1\n");
         Write(dir, "b.txt", "b1\n");
         var session = Session("revert-1");
-        var v1 = await session.Track(dir, null);
+        var v1 = await session.TrackAsync(dir, null);
         Write(dir, "a.txt", "a2\n");
         Write(dir, "b.txt", "b2\n");
         Write(dir, "n.txt", "new\n");
 
-        var revert = await session.Revert(v1.Hash, ["./a.txt", "n.txt"]);
+        var revert = await session.RevertAsync(v1.Hash, ["./a.txt", "n.txt"]);
 
         Assert.Equal(["a.txt"], revert.Written);
         Assert.Equal(["n.txt"], revert.Deleted);
         Assert.Equal("a1\n", Read(dir, "a.txt"));
         Assert.Equal("b2\n", Read(dir, "b.txt"));
         Assert.False(File.Exists(Path.Combine(dir, "n.txt")));
-        Assert.Equal($"safety: before revert to {v1.Hash[..8]}", (await session.History()).Snapshots[^1].Label);
+        Assert.Equal($"safety: before revert to {v1.Hash[..8]}", (await session.HistoryAsync()).Snapshots[^1].Label);
     }
 
     [Fact]
@@ -143,16 +143,16 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         var dir = fixture.NewWorkspace("malformed");
         Write(dir, "a.txt", "x\n");
         var session = Session("malformed-1");
-        await session.Track(dir, null);
+        await session.TrackAsync(dir, null);
         Write(dir, "a.txt", "y\n");
 
-        await Refused(RequestError.MalformedId, () => session.Changes("abc"));
-        await Refused(RequestError.MalformedId, () => session.Diff("zz" + new string('0', 38), null));
-        await Refused(RequestError.MalformedId, () => session.Restore(""));
-        await Refused(RequestError.MalformedId, () => session.Revert(new string('0', 41), ["a.txt"]));
+        await Refused(RequestError.MalformedId, () => session.ChangesAsync("abc"));
+        await Refused(RequestError.MalformedId, () => session.DiffAsync("zz" + new string('0', 38), null));
+        await Refused(RequestError.MalformedId, () => session.RestoreAsync(""));
+        await Refused(RequestError.MalformedId, () => session.RevertAsync(new string('0', 41), ["a.txt"]));
 
         Assert.Equal("y\n", Read(dir, "a.txt"));
-        Assert.Single((await session.History()).Snapshots);
+        Assert.Single((await session.HistoryAsync()).Snapshots);
     }
 
     [Fact]
@@ -162,19 +162,19 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "a.txt", "mine\n");
         var mine = Session("unknown-snapshot-mine");
         var other = Session("unknown-snapshot-other");
-        var own = await mine.Track(dir, null);
+        var own = await mine.TrackAsync(dir, null);
         Write(dir, "a.txt", "theirs\n");
-        var theirs = await other.Track(dir, null);
+        var theirs = await other.TrackAsync(dir, null);
         Write(dir, "a.txt", "now\n");
 
-        var e = await Refused(RequestError.UnknownSnapshot, () => mine.Restore(theirs.Hash));
-        await Refused(RequestError.UnknownSnapshot, () => mine.Diff(own.Hash, NoSuchTree));
-        await Refused(RequestError.UnknownSnapshot, () => mine.Changes(NoSuchTree));
-        await Refused(RequestError.UnknownSnapshot, () => mine.Revert(NoSuchTree, ["a.txt"]));
+        var e = await Refused(RequestError.UnknownSnapshot, () => mine.RestoreAsync(theirs.Hash));
+        await Refused(RequestError.UnknownSnapshot, () => mine.DiffAsync(own.Hash, NoSuchTree));
+        await Refused(RequestError.UnknownSnapshot, () => mine.ChangesAsync(NoSuchTree));
+        await Refused(RequestError.UnknownSnapshot, () => mine.RevertAsync(NoSuchTree, ["a.txt"]));
 
         Assert.Contains("history", e.Message, StringComparison.Ordinal);
         Assert.Equal("now\n", Read(dir, "a.txt"));
-        Assert.Single((await mine.History()).Snapshots);
+        Assert.Single((await mine.HistoryAsync()).Snapshots);
     }
 
     [Fact]
@@ -182,14 +182,14 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
     {
         var session = Session("never-tracked");
 
-        await Refused(RequestError.UnknownSession, () => session.Changes(NoSuchTree));
-        await Refused(RequestError.UnknownSession, () => session.Diff(NoSuchTree, null));
-        await Refused(RequestError.UnknownSession, () => session.Restore(NoSuchTree));
-        await Refused(RequestError.UnknownSession, () => session.Revert(NoSuchTree, ["a.txt"]));
-        var e = await Refused(RequestError.UnknownSession, () => session.Track(null, null));
+        await Refused(RequestError.UnknownSession, () => session.ChangesAsync(NoSuchTree));
+        await Refused(RequestError.UnknownSession, () => session.DiffAsync(NoSuchTree, null));
+        await Refused(RequestError.UnknownSession, () => session.RestoreAsync(NoSuchTree));
+        await Refused(RequestError.UnknownSession, () => session.RevertAsync(NoSuchTree, ["a.txt"]));
+        var e = await Refused(RequestError.UnknownSession, () => session.TrackAsync(null, null));
 
         Assert.Contains("directory", e.Message, StringComparison.Ordinal);
-        var history = await session.History();
+        var history = await session.HistoryAsync();
         Assert.Null(history.Workspace);
         Assert.Empty(history.Snapshots);
     }
@@ -200,11 +200,11 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         var session = Session("bad-dirs");
         Write(fixture.Outside, "secret.txt", "no\n");
 
-        await Refused(RequestError.OutsideWorkspaceRoots, () => session.Track(fixture.Outside, null));
-        await Refused(RequestError.MissingDirectory, () => session.Track(Path.Combine(fixture.Roots, "does-not-exist"), null));
-        await Refused(RequestError.InvalidPath, () => session.Track("relative/dir", null));
+        await Refused(RequestError.OutsideWorkspaceRoots, () => session.TrackAsync(fixture.Outside, null));
+        await Refused(RequestError.MissingDirectory, () => session.TrackAsync(Path.Combine(fixture.Roots, "does-not-exist"), null));
+        await Refused(RequestError.InvalidPath, () => session.TrackAsync("relative/dir", null));
 
-        var history = await session.History();
+        var history = await session.HistoryAsync();
         Assert.Null(history.Workspace);
         Assert.Empty(history.Snapshots);
         Assert.False(Directory.Exists(Path.Combine(fixture.DataDir, "workspaces", AgentSnapshots.Engine.WorkspaceIdentity.IdFor(fixture.Outside))));
@@ -217,15 +217,15 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         var second = fixture.NewWorkspace("bound-b");
         Write(first, "a.txt", "a\n");
         var session = Session("bound-1");
-        await session.Track(first, null);
+        await session.TrackAsync(first, null);
 
-        var e = await Refused(RequestError.WorkspaceMismatch, () => session.Track(second, null));
+        var e = await Refused(RequestError.WorkspaceMismatch, () => session.TrackAsync(second, null));
 
         Assert.Contains(first, e.Message, StringComparison.Ordinal);
-        Assert.Equal(first, (await session.History()).Workspace);
+        Assert.Equal(first, (await session.HistoryAsync()).Workspace);
         // The same directory spelled differently is the same workspace.
-        await session.Track(first + "/./", "again");
-        Assert.Equal(2, (await session.History()).Snapshots.Count);
+        await session.TrackAsync(first + "/./", "again");
+        Assert.Equal(2, (await session.HistoryAsync()).Snapshots.Count);
     }
 
     [Fact]
@@ -236,16 +236,16 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(bound, "a.txt", "a\n");
         Write(elsewhere, "b.txt", "b\n");
         var session = Session("swapped-1");
-        await session.Track(bound, null);
+        await session.TrackAsync(bound, null);
         Directory.Move(bound, bound + "-moved");
         Directory.CreateSymbolicLink(bound, elsewhere);
 
-        var e = await Refused(RequestError.WorkspaceMismatch, () => session.Track(null, "after the swap"));
+        var e = await Refused(RequestError.WorkspaceMismatch, () => session.TrackAsync(null, "after the swap"));
 
         // It names the bound directory, not where the symlink now leads (with tenants, that may be another tenant's).
         Assert.Contains(bound, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(elsewhere, e.Message, StringComparison.Ordinal);
-        Assert.Single((await session.History()).Snapshots);
+        Assert.Single((await session.HistoryAsync()).Snapshots);
         Assert.False(Directory.Exists(Path.Combine(fixture.DataDir, "workspaces", AgentSnapshots.Engine.WorkspaceIdentity.IdFor(elsewhere))));
     }
 
@@ -255,16 +255,16 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         var dir = fixture.NewWorkspace("bad-ids");
         Write(dir, "a.txt", "a\n");
         var session = Session("bad-ids-1");
-        var v1 = await session.Track(dir, null);
+        var v1 = await session.TrackAsync(dir, null);
         Write(dir, "a.txt", "b\n");
 
-        await Refused(RequestError.MalformedId, () => Session("has space").History());
-        await Refused(RequestError.MalformedId, () => Session(new string('s', 129)).Track(dir, null));
-        await Refused(RequestError.InvalidPath, () => session.Revert(v1.Hash, ["../escape.txt"]));
-        await Refused(RequestError.InvalidPath, () => session.Revert(v1.Hash, ["/etc/passwd"]));
-        await Refused(RequestError.InvalidPath, () => session.Revert(v1.Hash, []));
+        await Refused(RequestError.MalformedId, () => Session("has space").HistoryAsync());
+        await Refused(RequestError.MalformedId, () => Session(new string('s', 129)).TrackAsync(dir, null));
+        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash, ["../escape.txt"]));
+        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash, ["/etc/passwd"]));
+        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash, []));
 
         Assert.Equal("b\n", Read(dir, "a.txt"));
-        Assert.Single((await session.History()).Snapshots);
+        Assert.Single((await session.HistoryAsync()).Snapshots);
     }
 }

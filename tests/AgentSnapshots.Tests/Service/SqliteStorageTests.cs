@@ -102,7 +102,7 @@ public sealed class SqliteStorageTests(ServiceClusterFixture fixture)
         for (var i = 0; i < 5; i++)
         {
             File.AppendAllText(Path.Combine(dir, "big.txt"), $"step {i}\n");
-            await session.Track(dir, $"step {i}");
+            await session.TrackAsync(dir, $"step {i}");
         }
 
         using var connection = new SqliteConnection(SqliteSchema.ConnectionStringFor(fixture.DataDir));

@@ -14,7 +14,7 @@ public sealed class StepStatsTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
-            var history = await session.History();
+            var history = await session.HistoryAsync();
             if (history.Snapshots.Skip(1).Count(s => s.Step is not null) >= steps || DateTime.UtcNow > deadline) return history;
             await Task.Delay(50);
         }
@@ -50,12 +50,12 @@ public sealed class StepStatsTests
         try
         {
             var session = cluster.Client.GetGrain<ISessionGrain>("steps");
-            await session.Track(dir, "start");
+            await session.TrackAsync(dir, "start");
             File.WriteAllText(Path.Combine(dir, "a.txt"), "one\n2\nthree\nfour\n");
             File.Delete(Path.Combine(dir, "b.txt"));
             File.WriteAllText(Path.Combine(dir, "c.txt"), "c1\nc2\n");
-            await session.Track(null, "turn 1");
-            await session.Track(null, "no change");
+            await session.TrackAsync(null, "turn 1");
+            await session.TrackAsync(null, "no change");
             before = await HistoryWithSteps(session, 2);
         }
         finally
@@ -75,7 +75,7 @@ public sealed class StepStatsTests
         cluster = await ServiceCluster.StartAsync(dataDir, roots);
         try
         {
-            var after = await cluster.Client.GetGrain<ISessionGrain>("steps").History();
+            var after = await cluster.Client.GetGrain<ISessionGrain>("steps").HistoryAsync();
             Assert.Equal(before.Snapshots.Select(s => s.Step), after.Snapshots.Select(s => s.Step));
         }
         finally

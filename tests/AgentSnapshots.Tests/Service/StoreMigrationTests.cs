@@ -39,8 +39,8 @@ public sealed class StoreMigrationTests(ServiceClusterFixture fixture)
         await storage.WriteStateAsync("page", Page(workspaceGrain, "catalogue"), new GrainState<List<CatalogueEntry>>(
             [.. hashes.Select((h, i) => new CatalogueEntry { Hash = h, Time = 1_700_000_000_000 + i, Owners = [new CatalogueOwner { Session = 0, Sequence = i + 1 }] })]));
 
-        var history = await session.History();
-        var usage = await session.Usage();
+        var history = await session.HistoryAsync();
+        var usage = await session.UsageAsync();
 
         Assert.Equal(hashes, history.Snapshots.Select(s => s.Hash));
         Assert.Equal(["one", null, "three"], history.Snapshots.Select(s => s.Label));
@@ -56,8 +56,8 @@ public sealed class StoreMigrationTests(ServiceClusterFixture fixture)
             """));
 
         // And the session goes on from there: a new track is the fourth snapshot.
-        var tracked = await session.Track(null, "four");
-        Assert.Equal([.. hashes, tracked.Hash], (await session.History()).Snapshots.Select(s => s.Hash));
+        var tracked = await session.TrackAsync(null, "four");
+        Assert.Equal([.. hashes, tracked.Hash], (await session.HistoryAsync()).Snapshots.Select(s => s.Hash));
     }
 
     private static GrainId Page(GrainId owner, string name) =>

@@ -52,7 +52,7 @@ public sealed class StoredWritesTests(ServiceClusterFixture fixture)
         for (var i = 0; i < 200; i++)
         {
             File.WriteAllText(Path.Combine(dir, "a.txt"), $"turn {i}\n");
-            await session.Track(i == 0 ? dir : null, $"turn {i}");
+            await session.TrackAsync(i == 0 ? dir : null, $"turn {i}");
         }
         // Let the last step's stats reach the session grain.
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -68,7 +68,7 @@ public sealed class StoredWritesTests(ServiceClusterFixture fixture)
         Assert.EndsWith("|-1|-1", history[200], StringComparison.Ordinal);
 
         File.WriteAllText(Path.Combine(dir, "a.txt"), "one more\n");
-        var tracked = await session.Track(null, "one more");
+        var tracked = await session.TrackAsync(null, "one more");
 
         var historyAfter = HistoryRows("writes");
         var catalogueAfter = CatalogueRows(workspaceId);

@@ -38,7 +38,7 @@ public static class WatchVerificationService
         Directory.CreateDirectory(Path.Combine(dir, "a"));
         File.WriteAllText(Path.Combine(dir, "a", "one.txt"), "1");
         var session = fixture.Cluster.Client.GetGrain<ISessionGrain>(name);
-        await session.Track(dir, null);
+        await session.TrackAsync(dir, null);
         var watches = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<WatchRegistry>();
         var watch = watches.WatchOf(WorkspaceIdentity.RealPath(dir)!) ?? throw new InvalidOperationException("the workspace holds no watches");
         watch.DropKernelWatch("a");
@@ -53,7 +53,7 @@ public static class WatchVerificationService
         var expected = Git.WriteTreeOf(dir);
         do
         {
-            if ((await session.Track(dir, null)).Hash == expected) return true;
+            if ((await session.TrackAsync(dir, null)).Hash == expected) return true;
             await Task.Delay(pause);
         }
         while (DateTime.UtcNow < deadline);
@@ -69,8 +69,8 @@ public sealed class WatchVerificationByCountTests(VerifyByCountCluster fixture) 
         var (session, dir) = await WatchVerificationService.PlantMissAsync(fixture, "verify-count");
         var expected = Git.WriteTreeOf(dir);
         // Tracks 2 and 3 of the count: the watcher misses the file; the third starts a verification.
-        Assert.NotEqual(expected, (await session.Track(dir, null)).Hash);
-        Assert.NotEqual(expected, (await session.Track(dir, null)).Hash);
+        Assert.NotEqual(expected, (await session.TrackAsync(dir, null)).Hash);
+        Assert.NotEqual(expected, (await session.TrackAsync(dir, null)).Hash);
         Assert.True(await WatchVerificationService.TracksUntilHealedAsync(session, dir, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(20)), "no verification healed the missed file");
     }
 }
@@ -82,7 +82,7 @@ public sealed class WatchVerificationWhenIdleTests(VerifyWhenIdleCluster fixture
     {
         var (session, dir) = await WatchVerificationService.PlantMissAsync(fixture, "verify-idle");
         var expected = Git.WriteTreeOf(dir);
-        Assert.NotEqual(expected, (await session.Track(dir, null)).Hash);
+        Assert.NotEqual(expected, (await session.TrackAsync(dir, null)).Hash);
         // Idle for longer than VerifyAfterIdle, between tracks too (each track starts the idle time again).
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.True(await WatchVerificationService.TracksUntilHealedAsync(session, dir, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20)), "no verification healed the missed file");

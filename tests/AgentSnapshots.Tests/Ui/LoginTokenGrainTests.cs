@@ -14,31 +14,31 @@ public sealed class LoginTokenGrainTests(ServiceClusterFixture fixture) : IClass
     public async Task A_link_is_redeemed_once()
     {
         var token = LoginTokens.New();
-        await Grain("link", token).Issue(new LoginGrant("team-a", DateTimeOffset.UtcNow.AddSeconds(60), SingleUse: true));
-        var first = await Grain("link", token).Redeem();
+        await Grain("link", token).IssueAsync(new LoginGrant("team-a", DateTimeOffset.UtcNow.AddSeconds(60), SingleUse: true));
+        var first = await Grain("link", token).RedeemAsync();
         Assert.Equal("team-a", first?.Tenant);
-        Assert.Null(await Grain("link", token).Redeem());
+        Assert.Null(await Grain("link", token).RedeemAsync());
     }
 
     [Fact]
     public async Task An_expired_link_is_refused()
     {
         var token = LoginTokens.New();
-        await Grain("link", token).Issue(new LoginGrant("team-a", DateTimeOffset.UtcNow.AddSeconds(-1), SingleUse: true));
-        Assert.Null(await Grain("link", token).Redeem());
+        await Grain("link", token).IssueAsync(new LoginGrant("team-a", DateTimeOffset.UtcNow.AddSeconds(-1), SingleUse: true));
+        Assert.Null(await Grain("link", token).RedeemAsync());
     }
 
     [Fact]
     public async Task A_login_session_holds_until_revoked_and_another_kind_or_token_is_another_grain()
     {
         var token = LoginTokens.New();
-        await Grain("ui-session", token).Issue(new LoginGrant(null, DateTimeOffset.UtcNow.AddHours(1), SingleUse: false));
-        Assert.NotNull(await Grain("ui-session", token).Redeem());
-        Assert.NotNull(await Grain("ui-session", token).Redeem());
-        Assert.Null(await Grain("link", token).Redeem());
-        Assert.Null(await Grain("ui-session", LoginTokens.New()).Redeem());
-        await Grain("ui-session", token).Revoke();
-        Assert.Null(await Grain("ui-session", token).Redeem());
+        await Grain("ui-session", token).IssueAsync(new LoginGrant(null, DateTimeOffset.UtcNow.AddHours(1), SingleUse: false));
+        Assert.NotNull(await Grain("ui-session", token).RedeemAsync());
+        Assert.NotNull(await Grain("ui-session", token).RedeemAsync());
+        Assert.Null(await Grain("link", token).RedeemAsync());
+        Assert.Null(await Grain("ui-session", LoginTokens.New()).RedeemAsync());
+        await Grain("ui-session", token).RevokeAsync();
+        Assert.Null(await Grain("ui-session", token).RedeemAsync());
     }
 
     [Fact]
