@@ -9,9 +9,9 @@ namespace AgentSnapshots.Tests.Engine;
 public sealed class EntryErrorsTests
 {
     [Theory]
-    [InlineData(24)] // EMFILE: the process's descriptors
-    [InlineData(23)] // ENFILE: the system's
-    [InlineData(12)] // ENOMEM
+    [InlineData(LinuxCalls.EMFILE)] // the process's descriptors
+    [InlineData(LinuxCalls.ENFILE)] // the system's
+    [InlineData(LinuxCalls.ENOMEM)]
     public void Running_out_of_something_fails_the_snapshot_instead_of_skipping(int errno)
     {
         var error = LinuxCalls.Error(errno, "openat");

@@ -8,13 +8,9 @@ namespace AgentSnapshots.Engine.SystemCalls;
 /// </summary>
 internal static class EntryErrors
 {
-    private const int ENOMEM = 12;
-    private const int ENFILE = 23;
-    private const int EMFILE = 24;
-
     /// <summary>An error of the entry itself: the caller may skip the entry and say so.</summary>
     public static bool OfTheEntry(Exception e) => e is UnauthorizedAccessException || (e is IOException && !Exhausted(e));
 
     /// <summary>The process or the system ran out of descriptors or memory (errno as .NET and LinuxCalls report it).</summary>
-    public static bool Exhausted(Exception e) => e is IOException { HResult: ENOMEM or ENFILE or EMFILE };
+    public static bool Exhausted(Exception e) => e is IOException { HResult: LinuxCalls.ENOMEM or LinuxCalls.ENFILE or LinuxCalls.EMFILE };
 }

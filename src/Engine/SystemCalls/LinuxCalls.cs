@@ -16,9 +16,11 @@ internal static unsafe partial class LinuxCalls
     public const int ENOENT = 2;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int ENOMEM = 12;
     public const int EACCES = 13;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
+    public const int ENFILE = 23;
     public const int EMFILE = 24;
     public const int ENOSPC = 28;
     public const int ENAMETOOLONG = 36;
