@@ -43,6 +43,13 @@ internal sealed class AgentWorkspace : IDisposable
 
     public string PathOf(string relative) => Path.Combine(Directory, relative);
 
+    /// <summary>The scripted turn's files as its tool calls leave them (Write then Edit of notes.txt, the Bash command's build.log).</summary>
+    public void AssertScriptedTurnWritten()
+    {
+        Assert.Equal("second note\n", File.ReadAllText(PathOf("notes.txt")));
+        Assert.Equal("built\n", File.ReadAllText(PathOf("build.log")));
+    }
+
     public void Dispose() => _temp.Dispose();
 
     /// <summary>The session's snapshots once every step's stats are computed (they are computed after track answers).</summary>

@@ -66,8 +66,7 @@ public sealed class ClaudeCodeTests(SiloProcessFixture fixture) : IClassFixture<
         await using var _ = server;
         Assert.True(run.ExitCode == 0, $"{run}\nmodel requests:\n{server.Requests}");
         Assert.Equal("All done.", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("result").GetString());
-        Assert.Equal("second note\n", File.ReadAllText(ws.PathOf("notes.txt")));
-        Assert.Equal("built\n", File.ReadAllText(ws.PathOf("build.log")));
+        ws.AssertScriptedTurnWritten();
         Assert.Equal(4, server.TreesByResults().Count);
     }
 }

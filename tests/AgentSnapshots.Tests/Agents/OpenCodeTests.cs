@@ -103,8 +103,7 @@ public sealed class OpenCodeTests(SiloProcessFixture fixture) : IClassFixture<Si
         var (run, server) = await RunOpenCodeAsync(ws, $"http://127.0.0.1:{LoopbackPort.Free()}", fixture.Silo.LocalKey);
         await using var _ = server;
         Assert.True(run.ExitCode == 0, $"{run}\nmodel requests:\n{server.Requests}\nopencode log:\n{LogOf(ws)}");
-        Assert.Equal("second note\n", File.ReadAllText(ws.PathOf("notes.txt")));
-        Assert.Equal("built\n", File.ReadAllText(ws.PathOf("build.log")));
+        ws.AssertScriptedTurnWritten();
         Assert.Equal(4, server.TreesByResults().Count);
         Assert.Contains("agentsnapshots: no snapshot", run.Stderr, StringComparison.Ordinal);
     }
