@@ -88,6 +88,11 @@ public sealed class ClusterModeTests(PostgresDatabase database) : IClassFixture<
         });
         builder.Configuration.AddInMemoryCollection(ClusterCertificates.Ours.SiloConfiguration());
         builder.AddAgentSnapshotsSilo();
+        // Both silos run in this one process, so resource-optimised placement (Orleans' default) reads the same
+        // statistics for each and keeps an activation on the silo whose gateway received the call: with one gateway
+        // in the client's list, every grain can land on one silo. Random placement spreads them as separate
+        // processes' differing load would.
+        builder.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
         var host = builder.Build();
         await host.StartAsync();
         return host;
