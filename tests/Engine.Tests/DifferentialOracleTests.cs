@@ -84,6 +84,50 @@ public sealed class DifferentialOracleTests
             new WriteFile("work/.gitignore", "*.log\n"), new WriteFile("work/b", "rov"), new Track(),
             new HardLink("work/x.log", "work/b"), new WriteFile("work/x.log", "zlpakhumanrnscgyagz"), new Track());
 
+    /// <summary>Found by the oracle: a tracked .gitignore hard-linked after a track and rewritten through the new name.</summary>
+    [Theory]
+    [MemberData(nameof(LinuxPathNames))]
+    public void A_gitignore_rewritten_through_a_new_hard_link_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/tmp/.gitignore", "!d1/a/\n"), new Track(),
+            new HardLink("work/c/tool.sh", "work/tmp/.gitignore"), new WriteKeepingTime("work/c/tool.sh", "pwygbbo"), new Track());
+
+    /// <summary>The root's .gitignore linked and rewritten through the link in the same batch as other edits, then written through again.</summary>
+    [Theory]
+    [MemberData(nameof(LinuxPathNames))]
+    public void A_root_gitignore_rewritten_through_a_new_hard_link_beside_other_edits_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/.gitignore", "*.log\n"), new WriteFile("work/a.log", "a"), new WriteFile("work/d/b.txt", "b"), new Track(),
+            new WriteFile("work/d/c.txt", "c"), new HardLink("work/d/rules", "work/.gitignore"), new WriteFile("work/d/rules", "*.txt\n"), new Track(),
+            new WriteFile("work/d/rules", "d/\n"), new WriteFile("work/d/e.log", "e"), new Track());
+
+    /// <summary>Found by the oracle: a .gitignore that ignores itself, linked into a directory it ignores, rewritten through that link.</summary>
+    [Theory]
+    [MemberData(nameof(LinuxPathNames))]
+    public void A_self_ignoring_gitignore_rewritten_through_a_link_in_an_ignored_directory_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/c/f1.txt", "1"), new WriteFile("work/c/b/data.bin", "0"), new WriteFile("work/.gitignore", "x\n"),
+            new HardLink("work/c/b/linked", "work/.gitignore"), new WriteFile("work/.gitignore", "c/\n.gitignore\n[ab]/\n"), new Track(),
+            new WriteFile("work/c/b/linked", "nothing\n"), new Track());
+
+    /// <summary>A self-ignoring .gitignore linked after a track under a watched name, then rewritten through it.</summary>
+    [Theory]
+    [MemberData(nameof(LinuxPathNames))]
+    public void A_self_ignoring_gitignore_linked_after_a_track_and_rewritten_is_in_the_snapshot(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/d/f.txt", "1"), new WriteFile("work/.gitignore", ".gitignore\n"), new Track(),
+            new HardLink("work/rules", "work/.gitignore"), new Track(),
+            new WriteFile("work/rules", ".gitignore\nd/\n"), new Track());
+
+    /// <summary>A plain hard link to a tracked .gitignore (no rewrite), beside edits in the same batch and after.</summary>
+    [Theory]
+    [MemberData(nameof(LinuxPathNames))]
+    public void A_plain_hard_link_to_a_tracked_gitignore_changes_nothing_but_the_new_name(string path) =>
+        AssertEveryTrackEqualsGit(OracleLayout.NoRepository, path,
+            new WriteFile("work/sub/.gitignore", "*.tmp\n"), new WriteFile("work/sub/x.tmp", "x"), new WriteFile("work/sub/y", "y"), new Track(),
+            new HardLink("work/copy", "work/sub/.gitignore"), new WriteFile("work/sub/y", "y2"), new WriteFile("work/sub/z/w", "w"), new Track(),
+            new WriteFile("work/sub/y", "y3"), new Track());
+
     /// <summary>Issue 25, miss 2: a same-size edit whose mtime is set back (tar x, cp -p, rsync -t, touch -r).</summary>
     [Theory]
     [MemberData(nameof(LinuxPathNames))]

@@ -128,19 +128,46 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
     {
         if (watch.Linked.TakeNewIdentities() is not { } identities) return;
         var found = new List<(DirectoryState Node, string Name)>();
+        var ignoreFiles = new List<DirectoryState>();
         foreach (var node in root.SelfAndDescendants())
         {
             foreach (var file in node.Files)
             {
-                if (identities.Contains(file.Stamp.Identity)) found.Add((node, file.Name));
+                if (file.Name != ".gitignore" && identities.Contains(file.Stamp.Identity)) found.Add((node, file.Name));
             }
+            // Whether tracked or ignored by its own rules, a .gitignore decides what the snapshot holds.
+            if (node.IgnoreFile is { } rules && identities.Contains(rules.Stamp.Identity)) ignoreFiles.Add(node);
         }
-        foreach (var (node, name) in found)
+        foreach (var (node, name) in found) Update(node, name, InotifyMask.None);
+        foreach (var node in ignoreFiles)
         {
-            if (name != ".gitignore") Update(node, name, InotifyMask.None);
+            if (!node.Detached && Open(node) is { } directory) LinkedIgnoreFile(node, directory);
         }
         // What these stats noted was found already.
         watch.Linked.TakeNewIdentities();
+    }
+
+    /// <summary>
+    /// A tracked .gitignore just linked under another name: it joins the linked set (later writes through the other
+    /// name are caught by its stat), and if it changed already (written through that name, which raised no event
+    /// for this one) the rules changed unseen. Other changes of this track are applied by now, so a re-walk of its
+    /// subtree here could meet directories this track rewrote; a full walk follows instead, from the state these
+    /// changes leave once its trees are rebuilt.
+    /// </summary>
+    private void LinkedIgnoreFile(DirectoryState node, IWorkingDirectory directory)
+    {
+        try
+        {
+            if (directory.TryStat(".gitignore", out var stat) && stat.Kind == EntryKind.File) watch.Linked.Note(node, ".gitignore", stat);
+        }
+        catch (Exception e) when (EntryErrors.OfTheEntry(e))
+        {
+            // Unreadable now: the full walk below says what it is.
+        }
+        if (!IgnoreFileChanged(node, directory)) return;
+        node.IgnoreFile = null;
+        if (node.FileNamed(".gitignore") is { } known) node.SetFile(known with { Racy = true });
+        _needsFullWalk ??= FullWalkReason.IgnoreFilesChanged;
     }
 
     private static PendingDirectory Merge(Dictionary<DirectoryState, PendingDirectory> work, DirectoryState node)

@@ -415,6 +415,9 @@ internal sealed class TreeWalk
         try
         {
             if (!directory.TryStat(".gitignore", out var stat) || stat.Kind != EntryKind.File) return null;
+            // Linked elsewhere, its rules can change with no event for this name (even when it ignores itself, so no
+            // entry of the tree notes it): every watched track stats it again.
+            if (stat.Links > 1) _watch?.Linked.Note(node, ".gitignore", stat);
             if (previous is not null && previous.Matches(stat)) return previous;
             using var content = directory.OpenFile(".gitignore");
             var lines = IgnoreFile.ReadLines(content);
