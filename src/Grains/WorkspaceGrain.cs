@@ -96,16 +96,16 @@ internal sealed class WorkspaceGrain(
         return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch, takenMs);
     }
 
-    public async Task<ChangesResult> ChangesAsync(string directory, string since, string? after, CancellationToken cancellationToken)
+    public async Task<ChangesResult> ChangesAsync(string directory, SnapshotHash since, string? after, CancellationToken cancellationToken)
     {
-        var sinceId = WorkspaceIdentity.ParseHash(since, "since");
+        var sinceId = since.ToObjectId();
         var changes = WorkspaceNames.IsBinding(directory)
             ? await Remote(directory).ChangesAsync(_directory.Store, sinceId, pools, cancellationToken)
             : await OnWorkspace(directory, workspace => workspace.Changes(sinceId, cancellationToken), cancellationToken);
         return changes.ToWire(_options.MaxListedPaths, after);
     }
 
-    public async Task<Restored> RestoreAsync(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken)
+    public async Task<Restored> RestoreAsync(string directory, SnapshotHash to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(session.SessionId);
         return await _restore.RunAsync(directory, to, files, session, WorkspaceNames.IsBinding(directory) ? Remote(directory) : null, OnWorkspace, cancellationToken);
@@ -114,9 +114,9 @@ internal sealed class WorkspaceGrain(
     public Task<Retained> RetainedAsync(string sessionId) =>
         Task.FromResult(new Retained(_catalogue.LiveOf(sessionId), _catalogue.DropEpoch));
 
-    public Task<string?> WhyDroppedAsync(string sessionId, string hash, string argument) =>
-        Task.FromResult(_catalogue.WhyDropped(sessionId, hash) is { } reason
-            ? RetentionMessages.Removed(argument, hash, SessionIds.NameOf(sessionId), reason, _options.Retention)
+    public Task<string?> WhyDroppedAsync(string sessionId, SnapshotHash hash, string argument) =>
+        Task.FromResult(_catalogue.WhyDropped(sessionId, hash.Hex) is { } reason
+            ? RetentionMessages.Removed(argument, hash.Hex, SessionIds.NameOf(sessionId), reason, _options.Retention)
             : null);
 
     public async Task<int> ReleaseAsync(string sessionId)
