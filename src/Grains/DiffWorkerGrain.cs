@@ -41,7 +41,7 @@ internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, Summar
         var storeDir = Path.Combine(options.Value.WorkspacesDirectory, workspaceId);
         if (!Directory.Exists(storeDir))
         {
-            throw new SnapshotRequestException(RequestError.UnknownSnapshot, $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
+            throw new SnapshotRequestException(RequestError.UnknownSnapshot, $"Workspace {workspaceId} has no snapshots on this silo.");
         }
         var computed = false;
         var started = Stopwatch.StartNew();

@@ -14,7 +14,7 @@ internal sealed class SessionRestore(SessionRecords history, OwnSnapshots own, T
         var (workspaceId, directory) = history.RequireTracked(SessionIds.NameOf(sessionId), verb);
         roots.BoundWithin(directory);
         var workspace = grains.GetGrain<IWorkspaceGrain>(workspaceId);
-        var toHash = await own.RequireAsync(to, "--to");
+        var toHash = await own.RequireAsync(to, "to");
         var label = SafetyLabels.Before(verb, toHash.Hex);
 
         // The safety snapshot is in the history (and the workspace's catalogue) before anything is touched: a restore
@@ -27,7 +27,7 @@ internal sealed class SessionRestore(SessionRecords history, OwnSnapshots own, T
 
         // The workspace writes the restore's own safety snapshot to the history only if it differs from the one above.
         var safetyAppend = history.NextAppend(label);
-        var restored = await writes.RecordingAsync(own.RetentionChecked(() => workspace.RestoreAsync(directory, toHash, files, safetyAppend, cancellationToken), (toHash, "--to")));
+        var restored = await writes.RecordingAsync(own.RetentionChecked(() => workspace.RestoreAsync(directory, toHash, files, safetyAppend, cancellationToken), (toHash, "to")));
         var result = restored.Result;
         var safety = string.Equals(result.Safety, before.Snapshot.Hash, StringComparison.Ordinal)
             ? null

@@ -116,7 +116,7 @@ internal sealed class WorkspaceGrain(
 
     public Task<string?> WhyDroppedAsync(string sessionId, SnapshotHash hash, string argument) =>
         Task.FromResult(_catalogue.WhyDropped(sessionId, hash.Hex) is { } reason
-            ? RetentionMessages.Removed(argument, hash.Hex, SessionIds.NameOf(sessionId), reason, _options.Retention)
+            ? RetentionMessages.Removed(argument, hash.Hex, reason, _options.Retention)
             : null);
 
     public async Task<int> ReleaseAsync(string sessionId)
