@@ -101,10 +101,11 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOption
 
     private async ValueTask<ISessionGrain> SessionAsync(string sessionId, CancellationToken cancellationToken)
     {
-        // No id at all is a programming error; a malformed one is the silo's to refuse, with its coded error.
+        // No id at all is a programming error; a malformed one is refused here, before any call, with the coded error.
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        var name = SessionName.Parse(sessionId);
         var client = await connection.GetClientAsync(cancellationToken);
-        return client.GetGrain<ISessionGrain>(sessionId);
+        return client.GetGrain<ISessionGrain>(name.Value);
     }
 
     /// <summary>The directory made absolute against this process's current directory; blank or NUL-bearing ones go as given, for the silo to refuse.</summary>

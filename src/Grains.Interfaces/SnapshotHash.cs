@@ -42,17 +42,10 @@ public readonly record struct SnapshotHash
             ? hash
             : throw new SnapshotRequestException(RequestError.MalformedId, string.IsNullOrWhiteSpace(text)
                 ? $"'{argument}' is missing: give a snapshot hash ({Form})."
-                : $"'{argument}' value {Described(text)} is not a snapshot hash: give {Form}.");
+                : $"'{argument}' value {RefusalText.Quoted(text)} is not a snapshot hash: give {Form}.");
 
     /// <summary>What a hash looks like, as refusals say it.</summary>
     public const string Form = "40 hexadecimal digits, as track or history return them";
 
     public override string ToString() => Hex;
-
-    /// <summary>
-    /// The value as the refusal names it: quoted when it is short and printable; otherwise only its length (it may be
-    /// anything a caller sent, and the message stays one line).
-    /// </summary>
-    private static string Described(string text) =>
-        text.Length <= 2 * Length && !text.Any(char.IsControl) ? $"'{text}'" : $"a value of {text.Length} characters";
 }

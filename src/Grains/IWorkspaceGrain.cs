@@ -5,7 +5,7 @@ namespace AgentSnapshots;
 /// <summary>
 /// The sole writer of one workspace directory (key: workspace id, derived from the directory's canonical path).
 /// Requests to one workspace are serialised by the grain; its object store is written by no one else. Internal:
-/// only session grains call it, after their own checks.
+/// only session grains call it, after their own checks (the session ids it is given are their own, checked keys).
 /// </summary>
 internal interface IWorkspaceGrain : IGrainWithStringKey
 {

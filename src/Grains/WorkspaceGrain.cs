@@ -90,7 +90,6 @@ internal sealed class WorkspaceGrain(
 
     public async Task<Recorded> TrackAsync(string directory, SessionAppend session, CancellationToken cancellationToken)
     {
-        RequestChecks.CheckSessionId(session.SessionId);
         var taken = await TakeAsync(directory, transient: false, cancellationToken);
         var takenMs = await _recorder.RecordAsync(directory, taken.Hash, session, safety: false, taken.Files, taken.Skipped.Count, historyRow: true);
         return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch, takenMs);
@@ -105,11 +104,8 @@ internal sealed class WorkspaceGrain(
         return changes.ToWire(_options.MaxListedPaths, after);
     }
 
-    public async Task<Restored> RestoreAsync(string directory, SnapshotHash to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken)
-    {
-        RequestChecks.CheckSessionId(session.SessionId);
-        return await _restore.RunAsync(directory, to, files, session, WorkspaceNames.IsBinding(directory) ? Remote(directory) : null, OnWorkspace, cancellationToken);
-    }
+    public Task<Restored> RestoreAsync(string directory, SnapshotHash to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken) =>
+        _restore.RunAsync(directory, to, files, session, WorkspaceNames.IsBinding(directory) ? Remote(directory) : null, OnWorkspace, cancellationToken);
 
     public Task<Retained> RetainedAsync(string sessionId) =>
         Task.FromResult(new Retained(_catalogue.LiveOf(sessionId), _catalogue.DropEpoch));
@@ -121,7 +117,6 @@ internal sealed class WorkspaceGrain(
 
     public async Task<int> ReleaseAsync(string sessionId)
     {
-        RequestChecks.CheckSessionId(sessionId);
         var released = _catalogue.Release(sessionId);
         await _catalogue.SaveAsync();
         GrainLog.Released(logger, Key, sessionId, released);

@@ -153,6 +153,20 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
     }
 
     [Fact]
+    public void Malformed_session_names_are_refused_where_they_are_parsed()
+    {
+        // The API, the MCP tools, the UI and the SDK parse names with SessionName.Parse before addressing a session.
+        foreach (var bad in new[] { "has space", new string('s', 129), "a/b", "tenant@name", "tab\tname", "", null })
+        {
+            var e = Assert.Throws<SnapshotRequestException>(() => SessionName.Parse(bad));
+            Assert.Equal(RequestError.MalformedId, e.Error);
+            Assert.EndsWith($"is not accepted: use {SessionName.Form}.", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Contains("a value of 129 characters", Assert.Throws<SnapshotRequestException>(() => SessionName.Parse(new string('s', 129))).Message, StringComparison.Ordinal);
+        Assert.Equal("run-1.a_b:c", SessionName.Parse("run-1.a_b:c").Value);
+    }
+
+    [Fact]
     public async Task Snapshots_of_other_sessions_are_unknown_snapshots_here()
     {
         var dir = fixture.NewWorkspace("unknown-snapshot");
