@@ -55,10 +55,10 @@ internal sealed class GlobalOptions
         Session.Validators.Add(result =>
         {
             var id = result.GetValueOrDefault<string>();
-            if (!SessionIds.IsValidSessionId(id))
+            if (!SessionName.TryParse(id, out _))
             {
                 var from = result.Implicit ? $" (from ${SessionVariable})" : "";
-                result.AddError($"--session '{id}'{from} is not accepted: use 1 to {SessionIds.MaxLength} characters from letters, digits and . _ : -");
+                result.AddError($"--session '{id}'{from} is not accepted: use {SessionName.Form}");
             }
         });
         Server.Validators.Add(result =>

@@ -32,9 +32,9 @@ internal static class HookVerb
                 {
                     return ExitCodes.Success;
                 }
-                if (!SessionIds.IsValidSessionId(hookEvent.Session))
+                if (!SessionName.TryParse(hookEvent.Session, out _))
                 {
-                    throw new FormatException($"session_id makes the session name '{hookEvent.Session}', which is not accepted (1 to {SessionIds.MaxLength} letters, digits or . _ : -)");
+                    throw new FormatException($"session_id makes the session name '{hookEvent.Session}', which is not accepted ({SessionName.Form})");
                 }
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(Limit);

@@ -75,7 +75,7 @@ internal sealed class SiloApi : IDisposable
 
     /// <summary>Sends one request for <paramref name="session"/> (<paramref name="path"/> under <c>v1/sessions/{session}</c>) and reads its reply.</summary>
     public async Task<T> CallAsync<T>(HttpMethod method, string session, string path, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
-        await SendAsync(method, $"v1/sessions/{Uri.EscapeDataString(session)}{path}", body, reply, await RepeatCheckAsync(method, session, path, ct), ct);
+        await SendAsync(method, $"v1/sessions/{Uri.EscapeDataString(session)}{path}", body, reply, await RepeatCheckAsync(method, session, path, ct), session, ct);
 
     /// <summary>The silo that answered the last call.</summary>
     public Uri? AnsweredBy { get; private set; }
@@ -85,10 +85,13 @@ internal sealed class SiloApi : IDisposable
     /// reply. Retried after an attempt that may have run only if it is a GET.
     /// </summary>
     public Task<T> CallPathAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, CancellationToken ct) =>
-        SendAsync(method, relative, body, reply, _ => Task.FromResult(method == HttpMethod.Get), ct);
+        SendAsync(method, relative, body, reply, _ => Task.FromResult(method == HttpMethod.Get), null, ct);
 
-    /// <summary>The request, retried on transient unavailability as the class says; <paramref name="mayRepeat"/> decides after an attempt that may have run.</summary>
-    private async Task<T> SendAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, Func<CommandFailure, Task<bool>> mayRepeat, CancellationToken ct)
+    /// <summary>
+    /// The request, retried on transient unavailability as the class says; <paramref name="mayRepeat"/> decides after an
+    /// attempt that may have run. A refusal of <paramref name="session"/>'s operation gets the CLI's advice.
+    /// </summary>
+    private async Task<T> SendAsync<T>(HttpMethod method, string relative, Func<HttpContent>? body, JsonTypeInfo<T> reply, Func<CommandFailure, Task<bool>> mayRepeat, string? session, CancellationToken ct)
     {
         var retryUntil = Stopwatch.StartNew();
         var first = 0;
@@ -130,7 +133,7 @@ internal sealed class SiloApi : IDisposable
                     _log?.WriteLine($"agentsnapshots: {method} {request.RequestUri} -> {(int)response.StatusCode} in {watch.Elapsed.TotalMilliseconds:F0} ms (key from {_key.Source})");
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable && retryUntil.Elapsed < RetryTime
                         && await ProblemCodeAsync(response, ct) is var code
-                        && await FailureOfAsync(response, server, reply, ct) is var failure
+                        && await FailureOfAsync(response, server, reply, session, ct) is var failure
                         && (code == WorkspaceLocked || await mayRepeat(failure)))
                     {
                         // Refused before it ran (a workspace still held elsewhere), or safe to repeat: again, after the pause asked for.
@@ -140,7 +143,7 @@ internal sealed class SiloApi : IDisposable
                         first = (first + n + 1) % _servers.Count;
                         break;
                     }
-                    return await ReadAsync(response, server, reply, ct);
+                    return await ReadAsync(response, server, reply, session, ct);
                 }
             }
             anyAnswered |= transient is not null;
@@ -192,7 +195,7 @@ internal sealed class SiloApi : IDisposable
         return content;
     };
 
-    private async Task<T> ReadAsync<T>(HttpResponseMessage response, Uri server, JsonTypeInfo<T> reply, CancellationToken ct)
+    private async Task<T> ReadAsync<T>(HttpResponseMessage response, Uri server, JsonTypeInfo<T> reply, string? session, CancellationToken ct)
     {
         var bytes = await response.Content.ReadAsByteArrayAsync(ct);
         var mediaType = response.Content.Headers.ContentType?.MediaType;
@@ -226,7 +229,7 @@ internal sealed class SiloApi : IDisposable
             throw NotTheApi(response, server);
         }
         var status = (int)response.StatusCode;
-        detail = FirstLine(detail);
+        detail = FirstLine(problem.Fact is { } fact && session is not null && CliAdvice.For(code, session) is { } advice ? $"{fact} {advice}" : detail);
         return status switch
         {
             401 => throw CommandFailure.BadInput($"the silo at {ServerAddresses.Shown(server)} refused the key from {_key.Source} ({code}): {detail}"),
@@ -251,11 +254,11 @@ internal sealed class SiloApi : IDisposable
     }
 
     /// <summary>The failure an unsuccessful answer is (as <see cref="ReadAsync"/> reports it).</summary>
-    private async Task<CommandFailure> FailureOfAsync<T>(HttpResponseMessage response, Uri server, JsonTypeInfo<T> reply, CancellationToken ct)
+    private async Task<CommandFailure> FailureOfAsync<T>(HttpResponseMessage response, Uri server, JsonTypeInfo<T> reply, string? session, CancellationToken ct)
     {
         try
         {
-            await ReadAsync(response, server, reply, ct);
+            await ReadAsync(response, server, reply, session, ct);
         }
         catch (CommandFailure failure)
         {

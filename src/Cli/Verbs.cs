@@ -135,15 +135,13 @@ internal static class Verbs
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string>();
-            if (value is not null && !IsHash(value.Trim()))
+            if (value is not null && !SnapshotHash.TryParse(value, out _))
             {
-                result.AddError($"{name} '{value}' is not a snapshot hash: give 40 hexadecimal digits, as track or history print them.");
+                result.AddError($"{name} '{value}' is not a snapshot hash: give {SnapshotHash.Form}.");
             }
         });
         return option;
     }
-
-    private static bool IsHash(string value) => value.Length == 40 && value.All(char.IsAsciiHexDigit);
 
     /// <summary>A query string of the given parameters (those without a value left out).</summary>
     private static string Query(params (string Name, string? Value)[] parameters) =>

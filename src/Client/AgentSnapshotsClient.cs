@@ -22,18 +22,28 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOption
     public Task<TrackResult> TrackWorkspaceAsync(string sessionId, string workspace, string? label = null, CancellationToken cancellationToken = default) =>
         Repeatable(sessionId, (s, ct) => s.TrackWorkspaceAsync(workspace, label, ct), cancellationToken);
 
-    public Task<ChangesResult> ChangesAsync(string sessionId, string since, string? after = null, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.ChangesAsync(since, after, ct), cancellationToken);
+    public async Task<ChangesResult> ChangesAsync(string sessionId, string since, string? after = null, CancellationToken cancellationToken = default)
+    {
+        var sinceHash = SnapshotHash.Parse(since, nameof(since));
+        return await Repeatable(sessionId, (s, ct) => s.ChangesAsync(sinceHash, after, ct), cancellationToken);
+    }
 
-    public Task<DiffSummary> DiffAsync(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default) =>
-        Repeatable(sessionId, (s, ct) => s.DiffAsync(from, to, ct), cancellationToken);
+    public async Task<DiffSummary> DiffAsync(string sessionId, string from, string? to = null, CancellationToken cancellationToken = default)
+    {
+        var (fromHash, toHash) = (SnapshotHash.Parse(from, nameof(from)), to is null ? (SnapshotHash?)null : SnapshotHash.Parse(to, nameof(to)));
+        return await Repeatable(sessionId, (s, ct) => s.DiffAsync(fromHash, toHash, ct), cancellationToken);
+    }
 
-    public Task<RestoreResult> RestoreAsync(string sessionId, string to, CancellationToken cancellationToken = default) =>
-        Restoring(sessionId, "restore", to, s => s.RestoreAsync(to, cancellationToken), cancellationToken);
+    public async Task<RestoreResult> RestoreAsync(string sessionId, string to, CancellationToken cancellationToken = default)
+    {
+        var toHash = SnapshotHash.Parse(to, nameof(to));
+        return await Restoring(sessionId, "restore", toHash, s => s.RestoreAsync(toHash, cancellationToken), cancellationToken);
+    }
 
     public async Task<RestoreResult> RevertAsync(string sessionId, string to, IEnumerable<string> files, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
+        var toHash = SnapshotHash.Parse(to, nameof(to));
         var list = files.ToList();
         if (list.Exists(Path.IsPathRooted))
         {
@@ -44,7 +54,7 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOption
             }
         }
         list = list.ConvertAll(f => f.Replace('\\', '/'));
-        return await Restoring(sessionId, "revert", to, s => s.RevertAsync(to, list, cancellationToken), cancellationToken);
+        return await Restoring(sessionId, "revert", toHash, s => s.RevertAsync(toHash, list, cancellationToken), cancellationToken);
     }
 
     public Task<SessionHistory> HistoryAsync(string sessionId, CancellationToken cancellationToken = default) =>
@@ -74,7 +84,7 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOption
     /// restore is sent again; one more means it may have run in part, and the caller is told which safety snapshot
     /// undoes it instead of the restore being applied a second time blindly.
     /// </summary>
-    private async Task<RestoreResult> Restoring(string sessionId, string verb, string to, Func<ISessionGrain, Task<RestoreResult>> call, CancellationToken cancellationToken)
+    private async Task<RestoreResult> Restoring(string sessionId, string verb, SnapshotHash to, Func<ISessionGrain, Task<RestoreResult>> call, CancellationToken cancellationToken)
     {
         var safetiesBefore = SafetyLabels.CountIn(await HistoryAsync(sessionId, cancellationToken));
         return await _retry.RunAsync(async lost =>
@@ -91,10 +101,11 @@ internal sealed class AgentSnapshotsClient(ClusterConnection connection, IOption
 
     private async ValueTask<ISessionGrain> SessionAsync(string sessionId, CancellationToken cancellationToken)
     {
-        // No id at all is a programming error; a malformed one is the silo's to refuse, with its coded error.
+        // No id at all is a programming error; a malformed one is refused here, before any call, with the coded error.
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        var name = SessionName.Parse(sessionId);
         var client = await connection.GetClientAsync(cancellationToken);
-        return client.GetGrain<ISessionGrain>(sessionId);
+        return client.GetGrain<ISessionGrain>(name.Value);
     }
 
     /// <summary>The directory made absolute against this process's current directory; blank or NUL-bearing ones go as given, for the silo to refuse.</summary>

@@ -179,7 +179,7 @@ public sealed class Workspace : IDisposable
         if (!HasTree(id))
         {
             throw new EngineException(EngineError.UnknownSnapshot,
-                $"Snapshot {id} is not in the store of workspace '{Directory}'; list this session's snapshots with 'history'.");
+                $"Snapshot {id} is not in the store of workspace '{Directory}'.");
         }
     }
 }

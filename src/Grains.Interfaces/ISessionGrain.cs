@@ -23,19 +23,19 @@ public interface ISessionGrain : IGrainWithStringKey
     /// path <paramref name="after"/> (null: from the first), at most <c>Snapshots:MaxListedPaths</c> of them.
     /// </summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<ChangesResult> ChangesAsync(string since, string? after = null, CancellationToken cancellationToken = default);
+    Task<ChangesResult> ChangesAsync(SnapshotHash since, string? after = null, CancellationToken cancellationToken = default);
 
     /// <summary>Size-capped summary between two snapshots; <paramref name="to"/> null means the workspace now.</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<DiffSummary> DiffAsync(string from, string? to, CancellationToken cancellationToken = default);
+    Task<DiffSummary> DiffAsync(SnapshotHash from, SnapshotHash? to, CancellationToken cancellationToken = default);
 
     /// <summary>Makes the workspace match snapshot <paramref name="to"/>, after taking a safety snapshot.</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<RestoreResult> RestoreAsync(string to, CancellationToken cancellationToken = default);
+    Task<RestoreResult> RestoreAsync(SnapshotHash to, CancellationToken cancellationToken = default);
 
     /// <summary>Like <see cref="RestoreAsync"/> for the listed files only.</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<RestoreResult> RevertAsync(string to, IReadOnlyList<string> files, CancellationToken cancellationToken = default);
+    Task<RestoreResult> RevertAsync(SnapshotHash to, IReadOnlyList<string> files, CancellationToken cancellationToken = default);
 
     /// <summary>The session's snapshots, oldest first, with each step's stats once computed.</summary>
     Task<SessionHistory> HistoryAsync(CancellationToken cancellationToken = default);

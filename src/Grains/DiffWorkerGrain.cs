@@ -16,33 +16,32 @@ namespace AgentSnapshots;
 internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, FileWorkPools pools, ILogger<DiffWorkerGrain> logger)
     : Grain, IDiffWorkerGrain
 {
-    public async Task<DiffSummary> SummarizeAsync(string workspaceId, string from, string to, CancellationToken cancellationToken) =>
+    public async Task<DiffSummary> SummarizeAsync(string workspaceId, SnapshotHash from, SnapshotHash to, CancellationToken cancellationToken) =>
         (await SummarizeCore(workspaceId, from, to, cancellationToken)).ToWire();
 
-    public async Task ComputeStepAsync(string workspaceId, string from, string to, string sessionId)
+    public async Task ComputeStepAsync(string workspaceId, SnapshotHash from, SnapshotHash to, string sessionId)
     {
         try
         {
             var summary = await SummarizeCore(workspaceId, from, to, CancellationToken.None);
             var stats = new StepStats(summary.FileCount, summary.Additions, summary.Deletions, summary.Exact);
-            await GrainFactory.GetGrain<ISessionSteps>(sessionId).RecordStepAsync(to, from, stats);
+            await GrainFactory.GetGrain<ISessionSteps>(sessionId).RecordStepAsync(to.Hex, from.Hex, stats);
         }
         catch (Exception e) when (e is EngineException or IOException or InvalidDataException or OrleansException or SnapshotRequestException)
         {
             // The step keeps no stats (history shows null); the session asks again on its next activation.
-            GrainLog.StepFailed(logger, e, sessionId, to);
+            GrainLog.StepFailed(logger, e, sessionId, to.Hex);
         }
     }
 
-    private async Task<TreeDiffSummary> SummarizeCore(string workspaceId, string from, string to, CancellationToken cancellationToken)
+    private async Task<TreeDiffSummary> SummarizeCore(string workspaceId, SnapshotHash from, SnapshotHash to, CancellationToken cancellationToken)
     {
         RequestChecks.CheckWorkspaceId(workspaceId);
-        var fromId = WorkspaceIdentity.ParseHash(from, "from");
-        var toId = WorkspaceIdentity.ParseHash(to, "to");
+        var (fromId, toId) = (from.ToObjectId(), to.ToObjectId());
         var storeDir = Path.Combine(options.Value.WorkspacesDirectory, workspaceId);
         if (!Directory.Exists(storeDir))
         {
-            throw new SnapshotRequestException(RequestError.UnknownSnapshot, $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
+            throw new SnapshotRequestException(RequestError.UnknownSnapshot, $"Workspace {workspaceId} has no snapshots on this silo.");
         }
         var computed = false;
         var started = Stopwatch.StartNew();

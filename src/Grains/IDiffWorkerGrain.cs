@@ -6,9 +6,9 @@ namespace AgentSnapshots;
 internal interface IDiffWorkerGrain : IGrainWithIntegerKey
 {
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<DiffSummary> SummarizeAsync(string workspaceId, string from, string to, CancellationToken cancellationToken = default);
+    Task<DiffSummary> SummarizeAsync(string workspaceId, SnapshotHash from, SnapshotHash to, CancellationToken cancellationToken = default);
 
     /// <summary>Computes the stats of a session's step and hands them to the session (<see cref="ISessionSteps"/>).</summary>
     [OneWay]
-    Task ComputeStepAsync(string workspaceId, string from, string to, string sessionId);
+    Task ComputeStepAsync(string workspaceId, SnapshotHash from, SnapshotHash to, string sessionId);
 }

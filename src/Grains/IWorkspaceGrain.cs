@@ -5,7 +5,7 @@ namespace AgentSnapshots;
 /// <summary>
 /// The sole writer of one workspace directory (key: workspace id, derived from the directory's canonical path).
 /// Requests to one workspace are serialised by the grain; its object store is written by no one else. Internal:
-/// only session grains call it, after their own checks.
+/// only session grains call it, after their own checks (the session ids it is given are their own, checked keys).
 /// </summary>
 internal interface IWorkspaceGrain : IGrainWithStringKey
 {
@@ -15,7 +15,7 @@ internal interface IWorkspaceGrain : IGrainWithStringKey
 
     /// <summary>Paths that differ between <paramref name="since"/> and the working tree now, after path <paramref name="after"/>.</summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<ChangesResult> ChangesAsync(string directory, string since, string? after, CancellationToken cancellationToken = default);
+    Task<ChangesResult> ChangesAsync(string directory, SnapshotHash since, string? after, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Snapshots the working tree and records it as one of the session's, in the same turn: the catalogue entry and
@@ -30,7 +30,7 @@ internal interface IWorkspaceGrain : IGrainWithStringKey
     /// <paramref name="session"/> says, unless it is the session's last snapshot).
     /// </summary>
     [ResponseTimeout(SessionTimeouts.LongOperation)]
-    Task<Restored> RestoreAsync(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken = default);
+    Task<Restored> RestoreAsync(string directory, SnapshotHash to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken = default);
 
     /// <summary>The hashes kept for <paramref name="sessionId"/>. Read-only, so it interleaves with a long snapshot.</summary>
     [AlwaysInterleave]
@@ -38,7 +38,7 @@ internal interface IWorkspaceGrain : IGrainWithStringKey
 
     /// <summary>The message saying why retention dropped <paramref name="hash"/> of the session, or null if it did not.</summary>
     [AlwaysInterleave]
-    Task<string?> WhyDroppedAsync(string sessionId, string hash, string argument);
+    Task<string?> WhyDroppedAsync(string sessionId, SnapshotHash hash, string argument);
 
     /// <summary>Forgets <paramref name="sessionId"/>: snapshots no other session recorded are freed by the next collection.</summary>
     Task<int> ReleaseAsync(string sessionId);

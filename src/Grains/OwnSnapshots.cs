@@ -7,24 +7,23 @@ namespace AgentSnapshots;
 /// </summary>
 internal sealed class OwnSnapshots(SessionRecords history, string sessionId, string sessionName, IGrainFactory grains)
 {
-    /// <summary>A well-formed hash of one of this session's snapshots, normalised to lowercase.</summary>
-    public async Task<string> RequireAsync(string? hash, string argument)
+    /// <summary><paramref name="hash"/>, once it is known to be one of this session's snapshots.</summary>
+    public async Task<SnapshotHash> RequireAsync(SnapshotHash hash, string argument)
     {
-        var parsed = SessionErrors.ParseHash(hash, argument);
-        if (!history.Contains(parsed))
+        if (!history.Contains(hash.Hex))
         {
-            throw await WhyDropped(parsed, argument) is { } removed
+            throw await WhyDropped(hash, argument) is { } removed
                 ? SessionErrors.Removed(removed)
-                : SessionErrors.NotOurs(sessionName, argument, parsed);
+                : SessionErrors.NotOurs(sessionName, argument, hash.Hex);
         }
-        return parsed;
+        return hash;
     }
 
     /// <summary>
-    /// Runs <paramref name="call"/>; if it fails because a collection removed one of <paramref name="hashes"/>
+    /// Runs <paramref name="call"/>; if it fails because a collection removed one of <paramref name="hashes"/> (null: none named)
     /// meanwhile, reports that as UnknownSnapshot with the retention reason instead of a failure.
     /// </summary>
-    public async Task<T> RetentionChecked<T>(Func<Task<T>> call, params (string Hash, string Argument)[] hashes)
+    public async Task<T> RetentionChecked<T>(Func<Task<T>> call, params (SnapshotHash? Hash, string Argument)[] hashes)
     {
         try
         {
@@ -34,7 +33,7 @@ internal sealed class OwnSnapshots(SessionRecords history, string sessionId, str
         {
             foreach (var (hash, argument) in hashes)
             {
-                if (hash.Length > 0 && await WhyDropped(hash, argument) is { } message)
+                if (hash is { } named && await WhyDropped(named, argument) is { } message)
                 {
                     throw SessionErrors.Removed(message);
                 }
@@ -43,7 +42,7 @@ internal sealed class OwnSnapshots(SessionRecords history, string sessionId, str
         }
     }
 
-    private async Task<string?> WhyDropped(string hash, string argument) =>
+    private async Task<string?> WhyDropped(SnapshotHash hash, string argument) =>
         history.WorkspaceId is { } workspaceId
             ? await grains.GetGrain<IWorkspaceGrain>(workspaceId).WhyDroppedAsync(sessionId, hash, argument)
             : null;

@@ -14,7 +14,7 @@ internal static partial class RequestChecks
         if (!SessionIds.IsValidSessionKey(id))
         {
             throw new SnapshotRequestException(RequestError.MalformedId,
-                $"Session id '{MessageText.Shown(id)}' is not accepted: use 1 to {SessionIds.MaxLength} characters from letters, digits and . _ : -");
+                $"Session id '{MessageText.Shown(id)}' is not accepted: use {SessionName.Form}.");
         }
     }
 

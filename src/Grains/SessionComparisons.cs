@@ -9,27 +9,27 @@ internal sealed class SessionComparisons(SessionRecords history, OwnSnapshots ow
 {
     private string Name => SessionIds.NameOf(sessionId);
 
-    public async Task<ChangesResult> ChangesAsync(string since, string? after, CancellationToken cancellationToken)
+    public async Task<ChangesResult> ChangesAsync(SnapshotHash since, string? after, CancellationToken cancellationToken)
     {
         var (workspaceId, directory) = history.RequireTracked(Name, "changes");
         roots.BoundWithin(directory);
-        var sinceHash = await own.RequireAsync(since, "--since");
-        return await own.RetentionChecked(() => grains.GetGrain<IWorkspaceGrain>(workspaceId).ChangesAsync(directory, sinceHash, after, cancellationToken), (sinceHash, "--since"));
+        var sinceHash = await own.RequireAsync(since, "since");
+        return await own.RetentionChecked(() => grains.GetGrain<IWorkspaceGrain>(workspaceId).ChangesAsync(directory, sinceHash, after, cancellationToken), (sinceHash, "since"));
     }
 
-    public async Task<DiffSummary> DiffAsync(string from, string? to, CancellationToken cancellationToken)
+    public async Task<DiffSummary> DiffAsync(SnapshotHash from, SnapshotHash? to, CancellationToken cancellationToken)
     {
         var (workspaceId, directory) = history.RequireTracked(Name, "diff");
-        var fromHash = await own.RequireAsync(from, "--from");
+        var fromHash = await own.RequireAsync(from, "from");
         if (to is null)
         {
             roots.BoundWithin(directory);
         }
         // "Now" is a snapshot of the working tree that the history does not record.
-        var toHash = to is null
-            ? (await grains.GetGrain<IWorkspaceGrain>(workspaceId).SnapshotAsync(directory, cancellationToken)).Hash
-            : await own.RequireAsync(to, "--to");
+        var toHash = to is { } named
+            ? await own.RequireAsync(named, "to")
+            : SnapshotHashIds.Recorded((await grains.GetGrain<IWorkspaceGrain>(workspaceId).SnapshotAsync(directory, cancellationToken)).Hash);
         return await own.RetentionChecked(() => grains.GetGrain<IDiffWorkerGrain>(0).SummarizeAsync(workspaceId, fromHash, toHash, cancellationToken),
-            (fromHash, "--from"), (to is null ? "" : toHash, "--to"));
+            (fromHash, "from"), (to, "to"));
     }
 }

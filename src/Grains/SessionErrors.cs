@@ -2,20 +2,23 @@ using AgentSnapshots.Engine;
 
 namespace AgentSnapshots;
 
-/// <summary>The session grain's refusals: one line each, saying what was wrong and what to do.</summary>
+/// <summary>
+/// The session grain's refusals: one line each, the facts of what was wrong in neutral words. What to do about it is
+/// each surface's to say (the CLI's verbs, the API's requests, the MCP tools, the UI's pages), by the error's code.
+/// </summary>
 internal static class SessionErrors
 {
     public static SnapshotRequestException NotBound(string session, string verb) =>
         new(RequestError.UnknownSession,
-            $"Session '{session}' is not bound to a workspace yet, and {verb} needs one: run 'track --session {session} --dir DIR' first.");
+            $"Session '{session}' is not bound to a workspace yet, and {verb} needs one.");
 
     public static SnapshotRequestException NoDirectory(string session) =>
         new(RequestError.UnknownSession,
-            $"Session '{session}' is not bound to a workspace yet: pass a directory (track --dir DIR) on its first track.");
+            $"Session '{session}' is not bound to a workspace yet, and its first track needs a directory.");
 
     public static SnapshotRequestException BoundElsewhere(string session, string bound, string canonical) =>
         new(RequestError.WorkspaceMismatch,
-            $"Session '{session}' is bound to {bound}, not {canonical}: track it without --dir, or use another --session for that directory.");
+            $"Session '{session}' is bound to {bound}, not {canonical}.");
 
     /// <summary>A first track's directory resolves outside the tenant's roots (where to is not said: it may be another tenant's).</summary>
     public static SnapshotRequestException OutsideTenantRoots(string tenant, string directory, IReadOnlyList<string> roots) =>
@@ -29,11 +32,11 @@ internal static class SessionErrors
 
     public static SnapshotRequestException NoSnapshots(string session, string verb) =>
         new(RequestError.UnknownSession,
-            $"Session '{session}' has no snapshots yet, and {verb} needs one: run 'track --session {session} --dir DIR' first.");
+            $"Session '{session}' has no snapshots yet, and {verb} needs one.");
 
     public static SnapshotRequestException NotOurs(string session, string argument, string hash) =>
         new(RequestError.UnknownSnapshot,
-            $"{argument} {hash} is not a snapshot of session '{session}': run 'history --session {session}' to list its snapshots.");
+            $"'{argument}' {hash} is not a snapshot of session '{session}'.");
 
     public static SnapshotRequestException Removed(string message) => new(RequestError.UnknownSnapshot, message);
 
@@ -47,7 +50,4 @@ internal static class SessionErrors
             : files.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
 
     private static string Listed(IReadOnlyList<string> roots) => roots.Count == 0 ? "none: the tenant is not configured" : string.Join(", ", roots);
-
-    /// <summary>A hash argument in its normal (lowercase) form, or MalformedId saying what a hash looks like.</summary>
-    public static string ParseHash(string? hash, string argument) => WorkspaceIdentity.ParseHash(hash, argument).ToHex();
 }

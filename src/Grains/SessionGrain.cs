@@ -66,22 +66,22 @@ internal sealed class SessionGrain(
         return _track.RemoteAsync(workspace, label, cancellationToken);
     }
 
-    public async Task<ChangesResult> ChangesAsync(string since, string? after, CancellationToken cancellationToken)
+    public async Task<ChangesResult> ChangesAsync(SnapshotHash since, string? after, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         return await _comparisons.ChangesAsync(since, after, cancellationToken);
     }
 
-    public async Task<DiffSummary> DiffAsync(string from, string? to, CancellationToken cancellationToken)
+    public async Task<DiffSummary> DiffAsync(SnapshotHash from, SnapshotHash? to, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         return await _comparisons.DiffAsync(from, to, cancellationToken);
     }
 
-    public Task<RestoreResult> RestoreAsync(string to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
+    public Task<RestoreResult> RestoreAsync(SnapshotHash to, CancellationToken cancellationToken) => RestoreCore(to, null, "restore", cancellationToken);
 
     /// <summary>Absolute paths inside the bound workspace are taken as relative to it (as the SDK and the API send them).</summary>
-    public Task<RestoreResult> RevertAsync(string to, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+    public Task<RestoreResult> RevertAsync(SnapshotHash to, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
         RestoreCore(to, SessionErrors.RevertPaths(_history.Directory is { } workspace && files is not null
             ? [.. files.Select(f => SessionPaths.RelativeToWorkspace(workspace, f))]
             : files), "revert", cancellationToken);
@@ -142,7 +142,7 @@ internal sealed class SessionGrain(
         if (_history.HasUnsaved && _history.WorkspaceId is not null) await _history.SaveAsync();
     }
 
-    private async Task<RestoreResult> RestoreCore(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
+    private async Task<RestoreResult> RestoreCore(SnapshotHash to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
     {
         RequestChecks.CheckSessionId(SessionId);
         return await _restore.RunAsync(to, files, verb, cancellationToken);

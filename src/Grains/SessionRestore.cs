@@ -9,13 +9,13 @@ namespace AgentSnapshots;
 /// </summary>
 internal sealed class SessionRestore(SessionRecords history, OwnSnapshots own, TenantRootsCheck roots, SessionStepStats steps, SessionWrites writes, IGrainFactory grains, string sessionId, ILogger logger)
 {
-    public async Task<RestoreResult> RunAsync(string to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
+    public async Task<RestoreResult> RunAsync(SnapshotHash to, IReadOnlyList<string>? files, string verb, CancellationToken cancellationToken)
     {
         var (workspaceId, directory) = history.RequireTracked(SessionIds.NameOf(sessionId), verb);
         roots.BoundWithin(directory);
         var workspace = grains.GetGrain<IWorkspaceGrain>(workspaceId);
-        var toHash = await own.RequireAsync(to, "--to");
-        var label = SafetyLabels.Before(verb, toHash);
+        var toHash = await own.RequireAsync(to, "to");
+        var label = SafetyLabels.Before(verb, toHash.Hex);
 
         // The safety snapshot is in the history (and the workspace's catalogue) before anything is touched: a restore
         // that fails halfway, or a silo that dies during it, leaves the way back listed. The workspace takes its own
@@ -27,7 +27,7 @@ internal sealed class SessionRestore(SessionRecords history, OwnSnapshots own, T
 
         // The workspace writes the restore's own safety snapshot to the history only if it differs from the one above.
         var safetyAppend = history.NextAppend(label);
-        var restored = await writes.RecordingAsync(own.RetentionChecked(() => workspace.RestoreAsync(directory, toHash, files, safetyAppend, cancellationToken), (toHash, "--to")));
+        var restored = await writes.RecordingAsync(own.RetentionChecked(() => workspace.RestoreAsync(directory, toHash, files, safetyAppend, cancellationToken), (toHash, "to")));
         var result = restored.Result;
         var safety = string.Equals(result.Safety, before.Snapshot.Hash, StringComparison.Ordinal)
             ? null
@@ -36,7 +36,7 @@ internal sealed class SessionRestore(SessionRecords history, OwnSnapshots own, T
         {
             steps.Request(entry);
         }
-        GrainLog.SessionRestored(logger, sessionId, verb, toHash, result.Safety, result.WrittenCount, result.DeletedCount);
+        GrainLog.SessionRestored(logger, sessionId, verb, toHash.Hex, result.Safety, result.WrittenCount, result.DeletedCount);
         return result;
     }
 }

@@ -17,7 +17,7 @@ internal sealed class SessionStepStats(IGrainBase grain, IGrainFactory grains, S
     {
         if (entry.PendingFrom is { } from && history.WorkspaceId is { } workspaceId)
         {
-            grains.GetGrain<IDiffWorkerGrain>(0).ComputeStepAsync(workspaceId, from, entry.Hash, sessionId).Ignore();
+            grains.GetGrain<IDiffWorkerGrain>(0).ComputeStepAsync(workspaceId, SnapshotHashIds.Recorded(from), SnapshotHashIds.Recorded(entry.Hash), sessionId).Ignore();
         }
     }
 

@@ -90,38 +90,33 @@ internal sealed class WorkspaceGrain(
 
     public async Task<Recorded> TrackAsync(string directory, SessionAppend session, CancellationToken cancellationToken)
     {
-        RequestChecks.CheckSessionId(session.SessionId);
         var taken = await TakeAsync(directory, transient: false, cancellationToken);
         var takenMs = await _recorder.RecordAsync(directory, taken.Hash, session, safety: false, taken.Files, taken.Skipped.Count, historyRow: true);
         return new Recorded(taken.ToWire(_options.MaxListedPaths), _catalogue.DropEpoch, takenMs);
     }
 
-    public async Task<ChangesResult> ChangesAsync(string directory, string since, string? after, CancellationToken cancellationToken)
+    public async Task<ChangesResult> ChangesAsync(string directory, SnapshotHash since, string? after, CancellationToken cancellationToken)
     {
-        var sinceId = WorkspaceIdentity.ParseHash(since, "since");
+        var sinceId = since.ToObjectId();
         var changes = WorkspaceNames.IsBinding(directory)
             ? await Remote(directory).ChangesAsync(_directory.Store, sinceId, pools, cancellationToken)
             : await OnWorkspace(directory, workspace => workspace.Changes(sinceId, cancellationToken), cancellationToken);
         return changes.ToWire(_options.MaxListedPaths, after);
     }
 
-    public async Task<Restored> RestoreAsync(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken)
-    {
-        RequestChecks.CheckSessionId(session.SessionId);
-        return await _restore.RunAsync(directory, to, files, session, WorkspaceNames.IsBinding(directory) ? Remote(directory) : null, OnWorkspace, cancellationToken);
-    }
+    public Task<Restored> RestoreAsync(string directory, SnapshotHash to, IReadOnlyList<string>? files, SessionAppend session, CancellationToken cancellationToken) =>
+        _restore.RunAsync(directory, to, files, session, WorkspaceNames.IsBinding(directory) ? Remote(directory) : null, OnWorkspace, cancellationToken);
 
     public Task<Retained> RetainedAsync(string sessionId) =>
         Task.FromResult(new Retained(_catalogue.LiveOf(sessionId), _catalogue.DropEpoch));
 
-    public Task<string?> WhyDroppedAsync(string sessionId, string hash, string argument) =>
-        Task.FromResult(_catalogue.WhyDropped(sessionId, hash) is { } reason
-            ? RetentionMessages.Removed(argument, hash, SessionIds.NameOf(sessionId), reason, _options.Retention)
+    public Task<string?> WhyDroppedAsync(string sessionId, SnapshotHash hash, string argument) =>
+        Task.FromResult(_catalogue.WhyDropped(sessionId, hash.Hex) is { } reason
+            ? RetentionMessages.Removed(argument, hash.Hex, reason, _options.Retention)
             : null);
 
     public async Task<int> ReleaseAsync(string sessionId)
     {
-        RequestChecks.CheckSessionId(sessionId);
         var released = _catalogue.Release(sessionId);
         await _catalogue.SaveAsync();
         GrainLog.Released(logger, Key, sessionId, released);

@@ -14,10 +14,10 @@ internal sealed class WorkspaceRestore(WorkspaceDirectory local, WorkspaceRecord
     public delegate Task<RestoreOutcome> OnWorkspace(string directory, Func<Workspace, RestoreOutcome> work, CancellationToken cancellationToken);
 
     /// <summary>Restores <paramref name="directory"/> (through <paramref name="remote"/> if it is a remote workspace's binding).</summary>
-    public async Task<Restored> RunAsync(string directory, string to, IReadOnlyList<string>? files, SessionAppend session, RemoteWorkspace? remote,
+    public async Task<Restored> RunAsync(string directory, SnapshotHash to, IReadOnlyList<string>? files, SessionAppend session, RemoteWorkspace? remote,
         OnWorkspace onWorkspace, CancellationToken cancellationToken)
     {
-        var toId = WorkspaceIdentity.ParseHash(to, "to");
+        var toId = to.ToObjectId();
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         if (remote is not null)
         {

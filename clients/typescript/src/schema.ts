@@ -267,6 +267,8 @@ export interface components {
             /** @description What was wrong and what to do. */
             detail: string;
             instance?: null | string;
+            /** @description With a refusal whose detail adds the API's advice: what was wrong, without the advice, for clients that word their own. */
+            fact?: string;
             /**
              * @description What went wrong, stable across versions: one of the listed codes.
              * @enum {string}

@@ -6,8 +6,8 @@ namespace AgentSnapshots.Engine.Retention;
 /// <summary>What a caller is told when it names a snapshot retention dropped.</summary>
 public static class RetentionMessages
 {
-    /// <summary>One line: the argument, that retention removed the snapshot, which setting did, and what to do.</summary>
-    public static string Removed(string argument, string hash, string session, DropReason reason, RetentionOptions retention)
+    /// <summary>One line: the argument, that retention removed the snapshot, and which setting did (what to do is the caller's surface's to say).</summary>
+    public static string Removed(string argument, string hash, DropReason reason, RetentionOptions retention)
     {
         ArgumentNullException.ThrowIfNull(retention);
         var why = reason switch
@@ -20,6 +20,6 @@ public static class RetentionMessages
                 $"the workspace held more than Snapshots:Retention:MaxSnapshots ({retention.MaxSnapshots}) snapshots and it was among the oldest"),
             _ => "every session that recorded it was deleted",
         };
-        return $"{argument} {hash} was removed by retention: {why}. Run 'history --session {session}' to list the snapshots kept.";
+        return $"'{argument}' {hash} was removed by retention: {why}.";
     }
 }

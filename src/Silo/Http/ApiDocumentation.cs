@@ -69,6 +69,11 @@ internal static class ApiDocumentation
                 schema.Properties["title"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What kind of problem, for people." };
                 schema.Properties["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = "The HTTP status." };
                 schema.Properties["detail"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What was wrong and what to do." };
+                schema.Properties[ProblemWriter.FactExtension] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Description = "With a refusal whose detail adds the API's advice: what was wrong, without the advice, for clients that word their own.",
+                };
                 schema.Properties["code"] = new OpenApiSchema
                 {
                     Type = JsonSchemaType.String,

@@ -12,7 +12,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (problem, detail) = ExceptionProblems.Of(exception);
+        // The handler runs with the request's route values cleared; the feature keeps those the failed request had.
+        var session = httpContext.Features.Get<IExceptionHandlerFeature>()?.RouteValues?["session"] as string;
+        var (problem, detail, fact) = ExceptionProblems.Of(exception, error => ApiAdvice.For(error, session));
         if (problem.Status >= StatusCodes.Status500InternalServerError)
         {
             LogFailed(httpContext.Request.Method, httpContext.Request.Path, problem.Code, exception);
@@ -26,7 +28,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         {
             httpContext.Response.Headers.RetryAfter = "2";
         }
-        return await problems.TryWriteAsync(ProblemWriter.Context(httpContext, problem, detail, exception));
+        return await problems.TryWriteAsync(ProblemWriter.Context(httpContext, problem, detail, exception, fact));
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "HTTP {Method} {Path} failed ({Code})")]

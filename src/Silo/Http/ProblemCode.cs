@@ -54,11 +54,11 @@ public sealed record ProblemCode(string Code, int Status, string Title, string E
     public static ProblemCode For(RequestError error) => error switch
     {
         RequestError.UnknownSession => new(Name(error), StatusCodes.Status404NotFound, "The session is unknown or has no snapshots",
-            "Session 'demo' has no snapshots yet, and diff needs one: run 'track --session demo --dir DIR' first."),
+            $"Session 'demo' has no snapshots yet, and diff needs one. {ApiAdvice.For(error, "demo")}"),
         RequestError.UnknownSnapshot => new(Name(error), StatusCodes.Status404NotFound, "The session has no such snapshot",
-            "--from 4b825dc642cb6eb9a060e54bf8d69288fbee4904 is not a snapshot of session 'demo': run 'history --session demo' to list its snapshots."),
+            $"'from' 4b825dc642cb6eb9a060e54bf8d69288fbee4904 is not a snapshot of session 'demo'. {ApiAdvice.For(error, "demo")}"),
         RequestError.WorkspaceMismatch => new(Name(error), StatusCodes.Status409Conflict, "The session is bound to another directory",
-            "Session 'demo' is bound to /home/me/project, not /home/me/other: track it without --dir, or use another --session for that directory."),
+            $"Session 'demo' is bound to /home/me/project, not /home/me/other. {ApiAdvice.For(error, "demo")}"),
         RequestError.OutsideWorkspaceRoots => new(Name(error), StatusCodes.Status403Forbidden, "The directory is outside the allowed workspace roots",
             "Workspace directory '/etc' is outside the workspace roots of tenant 'team-a' (/srv/workspaces/team-a): use a directory under one of them."),
         RequestError.MalformedId => new(Name(error), StatusCodes.Status400BadRequest, "A session name or snapshot hash is not of the accepted form",

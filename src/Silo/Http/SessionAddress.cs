@@ -1,4 +1,3 @@
-using AgentSnapshots.Engine;
 using AgentSnapshots.Silo.Auth;
 using Microsoft.AspNetCore.Http;
 
@@ -20,13 +19,9 @@ internal sealed class SessionAddress
     /// <summary>Checks the session name and addresses the caller's session of that name.</summary>
     public static SessionAddress For(HttpContext http, string session, TenantDirectory tenants, IGrainFactory grains)
     {
-        if (!SessionIds.IsValidSessionId(session))
-        {
-            throw new ApiProblemException(ProblemCode.For(RequestError.MalformedId),
-                $"Session name '{MessageText.Shown(session)}' in the path is not accepted: use 1 to {SessionIds.MaxLength} characters from letters, digits and . _ : -");
-        }
-        var tenant = http.User.FindFirst(ApiKeyAuthenticationHandler.TenantClaim)?.Value is { } name ? tenants.Named(name) : null;
-        var key = tenant is null ? session : SessionIds.ForTenant(tenant.Name, session);
+        var name = SessionName.Parse(session);
+        var tenant = http.User.FindFirst(ApiKeyAuthenticationHandler.TenantClaim)?.Value is { } tenantName ? tenants.Named(tenantName) : null;
+        var key = tenant is null ? name.Value : SessionIds.ForTenant(tenant.Name, name.Value);
         return new SessionAddress(grains.GetGrain<ISessionGrain>(key));
     }
 

@@ -8,22 +8,14 @@ namespace AgentSnapshots.Silo.Http;
 /// </summary>
 internal static class SessionArguments
 {
-    /// <summary>A snapshot hash argument in its canonical form (40 lowercase hex digits); null when optional and absent.</summary>
-    public static string? Hash(string? value, string name, bool required)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return required
-                ? throw new ApiProblemException(ProblemCode.InvalidParameter, $"'{name}' is missing: give a snapshot hash (40 hexadecimal digits, from track or history).")
-                : null;
-        }
-        if (!GitObjectId.TryParse(value.Trim().ToLowerInvariant(), out var id))
-        {
-            throw new ApiProblemException(ProblemCode.For(RequestError.MalformedId),
-                $"'{name}' value '{MessageText.Shown(value)}' is not a snapshot hash: give 40 hexadecimal digits, as track or history print them.");
-        }
-        return id.ToHex();
-    }
+    /// <summary>A required snapshot hash argument, parsed (<see cref="SnapshotHash.Parse"/>); missing, it is the API's own refusal.</summary>
+    public static SnapshotHash Hash(string? value, string name) =>
+        string.IsNullOrEmpty(value)
+            ? throw new ApiProblemException(ProblemCode.InvalidParameter, $"'{name}' is missing: give a snapshot hash ({SnapshotHash.Form}).")
+            : SnapshotHash.Parse(value, name);
+
+    /// <summary>An optional snapshot hash argument: null when absent, else as <see cref="Hash(string?, string)"/>.</summary>
+    public static SnapshotHash? OptionalHash(string? value, string name) => string.IsNullOrEmpty(value) ? null : SnapshotHash.Parse(value, name);
 
     /// <summary>
     /// Checks revert's relative paths here, so a refusal can say which entry it was; absolute paths are the session's

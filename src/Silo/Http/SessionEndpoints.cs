@@ -64,7 +64,7 @@ internal static class SessionEndpoints
         HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        var sinceHash = SessionArguments.Hash(since, "since", required: true)!;
+        var sinceHash = SessionArguments.Hash(since, "since");
         return Reply(await address.CallAsync((g, c) => g.ChangesAsync(sinceHash, after, c), ct));
     }
 
@@ -77,8 +77,8 @@ internal static class SessionEndpoints
         HttpContext http, TenantDirectory tenants, IGrainFactory grains, CancellationToken ct)
     {
         var address = SessionAddress.For(http, session, tenants, grains);
-        var fromHash = SessionArguments.Hash(from, "from", required: true)!;
-        var toHash = SessionArguments.Hash(to, "to", required: false);
+        var fromHash = SessionArguments.Hash(from, "from");
+        var toHash = SessionArguments.OptionalHash(to, "to");
         return Reply(await address.CallAsync((g, c) => g.DiffAsync(fromHash, toHash, c), ct));
     }
 
@@ -88,7 +88,7 @@ internal static class SessionEndpoints
     {
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.RestoreAsync(http.Request, ct);
-        var to = SessionArguments.Hash(body.To, "to", required: true)!;
+        var to = SessionArguments.Hash(body.To, "to");
         return Reply(await address.CallAsync((g, c) => g.RestoreAsync(to, c), ct));
     }
 
@@ -98,7 +98,7 @@ internal static class SessionEndpoints
     {
         var address = SessionAddress.For(http, session, tenants, grains);
         var body = await RequestBodies.RevertAsync(http.Request, ct);
-        var to = SessionArguments.Hash(body.To, "to", required: true)!;
+        var to = SessionArguments.Hash(body.To, "to");
         SessionArguments.CheckRevertFiles(body.Files, "files");
         return Reply(await address.CallAsync((g, c) => g.RevertAsync(to, body.Files, c), ct));
     }

@@ -48,7 +48,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         CancellationToken cancellationToken = default) =>
         replies.CallAsync("changes", () =>
         {
-            var sinceHash = SessionArguments.Hash(since, "since", required: true)!;
+            var sinceHash = SessionArguments.Hash(since, "since");
             return Address(session).CallAsync((g, c) => g.ChangesAsync(sinceHash, after, c), cancellationToken);
         });
 
@@ -63,8 +63,8 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         CancellationToken cancellationToken = default) =>
         replies.CallAsync("diff", () =>
         {
-            var fromHash = SessionArguments.Hash(from, "from", required: true)!;
-            var toHash = SessionArguments.Hash(to, "to", required: false);
+            var fromHash = SessionArguments.Hash(from, "from");
+            var toHash = SessionArguments.OptionalHash(to, "to");
             return Address(session).CallAsync((g, c) => g.DiffAsync(fromHash, toHash, c), cancellationToken);
         });
 
@@ -78,7 +78,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         CancellationToken cancellationToken = default) =>
         replies.CallAsync("restore", () =>
         {
-            var toHash = SessionArguments.Hash(to, "to", required: true)!;
+            var toHash = SessionArguments.Hash(to, "to");
             return Address(session).CallAsync((g, c) => g.RestoreAsync(toHash, c), cancellationToken);
         });
 
@@ -92,7 +92,7 @@ internal sealed class SnapshotTools(IHttpContextAccessor http, TenantDirectory t
         CancellationToken cancellationToken = default) =>
         replies.CallAsync("revert", () =>
         {
-            var toHash = SessionArguments.Hash(to, "to", required: true)!;
+            var toHash = SessionArguments.Hash(to, "to");
             if (files is not { Length: > 0 })
             {
                 throw new ApiProblemException(ProblemCode.InvalidField, "'files' must list at least one path relative to the workspace; to restore every file, use restore.");

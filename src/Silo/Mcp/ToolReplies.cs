@@ -22,7 +22,7 @@ internal sealed partial class ToolReplies(ILogger<ToolReplies> logger)
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var (problem, detail) = ExceptionProblems.Of(e);
+            var (problem, detail, _) = ExceptionProblems.Of(e, ToolAdvice.For);
             if (problem.Status >= StatusCodes.Status500InternalServerError)
             {
                 LogFailed(tool, problem.Code, e);

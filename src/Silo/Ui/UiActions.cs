@@ -57,7 +57,7 @@ internal static class UiActions
         try
         {
             var address = SessionAddress.For(http, session, tenants, grains);
-            var hash = SessionArguments.Hash(to, "to", required: true)!;
+            var hash = SessionArguments.Hash(to, "to");
             var result = files is null
                 ? await address.CallAsync((g, c) => g.RestoreAsync(hash, c), http.RequestAborted)
                 : await address.CallAsync((g, c) => g.RevertAsync(hash, files, c), http.RequestAborted);

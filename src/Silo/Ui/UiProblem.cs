@@ -12,7 +12,7 @@ public sealed record UiProblem(int Status, string Title, string Detail)
     internal static UiProblem? From(Exception exception) => exception switch
     {
         ApiProblemException e => Of(e.Problem, e.Message),
-        SnapshotRequestException e => Of(ProblemCode.For(e.Error), e.Message),
+        SnapshotRequestException e => Of(ProblemCode.For(e.Error), Advice(e.Error) is { } advice ? $"{e.Message} {advice}" : e.Message),
         SnapshotServiceException e => Of(ProblemCode.For(e.Error), e.Message),
         SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
             Of(ProblemCode.Unavailable, "The cluster cannot serve this request now (a silo is starting, stopping or unreachable): reload in a few seconds."),
@@ -24,4 +24,12 @@ public sealed record UiProblem(int Status, string Title, string Detail)
         new(StatusCodes.Status404NotFound, "No such session", $"You have no session named '{MessageText.Shown(session)}' with snapshots. The sessions page lists yours.");
 
     private static UiProblem Of(ProblemCode problem, string detail) => new(problem.Status, problem.Title, detail);
+
+    /// <summary>What a page tells its reader after a refusal, by its code, in terms of the UI's pages (the grains state only what was wrong).</summary>
+    private static string? Advice(RequestError error) => error switch
+    {
+        RequestError.UnknownSession => "The sessions page lists yours; a session appears once it has a snapshot.",
+        RequestError.UnknownSnapshot => "The session's timeline lists the snapshots it keeps.",
+        _ => null,
+    };
 }

@@ -111,7 +111,10 @@ public sealed class McpToolsTests(TenantSiloFixture fixture) : IClassFixture<Ten
         Assert.Contains("(malformedId)", await FailAsync(client, "diff", new() { ["session"] = session, ["from"] = "HEAD~1" }), StringComparison.Ordinal);
         Assert.Contains("(malformedId)", await FailAsync(client, "history", new() { ["session"] = "no spaces allowed" }), StringComparison.Ordinal);
         Assert.Contains("(invalidPath)", await FailAsync(client, "revert", new() { ["session"] = session, ["to"] = hash, ["files"] = (string[])["../etc/passwd"] }), StringComparison.Ordinal);
-        Assert.Contains("(unknownSnapshot)", await FailAsync(client, "restore", new() { ["session"] = session, ["to"] = new string('a', 40) }), StringComparison.Ordinal);
+        Assert.EndsWith($"(unknownSnapshot): 'to' {new string('a', 40)} is not a snapshot of session '{session}'. Call 'history' to list the snapshots it keeps.",
+            await FailAsync(client, "restore", new() { ["session"] = session, ["to"] = new string('a', 40) }), StringComparison.Ordinal);
+        Assert.EndsWith($"(unknownSession): Session '{session}-never' has no snapshots yet, and diff needs one. Call 'snapshot' with 'dir' (the workspace directory) first.",
+            await FailAsync(client, "diff", new() { ["session"] = session + "-never", ["from"] = hash }), StringComparison.Ordinal);
         Assert.Contains("(outsideWorkspaceRoots)", await FailAsync(client, "snapshot", new() { ["session"] = "mcp-elsewhere-" + transport, ["dir"] = fixture.RootB }), StringComparison.Ordinal);
         Assert.Equal("changed\n", File.ReadAllText(Path.Combine(ws, "a.txt")));
     }

@@ -102,8 +102,11 @@ public sealed class CliEndToEndTests(SiloProcessFixture fixture) : IClassFixture
 
             // Bad input: exit 2, one line on stderr, and nothing changed.
             AssertBadInput(await Silo.RunCliAsync("diff", "--session", "e2e", "--from", "nothex"), "40 hexadecimal digits");
-            AssertBadInput(await Silo.RunCliAsync("restore", "--session", "e2e", "--to", new string('0', 40)), "history");
-            AssertBadInput(await Silo.RunCliAsync("changes", "--session", "nobody", "--since", h1), "track");
+            // The silo states the fact; the CLI words the advice in its own verbs.
+            AssertBadInput(await Silo.RunCliAsync("restore", "--session", "e2e", "--to", new string('0', 40)),
+                $"'to' {new string('0', 40)} is not a snapshot of session 'e2e'. Run 'agentsnapshots history --session e2e' to list the snapshots it keeps.");
+            AssertBadInput(await Silo.RunCliAsync("changes", "--session", "nobody", "--since", h1),
+                "Session 'nobody' has no snapshots yet, and changes needs one. Run 'agentsnapshots track --session nobody --dir DIR' first.");
             AssertBadInput(await Silo.RunCliAsync("track", "--session", "other", "--dir", fixture.Outside), "workspace roots");
             AssertBadInput(await Silo.RunCliAsync("revert", "--session", "e2e", "--to", h1), "'FILE'");
             AssertBadInput(await Silo.RunCliAsync("frobnicate"), "unknown verb");

@@ -57,8 +57,8 @@ public sealed class MetricsTests(ServiceClusterFixture fixture)
             var first = await session.TrackAsync(ws, "one");
             File.WriteAllText(Path.Combine(ws, "a.txt"), "one\ntwo\n");
             var second = await session.TrackAsync(null, "two");
-            await session.DiffAsync(first.Hash, second.Hash);
-            await session.DiffAsync(first.Hash, second.Hash);
+            await session.DiffAsync(first.Hash.AsHash(), second.Hash.AsHash());
+            await session.DiffAsync(first.Hash.AsHash(), second.Hash.AsHash());
         }
         finally
         {

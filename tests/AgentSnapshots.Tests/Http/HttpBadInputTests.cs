@@ -108,6 +108,33 @@ public sealed class HttpBadInputTests(HttpSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Refusals_state_the_fact_and_the_api_words_its_own_advice()
+    {
+        var (s, ws, _) = await TrackedAsync("http-advice");
+        var unknown = new string('0', 40);
+
+        var never = await Api.GetAsync($"/v1/sessions/http-advice-never/diff?from={unknown}");
+        Assert.Equal("Session 'http-advice-never' has no snapshots yet, and diff needs one. Take its first snapshot with POST /v1/sessions/http-advice-never/snapshots and the body {\"dir\": \"<the workspace directory>\"}.",
+            never.Problem(HttpStatusCode.NotFound, "unknownSession"));
+        Assert.Equal("Session 'http-advice-never' has no snapshots yet, and diff needs one.", never.Json.GetProperty("fact").GetString());
+
+        var notOurs = await Api.GetAsync($"{s}/changes?since={unknown}");
+        Assert.Equal($"'since' {unknown} is not a snapshot of session 'http-advice'. GET /v1/sessions/http-advice/snapshots lists the snapshots it keeps.",
+            notOurs.Problem(HttpStatusCode.NotFound, "unknownSnapshot"));
+        Assert.Equal($"'since' {unknown} is not a snapshot of session 'http-advice'.", notOurs.Json.GetProperty("fact").GetString());
+
+        var elsewhere = (await Api.PostAsync($"{s}/snapshots", new { dir = fixture.NewWorkspace(("x.txt", "x\n")) })).Problem(HttpStatusCode.Conflict, "workspaceMismatch");
+        Assert.Contains($"is bound to {ws}", elsewhere, StringComparison.Ordinal);
+        Assert.EndsWith("Send POST /v1/sessions/http-advice/snapshots without 'dir' to snapshot its own directory, or use another session for that directory.", elsewhere, StringComparison.Ordinal);
+
+        // A refusal the API adds no advice to has no separate fact; no refusal names a CLI option.
+        var malformed = await Api.GetAsync($"{s}/changes?since=HEAD~1");
+        Assert.Equal("'since' value 'HEAD~1' is not a snapshot hash: give 40 hexadecimal digits, as track or history return them.", malformed.Problem(HttpStatusCode.BadRequest, "malformedId"));
+        Assert.False(malformed.Json.TryGetProperty("fact", out _));
+        Assert.DoesNotContain("--", never.Body + notOurs.Body + elsewhere + malformed.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Session_errors_answer_the_sdk_codes_with_their_statuses()
     {
         var (s, ws, h) = await TrackedAsync("http-bad-session");

@@ -33,14 +33,14 @@ public sealed class GitOnLiveStoreTests(ServiceClusterFixture fixture) : IClassF
 
         for (var i = 1; i < turns.Count; i++)
         {
-            var summary = await session.DiffAsync(turns[i - 1].Hash, turns[i].Hash);
+            var summary = await session.DiffAsync((turns[i - 1].Hash).AsHash(), turns[i].Hash.AsHash());
             var numstat = Git("diff", "--numstat", turns[i - 1].Hash, turns[i].Hash).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(numstat.Length, summary.FileCount);
             Assert.Equal(numstat.Sum(l => long.Parse(l.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture)), summary.Additions);
         }
         foreach (var (hash, log, note) in turns)
         {
-            await session.RestoreAsync(hash);
+            await session.RestoreAsync(hash.AsHash());
             Assert.Equal(log, Content.Read(dir, "logs/app.log"));
             Assert.Equal(note, Content.Read(dir, "notes.txt"));
         }
@@ -54,7 +54,7 @@ public sealed class GitOnLiveStoreTests(ServiceClusterFixture fixture) : IClassF
         Assert.All(turns, t => Assert.Contains(t.Hash, history));
         foreach (var (hash, log, _) in turns.AsEnumerable().Reverse())
         {
-            await session.RestoreAsync(hash);
+            await session.RestoreAsync(hash.AsHash());
             Assert.Equal(log, Content.Read(dir, "logs/app.log"));
         }
     }

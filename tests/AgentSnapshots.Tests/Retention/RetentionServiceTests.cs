@@ -59,16 +59,16 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         foreach (var (hash, big) in versions.Skip(3))
         {
             Content.Write(dir, "big.txt", "scribbled over\n");
-            await session.RestoreAsync(hash);
+            await session.RestoreAsync(hash.AsHash());
             Assert.Equal(big, Content.Read(dir, "big.txt"));
             Assert.Equal("unchanged in every snapshot\n", Content.Read(dir, "same.txt"));
         }
 
-        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.RestoreAsync(versions[0].Hash));
+        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.RestoreAsync(versions[0].Hash.AsHash()));
         Assert.Equal(RequestError.UnknownSnapshot, refused.Error);
         Assert.Contains("removed by retention", refused.Message, StringComparison.Ordinal);
         Assert.Contains("KeepLast (2)", refused.Message, StringComparison.Ordinal);
-        var diff = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.DiffAsync(versions[1].Hash, null));
+        var diff = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.DiffAsync(versions[1].Hash.AsHash(), null));
         Assert.Equal(RequestError.UnknownSnapshot, diff.Error);
     }
 
@@ -99,10 +99,10 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         var after = await keeper.UsageAsync();
         Assert.Equal((1, 1), (after.Snapshots, after.Sessions));
 
-        await keeper.RestoreAsync(kept.Hash);
+        await keeper.RestoreAsync(kept.Hash.AsHash());
         Assert.False(File.Exists(Path.Combine(dir, "leaver.txt")));
         Assert.Equal(Content.Noise(100, 50_000), Content.Read(dir, "shared.txt"));
-        var unknown = await Assert.ThrowsAsync<SnapshotRequestException>(() => leaver.RestoreAsync(left1.Hash));
+        var unknown = await Assert.ThrowsAsync<SnapshotRequestException>(() => leaver.RestoreAsync(left1.Hash.AsHash()));
         Assert.Equal(RequestError.UnknownSession, unknown.Error);
 
         // A deleted session id starts afresh (here on the same tree as the keeper's).
@@ -134,9 +134,9 @@ public sealed class RetentionServiceTests(KeepLastTwoCluster fixture) : IClassFi
         Assert.Equal(one.Hash, Assert.Single((await b.HistoryAsync()).Snapshots).Hash);
         Assert.Equal(["a1", "a3", "a4"], (await a.HistoryAsync()).Snapshots.Select(s => s.Label));
         Content.Write(dir, "f.txt", "one\n"); // "now" is the old tree again
-        var summary = await b.DiffAsync(one.Hash, null);
+        var summary = await b.DiffAsync(one.Hash.AsHash(), null);
         Assert.Equal(0, summary.FileCount);
-        await b.RestoreAsync(one.Hash);
+        await b.RestoreAsync(one.Hash.AsHash());
         Assert.Equal("one\n", Content.Read(dir, "f.txt"));
     }
 
@@ -192,10 +192,10 @@ public sealed class MaxBytesTests(MaxBytesCluster fixture) : IClassFixture<MaxBy
         Assert.Equal(latest, history.Snapshots[^1].Hash);
         Assert.Equal(usage.Snapshots, history.Snapshots.Count);
         Content.Write(dir, "big.txt", "changed\n");
-        await session.RestoreAsync(latest!);
+        await session.RestoreAsync(latest!.AsHash());
         Assert.Equal(big, Content.Read(dir, "big.txt"));
 
-        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.DiffAsync(hashes[0], null));
+        var refused = await Assert.ThrowsAsync<SnapshotRequestException>(() => session.DiffAsync(hashes[0].AsHash(), null));
         Assert.Equal(RequestError.UnknownSnapshot, refused.Error);
         Assert.Contains("MaxBytes", refused.Message, StringComparison.Ordinal);
     }

@@ -44,20 +44,20 @@ public sealed class BadInputTests(ServiceClusterFixture fixture)
         void Add(string name, RequestError error, Func<Scene, Task> call) => cases.Add(name, new Case(error, call));
 
         // A session that was never tracked.
-        Add("unknown session: changes", RequestError.UnknownSession, s => s.Fresh.ChangesAsync(s.V1));
-        Add("unknown session: diff", RequestError.UnknownSession, s => s.Fresh.DiffAsync(s.V1, null));
-        Add("unknown session: restore", RequestError.UnknownSession, s => s.Fresh.RestoreAsync(s.V1));
-        Add("unknown session: revert", RequestError.UnknownSession, s => s.Fresh.RevertAsync(s.V1, ["a.txt"]));
+        Add("unknown session: changes", RequestError.UnknownSession, s => s.Fresh.ChangesAsync(s.V1.AsHash()));
+        Add("unknown session: diff", RequestError.UnknownSession, s => s.Fresh.DiffAsync(s.V1.AsHash(), null));
+        Add("unknown session: restore", RequestError.UnknownSession, s => s.Fresh.RestoreAsync(s.V1.AsHash()));
+        Add("unknown session: revert", RequestError.UnknownSession, s => s.Fresh.RevertAsync(s.V1.AsHash(), ["a.txt"]));
         Add("unknown session: track without dir", RequestError.UnknownSession, s => s.Fresh.TrackAsync(null, "x"));
 
         // Hash arguments: malformed, unknown, another session's, a blob's.
         var hashArguments = new (string Verb, Func<Scene, string, Task> Call)[]
         {
-            ("changes --since", (s, h) => s.Main.ChangesAsync(h)),
-            ("diff --from", (s, h) => s.Main.DiffAsync(h, null)),
-            ("diff --to", (s, h) => s.Main.DiffAsync(s.V1, h)),
-            ("restore --to", (s, h) => s.Main.RestoreAsync(h)),
-            ("revert --to", (s, h) => s.Main.RevertAsync(h, ["a.txt"])),
+            ("changes --since", (s, h) => s.Main.ChangesAsync(h.AsHash())),
+            ("diff --from", (s, h) => s.Main.DiffAsync(h.AsHash(), null)),
+            ("diff --to", (s, h) => s.Main.DiffAsync(s.V1.AsHash(), h.AsHash())),
+            ("restore --to", (s, h) => s.Main.RestoreAsync(h.AsHash())),
+            ("revert --to", (s, h) => s.Main.RevertAsync(h.AsHash(), ["a.txt"])),
         };
         string?[] malformed = ["", " ", "abc", new string('0', 39), new string('0', 41), "zz" + new string('0', 38), new string('g', 40), "0000000000 000000000000000000000000000000", "../../../etc/passwd", null];
         foreach (var (verb, call) in hashArguments)
@@ -101,10 +101,10 @@ public sealed class BadInputTests(ServiceClusterFixture fixture)
         string[] badPaths = ["/etc/passwd", "/", "../outside/secret.txt", "a/../../x", "src/../../x", "", " ", ".", "./", ".git", ".git/config", "src/.git/HEAD", "a\0b", "/etc/\npasswd", "../new\nline"];
         foreach (var bad in badPaths)
         {
-            Add($"revert path '{MessageText.Shown(bad)}'", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1, ["a.txt", bad]));
+            Add($"revert path '{MessageText.Shown(bad)}'", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1.AsHash(), ["a.txt", bad]));
         }
-        Add("revert with no paths", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1, []));
-        Add("revert with a null list", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1, null!));
+        Add("revert with no paths", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1.AsHash(), []));
+        Add("revert with a null list", RequestError.InvalidPath, s => s.Main.RevertAsync(s.V1.AsHash(), null!));
 
         // Session ids.
         string[] badIds = ["has space", new string('s', 129), "a/b", "../x", "séance", "a\0b", "tab\tid", "new\nline", "*"];
@@ -113,10 +113,10 @@ public sealed class BadInputTests(ServiceClusterFixture fixture)
             var shown = id.Length > 20 ? $"{id.Length} chars" : id.Replace("\0", "\\0", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
             Add($"session id '{shown}': track", RequestError.MalformedId, s => s.Session(id).TrackAsync(s.Dir, null));
             Add($"session id '{shown}': history", RequestError.MalformedId, s => s.Session(id).HistoryAsync());
-            Add($"session id '{shown}': changes", RequestError.MalformedId, s => s.Session(id).ChangesAsync(s.V1));
-            Add($"session id '{shown}': diff", RequestError.MalformedId, s => s.Session(id).DiffAsync(s.V1, null));
-            Add($"session id '{shown}': restore", RequestError.MalformedId, s => s.Session(id).RestoreAsync(s.V1));
-            Add($"session id '{shown}': revert", RequestError.MalformedId, s => s.Session(id).RevertAsync(s.V1, ["a.txt"]));
+            Add($"session id '{shown}': changes", RequestError.MalformedId, s => s.Session(id).ChangesAsync(s.V1.AsHash()));
+            Add($"session id '{shown}': diff", RequestError.MalformedId, s => s.Session(id).DiffAsync(s.V1.AsHash(), null));
+            Add($"session id '{shown}': restore", RequestError.MalformedId, s => s.Session(id).RestoreAsync(s.V1.AsHash()));
+            Add($"session id '{shown}': revert", RequestError.MalformedId, s => s.Session(id).RevertAsync(s.V1.AsHash(), ["a.txt"]));
         }
         return cases;
     }

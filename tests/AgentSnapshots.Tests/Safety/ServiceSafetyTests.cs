@@ -37,13 +37,13 @@ public sealed class ServiceSafetyTests(ServiceClusterFixture fixture)
                 // Each session edits its own file, so the trees keep changing under the others' feet.
                 Write(dir, $"own/s{n}.txt", string.Create(CultureInfo.InvariantCulture, $"session {n} round {round}\n"));
                 var now = await session.TrackAsync(null, null);
-                var summary = await session.DiffAsync(previous, now.Hash);
-                var toNow = await session.DiffAsync(first.Hash, null);
+                var summary = await session.DiffAsync(previous.AsHash(), now.Hash.AsHash());
+                var toNow = await session.DiffAsync(first.Hash.AsHash(), null);
                 seen.Add((previous, now.Hash, summary));
                 Assert.Equal(first.Hash, toNow.From);
                 previous = now.Hash;
             }
-            var changes = await session.ChangesAsync(first.Hash);
+            var changes = await session.ChangesAsync(first.Hash.AsHash());
             return (Session: session, Seen: seen, Changes: changes);
         })));
 
@@ -85,7 +85,7 @@ public sealed class ServiceSafetyTests(ServiceClusterFixture fixture)
         Write(dir, "m", "the user's ignored file\n");
         var before = Shell.Run(dir, "{ find . -printf '%y %m %s %p -> %l\\n'; find . -type f -exec sha1sum {} +; } | LC_ALL=C sort");
 
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => session.RestoreAsync(v1.Hash));
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => session.RestoreAsync(v1.Hash.AsHash()));
 
         var history = await session.HistoryAsync();
         Assert.Equal(2, history.Snapshots.Count);
@@ -94,7 +94,7 @@ public sealed class ServiceSafetyTests(ServiceClusterFixture fixture)
         Assert.Contains(safety.Hash, e.Message, StringComparison.Ordinal);
         Assert.Equal("a1\n", File.ReadAllText(Path.Combine(dir, "a.txt")));
 
-        await session.RestoreAsync(safety.Hash);
+        await session.RestoreAsync(safety.Hash.AsHash());
         Assert.Equal(before, Shell.Run(dir, "{ find . -printf '%y %m %s %p -> %l\\n'; find . -type f -exec sha1sum {} +; } | LC_ALL=C sort"));
     }
 }

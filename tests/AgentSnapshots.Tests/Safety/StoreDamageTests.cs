@@ -26,18 +26,18 @@ public sealed class StoreDamageTests(ServiceClusterFixture fixture) : IClassFixt
         PackDamage.FlipBytesOf(store, log3);
 
         // Turns 1 and 3: a pair no step's stats computed (and cached) before the damage.
-        var corrupt = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.DiffAsync(hashes[0], hashes[2]));
+        var corrupt = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.DiffAsync(hashes[0].AsHash(), hashes[2].AsHash()));
         Assert.Equal(ServiceError.CorruptObject, corrupt.Error);
         foreach (var named in new[] { log3, store, "logs/app.log", hashes[0], hashes[2] })
         {
             Assert.Contains(named, corrupt.Message, StringComparison.Ordinal);
         }
         // What does not stand on the damaged entry still reads: turn 2's log, restored.
-        await session.RestoreAsync(hashes[1]);
+        await session.RestoreAsync(hashes[1].AsHash());
         Assert.Equal(GrowingLog.Turn(2, 60_000, 300), File.ReadAllText(Path.Combine(dir, "logs", "app.log")));
 
         foreach (var file in Directory.GetFiles(Path.Combine(store, "objects", "pack"))) File.Delete(file);
-        var missing = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.DiffAsync(hashes[0], hashes[2]));
+        var missing = await Assert.ThrowsAsync<SnapshotServiceException>(() => session.DiffAsync(hashes[0].AsHash(), hashes[2].AsHash()));
         Assert.Equal(ServiceError.MissingObject, missing.Error);
         Assert.Contains(store, missing.Message, StringComparison.Ordinal);
         Assert.Contains(hashes[0], missing.Message, StringComparison.Ordinal);
@@ -48,6 +48,6 @@ public sealed class StoreDamageTests(ServiceClusterFixture fixture) : IClassFixt
         Content.Write(other, "a.txt", "a\n");
         var first = await healthy.TrackAsync(other, "one");
         Content.Write(other, "a.txt", "b\n");
-        Assert.Equal(1, (await healthy.DiffAsync(first.Hash, null)).FileCount);
+        Assert.Equal(1, (await healthy.DiffAsync(first.Hash.AsHash(), null)).FileCount);
     }
 }

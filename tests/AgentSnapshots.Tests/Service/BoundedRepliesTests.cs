@@ -41,7 +41,7 @@ public sealed class BoundedRepliesTests(TwoPathRepliesCluster fixture) : IClassF
         string? after = null;
         while (true)
         {
-            var page = await session.ChangesAsync(first.Hash, after);
+            var page = await session.ChangesAsync(first.Hash.AsHash(), after);
             Assert.Equal(6, page.FileCount);
             Assert.True(page.Files.Count <= 2);
             seen.AddRange(page.Files);
@@ -51,7 +51,7 @@ public sealed class BoundedRepliesTests(TwoPathRepliesCluster fixture) : IClassF
         }
         Assert.Equal(["f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt", "new.txt"], seen);
 
-        var restore = await session.RestoreAsync(first.Hash);
+        var restore = await session.RestoreAsync(first.Hash.AsHash());
         Assert.Equal(["f0.txt", "f1.txt"], restore.Written);
         Assert.Equal(["new.txt"], restore.Deleted);
         Assert.Equal((5, 3, 1, 0), (restore.WrittenCount, restore.OmittedWritten, restore.DeletedCount, restore.OmittedDeleted));

@@ -34,9 +34,9 @@ public sealed class RestartTests
         {
             var session = cluster.Client.GetGrain<ISessionGrain>("restart-1");
             var after = await session.HistoryAsync();
-            var diff = await session.DiffAsync(first.Hash, null);
+            var diff = await session.DiffAsync(first.Hash.AsHash(), null);
             var second = await session.TrackAsync(null, "after restart");
-            var restore = await session.RestoreAsync(first.Hash);
+            var restore = await session.RestoreAsync(first.Hash.AsHash());
 
             Assert.Equal(dir, after.Workspace);
             Assert.Equal(before.Snapshots, after.Snapshots);

@@ -62,10 +62,10 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "edit.txt", "a\nB\nc\nd\n");
         File.Delete(Path.Combine(dir, "gone.txt"));
         Write(dir, "new.txt", "hello\n");
-        var changes = await session.ChangesAsync(before.Hash);
-        var toNow = await session.DiffAsync(before.Hash, null);
+        var changes = await session.ChangesAsync(before.Hash.AsHash());
+        var toNow = await session.DiffAsync(before.Hash.AsHash(), null);
         var after = await session.TrackAsync(null, "after");
-        var between = await session.DiffAsync(before.Hash.ToUpperInvariant(), after.Hash);
+        var between = await session.DiffAsync(before.Hash.ToUpperInvariant().AsHash(), after.Hash.AsHash());
 
         Assert.Equal(before.Hash, changes.Since);
         Assert.Equal(["edit.txt", "gone.txt", "new.txt"], changes.Files.Order(StringComparer.Ordinal));
@@ -94,7 +94,7 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "a.txt", "v2\n");
         Write(dir, "c.txt", "created later\n");
 
-        var restore = await session.RestoreAsync(v1.Hash);
+        var restore = await session.RestoreAsync(v1.Hash.AsHash());
 
         Assert.Equal(v1.Hash, restore.To);
         Assert.Equal(["a.txt"], restore.Written);
@@ -107,7 +107,7 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Assert.Equal($"safety: before restore to {v1.Hash[..8]}", safety.Label);
         Assert.Equal(3, safety.Files);
 
-        var undo = await session.RestoreAsync(restore.Safety);
+        var undo = await session.RestoreAsync(restore.Safety.AsHash());
 
         Assert.Equal("v2\n", Read(dir, "a.txt"));
         Assert.Equal("created later\n", Read(dir, "c.txt"));
@@ -127,7 +127,7 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         Write(dir, "b.txt", "b2\n");
         Write(dir, "n.txt", "new\n");
 
-        var revert = await session.RevertAsync(v1.Hash, ["./a.txt", "n.txt"]);
+        var revert = await session.RevertAsync(v1.Hash.AsHash(), ["./a.txt", "n.txt"]);
 
         Assert.Equal(["a.txt"], revert.Written);
         Assert.Equal(["n.txt"], revert.Deleted);
@@ -138,21 +138,32 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Malformed_hashes_are_refused_and_nothing_changes()
+    public void Malformed_hashes_are_refused_where_they_are_parsed_naming_the_argument()
     {
-        var dir = fixture.NewWorkspace("malformed");
-        Write(dir, "a.txt", "x\n");
-        var session = Session("malformed-1");
-        await session.TrackAsync(dir, null);
-        Write(dir, "a.txt", "y\n");
+        // The grains take only parsed hashes; every edge (API, MCP, UI, SDK) parses with SnapshotHash.Parse.
+        foreach (var bad in new[] { "abc", "zz" + new string('0', 38), "", " ", new string('0', 41), "HEAD~1", "0000000000 000000000000000000000000000000", null })
+        {
+            var e = Assert.Throws<SnapshotRequestException>(() => SnapshotHash.Parse(bad, "to"));
+            Assert.Equal(RequestError.MalformedId, e.Error);
+            Assert.StartsWith("'to' ", e.Message, StringComparison.Ordinal);
+            Assert.Contains("40 hexadecimal digits", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Contains("a value of 200 characters", Assert.Throws<SnapshotRequestException>(() => SnapshotHash.Parse(new string('x', 200), "to")).Message, StringComparison.Ordinal);
+        Assert.Equal(NoSuchTree, SnapshotHash.Parse(" " + NoSuchTree.ToUpperInvariant() + "\n", "to").Hex);
+    }
 
-        await Refused(RequestError.MalformedId, () => session.ChangesAsync("abc"));
-        await Refused(RequestError.MalformedId, () => session.DiffAsync("zz" + new string('0', 38), null));
-        await Refused(RequestError.MalformedId, () => session.RestoreAsync(""));
-        await Refused(RequestError.MalformedId, () => session.RevertAsync(new string('0', 41), ["a.txt"]));
-
-        Assert.Equal("y\n", Read(dir, "a.txt"));
-        Assert.Single((await session.HistoryAsync()).Snapshots);
+    [Fact]
+    public void Malformed_session_names_are_refused_where_they_are_parsed()
+    {
+        // The API, the MCP tools, the UI and the SDK parse names with SessionName.Parse before addressing a session.
+        foreach (var bad in new[] { "has space", new string('s', 129), "a/b", "tenant@name", "tab\tname", "", null })
+        {
+            var e = Assert.Throws<SnapshotRequestException>(() => SessionName.Parse(bad));
+            Assert.Equal(RequestError.MalformedId, e.Error);
+            Assert.EndsWith($"is not accepted: use {SessionName.Form}.", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Contains("a value of 129 characters", Assert.Throws<SnapshotRequestException>(() => SessionName.Parse(new string('s', 129))).Message, StringComparison.Ordinal);
+        Assert.Equal("run-1.a_b:c", SessionName.Parse("run-1.a_b:c").Value);
     }
 
     [Fact]
@@ -167,12 +178,13 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
         var theirs = await other.TrackAsync(dir, null);
         Write(dir, "a.txt", "now\n");
 
-        var e = await Refused(RequestError.UnknownSnapshot, () => mine.RestoreAsync(theirs.Hash));
-        await Refused(RequestError.UnknownSnapshot, () => mine.DiffAsync(own.Hash, NoSuchTree));
-        await Refused(RequestError.UnknownSnapshot, () => mine.ChangesAsync(NoSuchTree));
-        await Refused(RequestError.UnknownSnapshot, () => mine.RevertAsync(NoSuchTree, ["a.txt"]));
+        var e = await Refused(RequestError.UnknownSnapshot, () => mine.RestoreAsync(theirs.Hash.AsHash()));
+        await Refused(RequestError.UnknownSnapshot, () => mine.DiffAsync(own.Hash.AsHash(), NoSuchTree.AsHash()));
+        await Refused(RequestError.UnknownSnapshot, () => mine.ChangesAsync(NoSuchTree.AsHash()));
+        await Refused(RequestError.UnknownSnapshot, () => mine.RevertAsync(NoSuchTree.AsHash(), ["a.txt"]));
 
-        Assert.Contains("history", e.Message, StringComparison.Ordinal);
+        // The grain states the fact in neutral words; each surface adds its own advice.
+        Assert.Equal($"'to' {theirs.Hash} is not a snapshot of session 'unknown-snapshot-mine'.", e.Message);
         Assert.Equal("now\n", Read(dir, "a.txt"));
         Assert.Single((await mine.HistoryAsync()).Snapshots);
     }
@@ -182,10 +194,10 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
     {
         var session = Session("never-tracked");
 
-        await Refused(RequestError.UnknownSession, () => session.ChangesAsync(NoSuchTree));
-        await Refused(RequestError.UnknownSession, () => session.DiffAsync(NoSuchTree, null));
-        await Refused(RequestError.UnknownSession, () => session.RestoreAsync(NoSuchTree));
-        await Refused(RequestError.UnknownSession, () => session.RevertAsync(NoSuchTree, ["a.txt"]));
+        await Refused(RequestError.UnknownSession, () => session.ChangesAsync(NoSuchTree.AsHash()));
+        await Refused(RequestError.UnknownSession, () => session.DiffAsync(NoSuchTree.AsHash(), null));
+        await Refused(RequestError.UnknownSession, () => session.RestoreAsync(NoSuchTree.AsHash()));
+        await Refused(RequestError.UnknownSession, () => session.RevertAsync(NoSuchTree.AsHash(), ["a.txt"]));
         var e = await Refused(RequestError.UnknownSession, () => session.TrackAsync(null, null));
 
         Assert.Contains("directory", e.Message, StringComparison.Ordinal);
@@ -260,9 +272,9 @@ public sealed class SessionGrainTests(ServiceClusterFixture fixture)
 
         await Refused(RequestError.MalformedId, () => Session("has space").HistoryAsync());
         await Refused(RequestError.MalformedId, () => Session(new string('s', 129)).TrackAsync(dir, null));
-        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash, ["../escape.txt"]));
-        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash, ["/etc/passwd"]));
-        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash, []));
+        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash.AsHash(), ["../escape.txt"]));
+        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash.AsHash(), ["/etc/passwd"]));
+        await Refused(RequestError.InvalidPath, () => session.RevertAsync(v1.Hash.AsHash(), []));
 
         Assert.Equal("b\n", Read(dir, "a.txt"));
         Assert.Single((await session.HistoryAsync()).Snapshots);

@@ -234,6 +234,8 @@ public sealed class UiBrowserTests(UiSiloFixture fixture)
             Form = FormWith("to", first, page),
         });
         Assert.Equal(404, post.Status);
+        // The session's refusal in the UI's own words (the grain states only that it has no snapshots).
+        Assert.Contains("has no snapshots yet, and restore needs one. The sessions page lists yours", await post.TextAsync(), StringComparison.Ordinal);
         Assert.Equal("b's data, changed\n", File.ReadAllText(Path.Combine(secretDir, "secret.txt")));
     }
 
