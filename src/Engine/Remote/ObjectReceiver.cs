@@ -16,10 +16,10 @@ public static class ObjectReceiver
 
     /// <param name="requireEntries">Whether every received tree must name only objects already stored (a silo checks; an agent, whose store keeps only trees, cannot).</param>
     public static Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, CancellationToken cancellationToken) =>
-        ReceiveAsync(connection, store, requireEntries, packs: null, cancellationToken);
+        ReceiveAsync(connection, store, requireEntries, blobs: null, cancellationToken);
 
-    /// <param name="packs">Where small blobs go instead of loose files (an agent's restore); null: every object is stored loose.</param>
-    internal static async Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, RestorePacks? packs, CancellationToken cancellationToken)
+    /// <param name="blobs">Where small blobs go instead of loose files (an agent's restore); null: every object is stored loose.</param>
+    internal static async Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, ReceivedBlobs? blobs, CancellationToken cancellationToken)
     {
         var wanted = new List<GitObjectId>();
         var pending = new HashSet<GitObjectId>();
@@ -67,7 +67,7 @@ public static class ObjectReceiver
                         if (length < 0 || length > frame.Length - at - 24) throw new RemoteProtocolException($"object {id} in a batch claims {length} bytes, more than the batch holds");
                         Take(pending, id);
                         var loose = new ArraySegment<byte>(frame.Payload[(at + 24)..(at + 24 + length)].ToArray());
-                        if (packs is null || !packs.TryTake(id, loose))
+                        if (blobs is null || !blobs.TryTake(id, loose))
                         {
                             using var content = new MemoryStream(loose.Array!, writable: false);
                             await writer.WriteAsync(id, content, cancellationToken);
@@ -87,7 +87,6 @@ public static class ObjectReceiver
                 received++;
             }
         }
-        packs?.Flush();
         return new TransferCount(offered, received, bytes);
     }
 

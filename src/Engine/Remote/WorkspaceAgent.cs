@@ -95,13 +95,14 @@ public sealed partial class WorkspaceAgent : IDisposable
         RestoreOutcome outcome;
         TimeSpan receiving;
         int packed;
-        // Small blobs arrive into packs that go once the files are written (or the restore failed: the silo keeps them).
-        using (var packs = new RestorePacks(_workspace.Store))
+        // Small blobs arrive into memory (beyond a bound, packs), gone once the files are written or the restore failed
+        // (the silo keeps them).
+        using (var blobs = new ReceivedBlobs(_workspace.Store))
         {
-            received = await ObjectReceiver.ReceiveAsync(connection, _workspace.Store, requireEntries: false, packs, cancellationToken);
+            received = await ObjectReceiver.ReceiveAsync(connection, _workspace.Store, requireEntries: false, blobs, cancellationToken);
             receiving = clock.Elapsed;
-            outcome = _workspace.Restore(to, command.Files, cancellationToken);
-            packed = packs.Count;
+            outcome = _workspace.Restore(to, command.Files, blobs.Open, cancellationToken);
+            packed = blobs.Count;
         }
         var writing = clock.Elapsed - receiving;
         if (command.Safety is { } safety && GitObjectId.TryParse(safety, out var safetyId))
@@ -177,7 +178,7 @@ public sealed partial class WorkspaceAgent : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent tree {Tree}: {Offered} objects offered, {Objects} sent ({Bytes} bytes); {TotalObjects} objects, {TotalBytes} bytes since start")]
     private static partial void LogSent(ILogger logger, GitObjectId tree, int offered, int objects, long bytes, long totalObjects, long totalBytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {To}: {Written} written, {Deleted} deleted; {Objects} objects ({Bytes} bytes, {Packed} small blobs of them packed) received in {ReceiveMs} ms, written in {WriteMs} ms, {TotalMs} ms in all")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {To}: {Written} written, {Deleted} deleted; {Objects} objects ({Bytes} bytes, {Packed} small blobs of them held) received in {ReceiveMs} ms, written in {WriteMs} ms, {TotalMs} ms in all")]
     private static partial void LogRestored(ILogger logger, GitObjectId to, int written, int deleted, int objects, long bytes, int packed, long receiveMs, long writeMs, long totalMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Command {Verb} failed ({Code}): {Reason}")]

@@ -4,22 +4,24 @@ using AgentSnapshots.Engine.Objects.Packs;
 namespace AgentSnapshots.Engine.Remote;
 
 /// <summary>
-/// Where an agent keeps the small blobs it receives for a restore: in packs of its store rather than one loose file
-/// each. A restore of many small files would otherwise create, rename and later delete a file per blob before the
-/// restore writes the file itself (three times the file operations of a local restore). A blob is verified in
-/// memory as it arrives (one stored zlib block, as a silo keeps objects of up to 4 KiB: its checksum, its header, and
-/// its SHA-1 against the id it was sent as), held until <see cref="BufferedBytes"/> are, then written with the others
-/// as one pack. The packs live only until the restore has written the files: <see cref="Dispose"/> deletes them.
-/// Anything else (a tree, a compressed or larger blob) is not taken here and is stored loose as before.
+/// Where an agent keeps the small blobs it receives for a restore: in memory, and beyond <see cref="HeldBytes"/> in
+/// packs of its store, rather than one loose file each. A restore of many small files would otherwise create, rename,
+/// read back and delete a file per blob around writing the file itself (three times the file operations of a local
+/// restore). A blob is verified in memory as it arrives (one stored zlib block, as a store keeps objects of up to
+/// 4 KiB: its checksum, its header, and its SHA-1 against the id it was sent as); the restore reads it through
+/// <see cref="Open"/> (then the store). The packs live only until the restore has written the files:
+/// <see cref="Dispose"/> deletes them. Anything else (a tree, a compressed or larger blob) is not taken here and is
+/// stored loose as before.
 /// </summary>
-internal sealed class RestorePacks(ObjectStore store) : IDisposable
+/// <param name="heldBytes">The most blob bytes held in memory (<see cref="HeldBytes"/>).</param>
+internal sealed class ReceivedBlobs(ObjectStore store, long heldBytes = ReceivedBlobs.HeldBytes) : IDisposable
 {
-    /// <summary>The most blob bytes held in memory before they are written as a pack.</summary>
-    public const int BufferedBytes = 16 << 20;
+    /// <summary>The most blob bytes held in memory; more are written as a pack (stored entries, no compression work).</summary>
+    public const int HeldBytes = 32 << 20;
 
-    private readonly List<(GitObjectId Id, int Size, byte[] Stored)> _held = [];
+    private readonly Dictionary<GitObjectId, byte[]> _held = [];
     private readonly List<PackWritten> _written = [];
-    private int _heldBytes;
+    private long _heldBytes;
 
     /// <summary>Blobs taken so far.</summary>
     public int Count { get; private set; }
@@ -50,26 +52,29 @@ internal sealed class RestorePacks(ObjectStore store) : IDisposable
         var data = content.AsSpan(nul + 1);
         var hashed = ObjectStore.HashOf(GitObjectType.Blob, data);
         if (hashed != id) throw new RemoteProtocolException($"object {id} does not match its id: its content hashes to {hashed}");
-
-        // A pack entry is the zlib stream of the content without the loose header: stored again, no compression.
-        var stored = ZLibStored.Wrap(data, []);
-        _held.Add((id, size, stored));
-        _heldBytes += stored.Length;
-        Count++;
-        if (_heldBytes >= BufferedBytes) Flush();
+        if (_held.TryAdd(id, data.ToArray()))
+        {
+            _heldBytes += size;
+            Count++;
+        }
+        if (_heldBytes >= heldBytes) Flush();
         return true;
     }
 
-    /// <summary>Writes the blobs held as one pack (the restore reads them from there).</summary>
-    public void Flush()
+    /// <summary>The content of a blob held in memory; null if it is not (it is in the store).</summary>
+    public Stream? Open(GitObjectId id) => _held.TryGetValue(id, out var data) ? new MemoryStream(data, writable: false) : null;
+
+    /// <summary>Writes the blobs held as one pack, where the restore reads them; the memory goes.</summary>
+    private void Flush()
     {
-        if (_held.Count == 0) return;
         using (var pack = new PackWriter(store.Packs.Directory, _held.Count))
         {
-            foreach (var (id, size, stored) in _held)
+            foreach (var (id, data) in _held)
             {
-                using var data = new MemoryStream(stored, writable: false);
-                pack.WriteCompressed(id, GitObjectTypes.PackCode(GitObjectType.Blob), size, null, byId: false, data, stored.Length);
+                // A pack entry is the zlib stream of the content without the loose header: stored, no compression.
+                var stored = ZLibStored.Wrap(data, []);
+                using var entry = new MemoryStream(stored, writable: false);
+                pack.WriteCompressed(id, GitObjectTypes.PackCode(GitObjectType.Blob), data.Length, null, byId: false, entry, stored.Length);
             }
             _written.Add(pack.Finish());
         }
@@ -78,7 +83,7 @@ internal sealed class RestorePacks(ObjectStore store) : IDisposable
         store.Packs.Refresh();
     }
 
-    /// <summary>Deletes the packs written (their blobs are in the directory and in the silo's store now), index first.</summary>
+    /// <summary>Forgets the blobs held and deletes the packs written (the blobs are in the directory and the silo's store now), index first.</summary>
     public void Dispose()
     {
         _held.Clear();
