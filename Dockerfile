@@ -5,6 +5,26 @@ COPY . .
 RUN dotnet publish src/Silo/Silo.csproj -c Release -o /app/silo \
  && dotnet publish src/Cli/Cli.csproj -c Release -o /app/cli
 
+# The workspace agent alone (the CLI published as a native executable, no .NET runtime): a slim image for the
+# sidecar pattern, or a stage to copy the executable from into a sandbox image.
+#   docker build --target agent -t agentsnapshots-agent .
+#   COPY --from=agentsnapshots-agent /usr/local/bin/agentsnapshots /usr/local/bin/agentsnapshots   (in a sandbox's Dockerfile)
+# Native AOT links with clang and needs zlib's headers; the stages are built only when asked for (BuildKit), so the
+# default build below does not pay for them.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS agent-build
+RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/Cli/Cli.csproj -c Release -r linux-x64 -o /app/agent
+
+# runtime-deps: libc, OpenSSL (the agent hashes with it) and CA certificates for https:// silos; no .NET runtime.
+# It runs as root, as the sandbox's files usually are: a restore rewrites them.
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0 AS agent
+COPY --from=agent-build /app/agent/agentsnapshots /usr/local/bin/agentsnapshots
+ENTRYPOINT ["/usr/local/bin/agentsnapshots"]
+CMD ["agent", "--help"]
+
+# The silo (and CLI) image: the last stage, what a plain docker build makes.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # git is not needed by the silo (it writes git objects itself); curl serves the compose health check; openssl makes
 # a cluster's throwaway CA and certificates (scripts/cluster-certificates.sh, compose's certs service).

@@ -15,7 +15,8 @@ namespace AgentSnapshots.Bench;
 /// (first track, and the summary of turn 1 to 2), and the restore of an M-file snapshot into an empty directory (for
 /// the remote side a new agent on a new directory: every object crosses the wire). Also the agent's resident memory
 /// while it sends the seed (beyond its idle and its stat index) and the silo's while it receives it.
-/// <code>dotnet run -c Release --project bench -- remote [--files 100000] [--edits 10] [--repeats 5] [--big1-mib 128] [--big2-mib 96] [--small-kib 512] [--restore-files 20000]</code>
+/// <code>dotnet run -c Release --project bench -- remote [--files 100000] [--edits 10] [--repeats 5] [--big1-mib 128] [--big2-mib 96] [--small-kib 512] [--restore-files 20000] [--only tree,seed,restore]</code>
+/// (<c>--only</c>: the parts to run, comma-separated; all by default).
 /// </summary>
 internal static class RemoteRun
 {
@@ -40,17 +41,19 @@ internal static class RemoteRun
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         Dictionary<string, int> o;
+        HashSet<string> parts;
         try
         {
+            (parts, args) = Parts(args);
             o = WholeNumberOptions.Parse(args, Defaults);
         }
         catch (FormatException e)
         {
-            await Console.Error.WriteLineAsync($"remote: {e.Message}; options: {string.Join(' ', Defaults.Select(d => $"[{d.Key} {d.Value}]"))}");
+            await Console.Error.WriteLineAsync($"remote: {e.Message}; options: {string.Join(' ', Defaults.Select(d => $"[{d.Key} {d.Value}]"))} [--only {string.Join(',', AllParts)}]");
             return 2;
         }
         Console.WriteLine($"AgentSnapshots remote benchmark, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 30} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; " +
-            string.Join(' ', o.Select(p => $"{p.Key} {p.Value}")));
+            string.Join(' ', o.Select(p => $"{p.Key} {p.Value}")) + $" --only {string.Join(',', AllParts.Where(parts.Contains))}");
         var root = Directory.CreateTempSubdirectory("agentsnapshots-remote-").FullName;
         var rows = new List<Row>();
         try
@@ -66,10 +69,13 @@ internal static class RemoteRun
             using var api = new HttpClient { BaseAddress = silo.HttpAddress, Timeout = TimeSpan.FromMinutes(30) };
             api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", silo.LocalKey);
 
-            await AgentBinaryAsync(silo, root);
-            await BigTreeAsync(silo, api, work, root, o, rows);
-            await SeedAsync(silo, api, work, root, o, rows);
-            await RestoreAsync(silo, api, work, root, o, rows);
+            if (parts.Contains("tree"))
+            {
+                await AgentBinaryAsync(silo, root);
+                await BigTreeAsync(silo, api, work, root, o, rows);
+            }
+            if (parts.Contains("seed")) await SeedAsync(silo, api, work, root, o, rows);
+            if (parts.Contains("restore")) await RestoreAsync(silo, api, work, root, o, rows);
         }
         finally
         {
@@ -83,6 +89,22 @@ internal static class RemoteRun
             Console.WriteLine($"   {r.Operation,-44} {Secs(r.Local),10} {Secs(r.Remote),10} {ratio,6}  {r.Target}: {(r.Met ? "met" : "NOT MET")}");
         }
         return rows.All(r => r.Met) ? 0 : 1;
+    }
+
+    private static readonly string[] AllParts = ["tree", "seed", "restore"];
+
+    /// <summary>The parts <c>--only a,b</c> names (all without it: "tree" is the agent binary's figures and the N-file tree), and the other arguments.</summary>
+    private static (HashSet<string> Parts, IReadOnlyList<string> Others) Parts(IReadOnlyList<string> args)
+    {
+        var at = args.ToList().IndexOf("--only");
+        if (at < 0) return ([.. AllParts], args);
+        if (at + 1 >= args.Count) throw new FormatException("--only needs parts, e.g. --only seed,restore");
+        var named = args[at + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        if (named.Count == 0 || !named.IsSubsetOf(AllParts))
+        {
+            throw new FormatException($"--only takes {string.Join(", ", AllParts)}, comma-separated");
+        }
+        return (named, [.. args.Take(at), .. args.Skip(at + 2)]);
     }
 
     /// <summary>The agent's executable: size, start (process start to connected) and idle memory, the native one beside the dotnet one.</summary>
@@ -217,6 +239,7 @@ internal static class RemoteRun
         var remoteAfter = (await TrackAsync(api, "remote-restore", new { workspace = "restore" })).Hash;
         var same = localAfter == hash && remoteAfter == hash;
         Console.WriteLine($"   local (emptied directory) {Secs(local)}, new agent on an empty directory {Secs(remote)} ({second.SentBytes / (double)MiB:F1} MiB sent back by the agent){(same ? " (both equal the snapshot)" : " (A RESTORED TREE DIFFERS)")}");
+        Console.WriteLine($"   the agent: {second.Log.Split('\n').LastOrDefault(l => l.Contains("Restored ", StringComparison.Ordinal))?.Trim()}");
         rows.Add(new($"restore {o["--restore-files"] / 1000}k files into an empty dir", local, remote, "agent <= 1.5x local", same && remote <= local * 1.5));
     }
 

@@ -159,12 +159,16 @@ public sealed class Workspace : IDisposable
     /// Takes a safety snapshot, then makes the working tree match <paramref name="to"/> for <paramref name="files"/>
     /// (null: every path either snapshot covers). Ignored, skipped and never-snapshotted files are untouched.
     /// </summary>
-    public RestoreOutcome Restore(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken = default)
+    public RestoreOutcome Restore(GitObjectId to, IReadOnlyList<string>? files, CancellationToken cancellationToken = default) =>
+        Restore(to, files, received: null, cancellationToken);
+
+    /// <param name="received">Blobs held outside the store (a workspace agent's, just received): a blob's content, or null to read it from the store.</param>
+    internal RestoreOutcome Restore(GitObjectId to, IReadOnlyList<string>? files, Func<GitObjectId, Stream?>? received, CancellationToken cancellationToken)
     {
         var scope = files?.Select(RelativePath.Normalize).Distinct(StringComparer.Ordinal).ToList();
         RequireTree(to);
         var safety = Snapshot(cancellationToken);
-        return new WorkspaceRestorer(Directory, Store, _logger, Options.Excludes, _portable).Restore(to, safety, scope, cancellationToken);
+        return new WorkspaceRestorer(Directory, Store, _logger, Options.Excludes, _portable, received).Restore(to, safety, scope, cancellationToken);
     }
 
     /// <summary>Restores only <paramref name="files"/> (files or directories, workspace-relative); a file absent from <paramref name="to"/> is deleted.</summary>

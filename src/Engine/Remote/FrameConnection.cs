@@ -15,10 +15,13 @@ public sealed class FrameConnection : IAsyncDisposable
 {
     private const int QueuedFrames = 4;
 
+    /// <summary>Payloads up to this size are copied behind their kind byte and sent as one WebSocket frame.</summary>
+    private const int CopiedPayloadBytes = 64 * 1024;
+
     private readonly WebSocket _socket;
     private readonly Channel<Frame> _incoming = Channel.CreateBounded<Frame>(new BoundedChannelOptions(QueuedFrames) { SingleReader = true, SingleWriter = true });
     private readonly SemaphoreSlim _sending = new(1, 1);
-    private readonly byte[] _sendBuffer = new byte[Frames.MaxPayloadBytes + 1];
+    private readonly byte[] _sendBuffer = new byte[CopiedPayloadBytes + 1];
     private readonly CancellationTokenSource _closing = new();
     private readonly Task _reader;
 
@@ -41,8 +44,17 @@ public sealed class FrameConnection : IAsyncDisposable
         try
         {
             _sendBuffer[0] = (byte)kind;
-            payload.Span.CopyTo(_sendBuffer.AsSpan(1));
-            await _socket.SendAsync(_sendBuffer.AsMemory(0, payload.Length + 1), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            if (payload.Length <= CopiedPayloadBytes)
+            {
+                payload.Span.CopyTo(_sendBuffer.AsSpan(1));
+                await _socket.SendAsync(_sendBuffer.AsMemory(0, payload.Length + 1), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            }
+            else
+            {
+                // A large payload is not copied behind its kind byte: the message goes in two WebSocket frames.
+                await _socket.SendAsync(_sendBuffer.AsMemory(0, 1), WebSocketMessageType.Binary, endOfMessage: false, cancellationToken);
+                await _socket.SendAsync(payload, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            }
         }
         catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -177,10 +189,7 @@ public sealed class FrameConnection : IAsyncDisposable
                         await CloseAsync(WebSocketCloseStatus.ProtocolError, CloseReason, waitForPeer: false);
                         return;
                     }
-                    var kind = (FrameKind)buffer[0];
-                    // The payload moves to the front of its buffer.
-                    Buffer.BlockCopy(buffer, 1, buffer, 0, length - 1);
-                    var frame = new Frame(kind, buffer, length - 1);
+                    var frame = new Frame((FrameKind)buffer[0], buffer, length - 1);
                     buffer = null;
                     try
                     {

@@ -15,7 +15,11 @@ public static class ObjectReceiver
     public const int MaxOffered = 20_000_000;
 
     /// <param name="requireEntries">Whether every received tree must name only objects already stored (a silo checks; an agent, whose store keeps only trees, cannot).</param>
-    public static async Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, CancellationToken cancellationToken)
+    public static Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, CancellationToken cancellationToken) =>
+        ReceiveAsync(connection, store, requireEntries, blobs: null, cancellationToken);
+
+    /// <param name="blobs">Where small blobs go instead of loose files (an agent's restore); null: every object is stored loose.</param>
+    internal static async Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, ReceivedBlobs? blobs, CancellationToken cancellationToken)
     {
         var wanted = new List<GitObjectId>();
         var pending = new HashSet<GitObjectId>();
@@ -62,8 +66,12 @@ public static class ObjectReceiver
                         var length = BinaryPrimitives.ReadInt32BigEndian(frame.Payload.Span.Slice(at + GitObjectId.ByteLength, 4));
                         if (length < 0 || length > frame.Length - at - 24) throw new RemoteProtocolException($"object {id} in a batch claims {length} bytes, more than the batch holds");
                         Take(pending, id);
-                        using var content = new MemoryStream(frame.Payload[(at + 24)..(at + 24 + length)].ToArray(), writable: false);
-                        await writer.WriteAsync(id, content, cancellationToken);
+                        var loose = new ArraySegment<byte>(frame.Payload[(at + 24)..(at + 24 + length)].ToArray());
+                        if (blobs is null || !blobs.TryTake(id, loose))
+                        {
+                            using var content = new MemoryStream(loose.Array!, writable: false);
+                            await writer.WriteAsync(id, content, cancellationToken);
+                        }
                         at += 24 + length;
                         bytes += length;
                         received++;

@@ -23,6 +23,9 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
     /// <summary>The largest tree accepted (a directory of some hundred thousand entries).</summary>
     public const int MaxTreeBytes = 64 << 20;
 
+    /// <summary>Inflated bytes hashed at a time.</summary>
+    private const int ChunkBytes = 1 << 17;
+
     private static readonly string s_tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
     private static long s_count;
 
@@ -57,7 +60,10 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         var adler = new Adler32();
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 17);
+        // Two buffers: while one is hashed (SHA-1 and Adler-32, on another thread for an object larger than a buffer),
+        // the inflater fills the other, which also reads the frames and writes the temporary file.
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(ChunkBytes), ArrayPool<byte>.Shared.Rent(ChunkBytes)];
+        var hashing = Task.CompletedTask;
         MemoryStream? tree = null;
         try
         {
@@ -71,20 +77,31 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
                     if (size > MaxTreeBytes) throw new RemoteProtocolException($"tree {id} is {size} bytes, more than the {MaxTreeBytes} accepted");
                     tree = new MemoryStream((int)size);
                 }
+                var aside = size > ChunkBytes;
                 long total = 0;
+                var next = 0;
                 int read;
-                while ((read = await ReadSomeAsync(inflater, buffer, id, cancellationToken)) > 0)
+                while ((read = await ReadSomeAsync(inflater, buffers[next], id, cancellationToken)) > 0)
                 {
                     total += read;
                     if (total > size) throw new RemoteProtocolException($"object {id} holds more than the {size} bytes its header says");
-                    sha.AppendData(buffer, 0, read);
-                    adler.Append(buffer.AsSpan(0, read));
-                    tree?.Write(buffer, 0, read);
+                    await hashing;
+                    var chunk = new ArraySegment<byte>(buffers[next], 0, read);
+                    if (aside)
+                    {
+                        hashing = Task.Run(() => Hash(chunk, sha, adler, tree), cancellationToken);
+                    }
+                    else
+                    {
+                        Hash(chunk, sha, adler, tree);
+                    }
+                    next ^= 1;
                 }
+                await hashing;
                 if (total != size) throw new RemoteProtocolException($"object {id} is cut short: {total} of {size} bytes");
             }
             // What follows the zlib stream must be nothing: its last four bytes are the Adler-32 of what it holds.
-            while (await compressed.ReadAsync(buffer, cancellationToken) > 0)
+            while (await compressed.ReadAsync(buffers[0], cancellationToken) > 0)
             {
             }
             if (compressed.Tail != adler.Value) throw new RemoteProtocolException($"object {id} does not end where its zlib stream ends");
@@ -95,8 +112,17 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A failed read may leave a chunk being hashed: its buffer goes back to the pool only after.
+            await hashing.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static void Hash(ArraySegment<byte> chunk, IncrementalHash sha, Adler32 adler, MemoryStream? tree)
+    {
+        sha.AppendData(chunk);
+        adler.Append(chunk);
+        tree?.Write(chunk);
     }
 
     private static async Task<int> ReadSomeAsync(Stream inflater, byte[] buffer, GitObjectId id, CancellationToken cancellationToken)
@@ -209,32 +235,4 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
-
-    /// <summary>zlib's checksum of the inflated bytes, which its stream ends with (big-endian).</summary>
-    private sealed class Adler32
-    {
-        private const uint Modulus = 65521;
-        private uint _a = 1;
-        private uint _b;
-
-        public uint Value => (_b << 16) | _a;
-
-        public void Append(ReadOnlySpan<byte> data)
-        {
-            while (!data.IsEmpty)
-            {
-                // 5552 bytes keep the sums below 2^32 before the modulus.
-                var chunk = data[..Math.Min(5552, data.Length)];
-                foreach (var x in chunk)
-                {
-                    _a += x;
-                    _b += _a;
-                }
-                _a %= Modulus;
-                _b %= Modulus;
-                data = data[chunk.Length..];
-            }
-        }
-    }
-
 }

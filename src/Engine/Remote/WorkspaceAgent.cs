@@ -90,8 +90,21 @@ public sealed partial class WorkspaceAgent : IDisposable
     private async Task RestoreAsync(FrameConnection connection, AgentCommand command, CancellationToken cancellationToken)
     {
         var to = WorkspaceIdentity.ParseHash(command.To, "to");
-        await ObjectReceiver.ReceiveAsync(connection, _workspace.Store, requireEntries: false, cancellationToken);
-        var outcome = _workspace.Restore(to, command.Files, cancellationToken);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TransferCount received;
+        RestoreOutcome outcome;
+        TimeSpan receiving;
+        int packed;
+        // Small blobs arrive into memory (beyond a bound, packs), gone once the files are written or the restore failed
+        // (the silo keeps them).
+        using (var blobs = new ReceivedBlobs(_workspace.Store))
+        {
+            received = await ObjectReceiver.ReceiveAsync(connection, _workspace.Store, requireEntries: false, blobs, cancellationToken);
+            receiving = clock.Elapsed;
+            outcome = _workspace.Restore(to, command.Files, blobs.Open, cancellationToken);
+            packed = blobs.Count;
+        }
+        var writing = clock.Elapsed - receiving;
         if (command.Safety is { } safety && GitObjectId.TryParse(safety, out var safetyId))
         {
             // The blobs received are in the directory now and in the silo's store: the local copies go.
@@ -110,7 +123,7 @@ public sealed partial class WorkspaceAgent : IDisposable
         };
         await connection.SendJsonAsync(FrameKind.Done, reply, RemoteJson.Default.AgentReply, cancellationToken);
         await AwaitStoredAsync(connection, outcome.Safety.Tree, cancellationToken);
-        LogRestored(_logger, to, outcome.Written.Count, outcome.Deleted.Count);
+        LogRestored(_logger, to, outcome.Written.Count, outcome.Deleted.Count, received.Objects, received.Bytes, packed, (long)receiving.TotalMilliseconds, (long)writing.TotalMilliseconds, (long)clock.Elapsed.TotalMilliseconds);
     }
 
     private async Task<TransferCount> PushAsync(FrameConnection connection, GitObjectId tree, CancellationToken cancellationToken)
@@ -165,8 +178,8 @@ public sealed partial class WorkspaceAgent : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent tree {Tree}: {Offered} objects offered, {Objects} sent ({Bytes} bytes); {TotalObjects} objects, {TotalBytes} bytes since start")]
     private static partial void LogSent(ILogger logger, GitObjectId tree, int offered, int objects, long bytes, long totalObjects, long totalBytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {To}: {Written} written, {Deleted} deleted")]
-    private static partial void LogRestored(ILogger logger, GitObjectId to, int written, int deleted);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {To}: {Written} written, {Deleted} deleted; {Objects} objects ({Bytes} bytes, {Packed} small blobs of them held) received in {ReceiveMs} ms, written in {WriteMs} ms, {TotalMs} ms in all")]
+    private static partial void LogRestored(ILogger logger, GitObjectId to, int written, int deleted, int objects, long bytes, int packed, long receiveMs, long writeMs, long totalMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Command {Verb} failed ({Code}): {Reason}")]
     private static partial void LogFailed(ILogger logger, string verb, string code, string reason);

@@ -16,7 +16,9 @@ namespace AgentSnapshots.Engine.WorkingTree;
 /// root down (see <see cref="IWritableDirectory"/>), so nothing is ever written or deleted through a symlink, even
 /// one swapped in mid-restore.
 /// </summary>
-internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger, IReadOnlyList<string>? excludes = null, bool portable = false)
+/// <param name="received">Blobs held outside the store (a workspace agent's, just received): read there first.</param>
+internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger logger, IReadOnlyList<string>? excludes = null, bool portable = false,
+    Func<GitObjectId, Stream?>? received = null)
 {
     private readonly Dictionary<string, (IgnoreRules Rules, GitObjectId? Tree)> _targetRules = new(StringComparer.Ordinal);
 
@@ -184,13 +186,13 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
         {
             if (entry.Mode == EntryMode.Symlink)
             {
-                using var blob = store.OpenBlob(entry.Id);
+                using var blob = OpenBlob(entry.Id);
                 using var reader = new StreamReader(blob, Encoding.UTF8);
                 parent.CreateSymlink(temporary, reader.ReadToEnd());
             }
             else
             {
-                using var blob = store.OpenBlob(entry.Id);
+                using var blob = OpenBlob(entry.Id);
                 using var output = parent.CreateFile(temporary, entry.Mode == EntryMode.ExecutableFile);
                 blob.CopyTo(output, 1 << 17);
             }
@@ -206,6 +208,8 @@ internal sealed class WorkspaceRestorer(string root, ObjectStore store, ILogger 
             throw;
         }
     }
+
+    private Stream OpenBlob(GitObjectId id) => received?.Invoke(id) ?? store.OpenBlob(id);
 
     /// <summary>The path's names, each checked as a plain name (no '..', no separators) before any is used.</summary>
     private static string[] SafeParts(string relativePath)

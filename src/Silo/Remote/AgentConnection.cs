@@ -37,8 +37,9 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
             var safetyId = GitObjectId.Parse(safety);
             await connection.SendJsonAsync(FrameKind.Command, new AgentCommand("restore", to, files, safety, RemoteStore.Marker(store)), RemoteJson.Default.AgentCommand, cancellationToken);
             var offer = TreeDelta.Objects(store, toId, safetyId, cancellationToken);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var sent = await ObjectSender.SendAsync(connection, store, offer, cancellationToken);
-            LogSent(logger, workspace, toId, sent.Offered, sent.Objects, sent.Bytes);
+            LogSent(logger, workspace, toId, sent.Offered, sent.Objects, sent.Bytes, (long)clock.Elapsed.TotalMilliseconds);
             return await ReceiveTreeAsync(store, cancellationToken);
         }, cancellationToken);
 
@@ -62,6 +63,7 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
     /// <summary>Receives the objects of a tree, then the agent's reply; acknowledges the tree once it is stored.</summary>
     private async Task<AgentResult> ReceiveTreeAsync(ObjectStore store, CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var received = await ObjectReceiver.ReceiveAsync(connection, store, requireEntries: true, cancellationToken);
         ReceivedBytes += received.Bytes;
         AgentReply reply;
@@ -74,7 +76,7 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
             throw new RemoteProtocolException($"the agent reported tree {MessageText.Shown(reply.Tree)}, which it never sent");
         }
         await connection.SendJsonAsync(FrameKind.Stored, new StoredAck(reply.Tree), RemoteJson.Default.StoredAck, cancellationToken);
-        LogReceived(logger, workspace, tree, received.Offered, received.Objects, received.Bytes, ReceivedBytes);
+        LogReceived(logger, workspace, tree, received.Offered, received.Objects, received.Bytes, (long)clock.Elapsed.TotalMilliseconds, ReceivedBytes);
         return new AgentResult(reply.Tree, reply.Files, reply.SkippedCount, [.. reply.Skipped.Select(s => new AgentSkippedPath(s.Path, (int)s.Cause))],
             reply.Written ?? [], reply.Deleted ?? [], reply.WrittenCount, reply.DeletedCount, reply.SentObjects, reply.SentBytes);
     }
@@ -113,11 +115,11 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent {Workspace}: received tree {Tree} ({Offered} offered, {Objects} objects, {Bytes} bytes; {Total} bytes on this connection)")]
-    private static partial void LogReceived(ILogger logger, string workspace, GitObjectId tree, int offered, int objects, long bytes, long total);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent {Workspace}: received tree {Tree} ({Offered} offered, {Objects} objects, {Bytes} bytes in {Ms} ms; {Total} bytes on this connection)")]
+    private static partial void LogReceived(ILogger logger, string workspace, GitObjectId tree, int offered, int objects, long bytes, long ms, long total);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent {Workspace}: sent {To} for a restore ({Offered} offered, {Objects} objects, {Bytes} bytes)")]
-    private static partial void LogSent(ILogger logger, string workspace, GitObjectId to, int offered, int objects, long bytes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace agent {Workspace}: sent {To} for a restore ({Offered} offered, {Objects} objects, {Bytes} bytes in {Ms} ms)")]
+    private static partial void LogSent(ILogger logger, string workspace, GitObjectId to, int offered, int objects, long bytes, long ms);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workspace agent {Workspace}: {Verb} refused, connection closed: {Reason}")]
     private static partial void LogRefused(ILogger logger, string workspace, string verb, string reason);

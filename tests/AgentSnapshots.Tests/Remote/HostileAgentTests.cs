@@ -49,6 +49,33 @@ public sealed class HostileAgentTests(RemoteSiloFixture fixture)
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(fixture.StoreOf("truncated"), "objects"), "tmp_obj_*"));
     }
 
+    [Theory]
+    [InlineData("trailing-bytes")]
+    [InlineData("no-trailer")]
+    public async Task An_object_whose_zlib_stream_does_not_end_where_its_bytes_end_is_refused(string workspace)
+    {
+        // Larger than the receiver's hashing chunk, so it is hashed beside the inflater; the inflater itself says
+        // nothing of a missing trailer or of bytes after it: the receiver's own check must.
+        var big = new byte[300_000];
+        new Random(5).NextBytes(big);
+        var id = IdOf(GitObjectType.Blob, big);
+        var loose = Loose(GitObjectType.Blob, big);
+        byte[] sent = workspace == "no-trailer" ? loose[..^4] : [.. loose, 1, 2, 3];
+        var detail = await RefusedAsync(workspace, async agent =>
+        {
+            await agent.OfferAsync(id);
+            var ct = TestContext.Current.CancellationToken;
+            var raw = new byte[20];
+            id.WriteTo(raw);
+            await agent.Frames.SendAsync(FrameKind.ObjectStart, raw, ct);
+            await agent.Frames.SendAsync(FrameKind.ObjectData, sent, ct);
+            await agent.Frames.SendAsync(FrameKind.ObjectEnd, ReadOnlyMemory<byte>.Empty, ct);
+        });
+        Assert.Contains("does not end where its zlib stream ends", detail, StringComparison.Ordinal);
+        Assert.False(File.Exists(LoosePath(workspace, id)));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(fixture.StoreOf(workspace), "objects"), "tmp_obj_*"));
+    }
+
     [Fact]
     public async Task An_oversized_frame_closes_the_connection()
     {
