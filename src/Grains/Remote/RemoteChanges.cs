@@ -9,7 +9,7 @@ internal static class RemoteChanges
     {
         if (!store.Contains(since) || store.ReadHeader(since).Type != "tree")
         {
-            throw new EngineException(EngineError.UnknownSnapshot, $"Snapshot {since} is not in the store of this workspace; list this session's snapshots with 'history'.");
+            throw new EngineException(EngineError.UnknownSnapshot, $"Snapshot {since} is not in the store of this workspace.");
         }
         return new ChangedPaths(since, now, [.. TreeComparer.Compare(store, since, now, cancellationToken).Select(c => c.Path)]);
     }
