@@ -202,6 +202,14 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
             return (IReadOnlyList<string>)stores;
         });
 
+    /// <summary>Whether the database has the object tables (a silo creates them when it first starts on it).</summary>
+    public Task<bool> HasSchemaAsync(CancellationToken cancellationToken) =>
+        Guard("read the schema", async () =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT to_regclass('snapshots_object_file') IS NOT NULL AND to_regclass('snapshots_object_chunk') IS NOT NULL");
+            return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        });
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     private void AddKeys(NpgsqlCommand command, string store, string name)

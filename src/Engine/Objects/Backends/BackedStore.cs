@@ -33,10 +33,6 @@ public sealed class BackedStore
 
     private string PackDirectory => _store.Packs.Directory;
 
-    /// <summary>Whether the backend has any pack of this store (a store never published has none).</summary>
-    public bool HasPacks(CancellationToken cancellationToken = default) =>
-        Run(ct => Backend.ListAsync(StoreId, ct), cancellationToken).Any(f => f.Name.EndsWith(".idx", StringComparison.Ordinal));
-
     /// <summary>
     /// Lists the backend's packs: each one not cached here becomes readable (its index fetched, its pack a file of its
     /// length whose ranges come on first read); a cached pack the backend no longer has (collection replaced it) is
@@ -173,18 +169,7 @@ public sealed class BackedStore
         Directory.CreateDirectory(staging);
         try
         {
-            PackWritten written;
-            using (var writer = new PackWriter(staging, loose.Count))
-            {
-                foreach (var (id, _) in loose)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var content = _store.Loose.TryOpen(id, out var type, out var size)
-                        ?? throw new InvalidDataException($"The loose object {id} went away while it was packed.");
-                    writer.WriteWhole(id, type, content, size);
-                }
-                written = writer.Finish();
-            }
+            var written = LoosePack.Write(_store, [.. loose.Select(l => l.Id)], staging, cancellationToken);
             Upload(written.PackPath, cancellationToken);
             var packPath = Path.Combine(PackDirectory, written.Name + ".pack");
             var indexPath = Path.Combine(PackDirectory, written.Name + ".idx");
