@@ -230,7 +230,12 @@ public sealed class BackedStore
                 using var sparse = File.OpenHandle(packPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
                 RandomAccess.SetLength(sparse, length);
             }
-            File.Move(temporary, Path.Combine(PackDirectory, indexName), overwrite: true);
+            // Files of that name read before (a pack evicted, or its files deleted behind the silo's back) are not
+            // these: no reader may reuse what the process remembers of them (chunks it had fetched).
+            var indexPath = Path.Combine(PackDirectory, indexName);
+            PackSet.Forget(indexPath);
+            File.Move(temporary, indexPath, overwrite: true);
+            PackSet.Forget(indexPath);
         }
         finally
         {
