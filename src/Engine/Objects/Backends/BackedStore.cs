@@ -15,7 +15,6 @@ public sealed class BackedStore
     private const int DownloadBytes = 4 << 20;
 
     private readonly ObjectStore _store;
-    private readonly Lock _syncGate = new();
 
     internal BackedStore(PackCache cache, ObjectStore store)
     {
@@ -41,7 +40,7 @@ public sealed class BackedStore
     public bool Sync(CancellationToken cancellationToken = default)
     {
         var files = Run(ct => Backend.ListAsync(StoreId, ct), cancellationToken);
-        lock (_syncGate)
+        lock (PackDirectoryGates.For(PackDirectory))
         {
             var lengths = files.ToDictionary(f => f.Name, f => f.Length, StringComparer.Ordinal);
             var changed = false;
@@ -50,7 +49,7 @@ public sealed class BackedStore
             {
                 if (!name.EndsWith(".pack", StringComparison.Ordinal)) continue;
                 var index = Path.ChangeExtension(name, ".idx");
-                if (!lengths.ContainsKey(index) || File.Exists(Path.Combine(PackDirectory, index))) continue;
+                if (!lengths.ContainsKey(index) || (File.Exists(Path.Combine(PackDirectory, index)) && File.Exists(Path.Combine(PackDirectory, name)))) continue;
                 Fetch(name, length, cancellationToken);
                 changed = true;
             }
@@ -173,11 +172,15 @@ public sealed class BackedStore
             Upload(written.PackPath, cancellationToken);
             var packPath = Path.Combine(PackDirectory, written.Name + ".pack");
             var indexPath = Path.Combine(PackDirectory, written.Name + ".idx");
-            if (!File.Exists(indexPath))
+            // Under the sync gate: a diff's sync may be laying out the same pack, just stored, from the backend.
+            lock (PackDirectoryGates.For(PackDirectory))
             {
-                SparsePack.WriteMap(SparsePack.MapPathOf(packPath), written.PackBytes, present: true);
-                File.Move(written.PackPath, packPath, overwrite: true);
-                File.Move(written.IndexPath, indexPath, overwrite: true);
+                if (!File.Exists(indexPath))
+                {
+                    SparsePack.WriteMap(SparsePack.MapPathOf(packPath), written.PackBytes, present: true);
+                    File.Move(written.PackPath, packPath, overwrite: true);
+                    File.Move(written.IndexPath, indexPath, overwrite: true);
+                }
             }
             Refresh();
             return written.PackBytes;

@@ -72,8 +72,10 @@ public sealed class PackCache
     /// <summary>Deletes the least recently used packs (never <paramref name="keep"/>, the one being read) until the cache is within its bound.</summary>
     private void EvictBeyondBudget(string? keep)
     {
-        if (Bytes <= CacheBytes) return;
-        lock (_evicting)
+        // Another thread evicting does it for this one too; never waiting here keeps a sync that fetched a pack's
+        // header (holding its directory's gate) from waiting on an eviction that waits for that gate.
+        if (Bytes <= CacheBytes || !_evicting.TryEnter()) return;
+        try
         {
             foreach (var entry in _entries.Values.OrderBy(e => e.LastUsed).ToList())
             {
@@ -84,16 +86,23 @@ public sealed class PackCache
                 Forgot(entry.PackPath);
             }
         }
+        finally
+        {
+            _evicting.Exit();
+        }
     }
 
     /// <summary>Deletes a cached pack's files, its index first (without it no reader finds the pack), and forgets its opened index.</summary>
     internal static void DeleteCachedPack(string packPath)
     {
-        var indexPath = Path.ChangeExtension(packPath, ".idx");
-        PackSet.Forget(indexPath);
-        TryDelete(indexPath);
-        TryDelete(packPath);
-        TryDelete(SparsePack.MapPathOf(packPath));
+        lock (PackDirectoryGates.For(Path.GetDirectoryName(packPath)!))
+        {
+            var indexPath = Path.ChangeExtension(packPath, ".idx");
+            PackSet.Forget(indexPath);
+            TryDelete(indexPath);
+            TryDelete(packPath);
+            TryDelete(SparsePack.MapPathOf(packPath));
+        }
     }
 
     /// <summary>Accounts the cached packs an earlier run left under the workspaces directory (by their maps), least recently written first to go.</summary>
