@@ -9,7 +9,7 @@ namespace AgentSnapshots.Bench;
 /// <summary>The silo process as the benchmark runs it (quiet log, workstation GC, its file-size limit), and the SDK's host that reaches it.</summary>
 internal static class BenchSilo
 {
-    public static Task<SiloProcess> StartAsync(string dataDir, string workspaceRoot, long maxFileBytes, IReadOnlyDictionary<string, string> settings)
+    public static async Task<SiloProcess> StartAsync(string dataDir, string workspaceRoot, long maxFileBytes, IReadOnlyDictionary<string, string> settings)
     {
         var environment = new Dictionary<string, string>
         {
@@ -19,12 +19,16 @@ internal static class BenchSilo
             // No HTTP listener unless a scenario asks for one (Http__Port in its settings).
             ["Http__Port"] = "0",
         };
+        foreach (var (key, value) in await BenchObjectStore.SettingsAsync())
+        {
+            environment[key] = value;
+        }
         // The scenario's own settings win.
         foreach (var (key, value) in settings)
         {
             environment[key] = value;
         }
-        return SiloProcess.StartAsync(dataDir, workspaceRoot, AppContext.BaseDirectory, environment, line => Console.Error.WriteLine("silo: " + line));
+        return await SiloProcess.StartAsync(dataDir, workspaceRoot, AppContext.BaseDirectory, environment, line => Console.Error.WriteLine("silo: " + line));
     }
 
     /// <summary>A silo serving its HTTP API on a free port, with data under <paramref name="root"/>/data and its workspace root <paramref name="root"/>/work (returned).</summary>

@@ -144,6 +144,10 @@ internal static class DiskRun
         await sampler;
         var peak = ProcessMemory.PeakBytes(pid);
         var storeBytes = DirectoryBytes(objects);
+        if (BenchObjectStore.StoredBytes(Path.GetFileName(store)) is { } inPostgres)
+        {
+            Console.WriteLine($"   object store in PostgreSQL after the collection: {Mb(inPostgres)} (the silo's cache, which git repacks below: {Mb(storeBytes)})");
+        }
 
         var copy = Path.Combine(root, "git-repack.git");
         CopyDirectory(store, copy);

@@ -25,6 +25,7 @@ internal static class AgentSnapshotsCommand
         var verbs = Verbs.Create(new VerbRunner(globals, stdout, stderr)).ToList();
         verbs.Add(McpVerb.Create(globals, stderr));
         verbs.Add(HookVerb.Create(globals, stderr));
+        verbs.Add(MigrateVerb.Create(stdout, stderr));
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);

@@ -273,7 +273,7 @@ export interface components {
              * @description What went wrong, stable across versions: one of the listed codes.
              * @enum {string}
              */
-            code: "unknownSession" | "workspaceMismatch" | "malformedId" | "unknownSnapshot" | "outsideWorkspaceRoots" | "invalidPath" | "missingDirectory" | "workspaceTooBroad" | "missingObject" | "corruptObject" | "workspaceLocked" | "restoreFailed" | "workspaceOffline" | "agentFailed" | "malformedBody" | "invalidField" | "unknownParameter" | "invalidParameter" | "bodyTooLarge" | "unsupportedMediaType" | "hostNotAllowed" | "originNotAllowed" | "missingKey" | "unsupportedScheme" | "invalidKey" | "noSuchRoute" | "methodNotAllowed" | "unavailable" | "internalError";
+            code: "unknownSession" | "workspaceMismatch" | "malformedId" | "unknownSnapshot" | "outsideWorkspaceRoots" | "invalidPath" | "missingDirectory" | "workspaceTooBroad" | "missingObject" | "corruptObject" | "workspaceLocked" | "restoreFailed" | "workspaceOffline" | "agentFailed" | "backendUnavailable" | "malformedBody" | "invalidField" | "unknownParameter" | "invalidParameter" | "bodyTooLarge" | "unsupportedMediaType" | "hostNotAllowed" | "originNotAllowed" | "missingKey" | "unsupportedScheme" | "invalidKey" | "noSuchRoute" | "methodNotAllowed" | "unavailable" | "internalError";
         };
         RestoreRequest: {
             /** @description The snapshot to restore (40 hexadecimal digits, from track or history). */
@@ -608,7 +608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; backendUnavailable: The object store cannot be reached; nothing was recorded, retry shortly; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -710,7 +710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
+            /** @description workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; backendUnavailable: The object store cannot be reached; nothing was recorded, retry shortly; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -816,7 +816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; unavailable: The cluster cannot serve this request now */
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; backendUnavailable: The object store cannot be reached; nothing was recorded, retry shortly; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -945,7 +945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; backendUnavailable: The object store cannot be reached; nothing was recorded, retry shortly; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1075,7 +1075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; unavailable: The cluster cannot serve this request now */
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; workspaceOffline: No workspace agent serves the remote workspace now; retry once one is connected; backendUnavailable: The object store cannot be reached; nothing was recorded, retry shortly; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1251,7 +1251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; unavailable: The cluster cannot serve this request now */
+            /** @description workspaceLocked: Another silo is writing the workspace; retry shortly; backendUnavailable: The object store cannot be reached; nothing was recorded, retry shortly; unavailable: The cluster cannot serve this request now */
             503: {
                 headers: {
                     [name: string]: unknown;

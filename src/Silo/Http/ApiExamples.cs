@@ -17,7 +17,7 @@ internal static class ApiExamples
         new TrackRequest(Directory, "before turn 3"),
         new TrackResult(Second, 118, [new SkippedFile("data/model.bin", SkipReason.TooLarge)], 1, 0),
         [RequestError.MissingDirectory, RequestError.InvalidPath, RequestError.OutsideWorkspaceRoots, RequestError.WorkspaceMismatch, RequestError.WorkspaceTooBroad, RequestError.UnknownSession],
-        [ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
+        [ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed, ServiceError.BackendUnavailable],
         Body: true);
 
     public static OperationExamples History { get; } = new(
@@ -33,7 +33,7 @@ internal static class ApiExamples
         null,
         new ChangesResult(First, ["README.md", "src/main.ts"], 2, 0),
         [RequestError.UnknownSession, RequestError.UnknownSnapshot],
-        [ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
+        [ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceOffline, ServiceError.AgentFailed, ServiceError.BackendUnavailable],
         Query: true);
 
     public static OperationExamples Diff { get; } = new(
@@ -41,28 +41,28 @@ internal static class ApiExamples
         new DiffSummary(First, Second, 1, 0, 1, 1,
             [new FileDiff("src/main.ts", FileStatus.Modified, 1, 1, true, false, 7, 7, "@@ -1 +1 @@\n-turn 1\n+turn 2\n", false)]),
         [RequestError.UnknownSession, RequestError.UnknownSnapshot],
-        [ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked],
+        [ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked, ServiceError.BackendUnavailable],
         Query: true);
 
     public static OperationExamples Restore { get; } = new(
         new RestoreRequest(First),
         new RestoreResult(First, Safety, ["src/main.ts"], ["notes.tmp"], 1, 1, 0, 0),
         [RequestError.UnknownSession, RequestError.UnknownSnapshot, RequestError.OutsideWorkspaceRoots],
-        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
+        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed, ServiceError.BackendUnavailable],
         Body: true);
 
     public static OperationExamples Revert { get; } = new(
         new RevertRequest(First, ["src/main.ts"]),
         new RestoreResult(First, Safety, ["src/main.ts"], [], 1, 0, 0, 0),
         [RequestError.UnknownSession, RequestError.UnknownSnapshot, RequestError.InvalidPath, RequestError.OutsideWorkspaceRoots],
-        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed],
+        [ServiceError.RestoreFailed, ServiceError.MissingObject, ServiceError.CorruptObject, ServiceError.WorkspaceLocked, ServiceError.WorkspaceOffline, ServiceError.AgentFailed, ServiceError.BackendUnavailable],
         Body: true);
 
     public static OperationExamples Usage { get; } = new(
         null, new WorkspaceUsage(Workspace, Directory, 1342, 5_518_336, 12, 2), [RequestError.UnknownSession], []);
 
     public static OperationExamples Collect { get; } = new(
-        null, new CollectionReport(Workspace, 3, 210, 1_048_576, new StoreSize(1132, 4_469_760)), [RequestError.UnknownSession], [ServiceError.WorkspaceLocked]);
+        null, new CollectionReport(Workspace, 3, 210, 1_048_576, new StoreSize(1132, 4_469_760)), [RequestError.UnknownSession], [ServiceError.WorkspaceLocked, ServiceError.BackendUnavailable]);
 
     public static OperationExamples Delete { get; } = new(
         null, new DeletedSession("demo", Workspace, Directory, 12), [], []);

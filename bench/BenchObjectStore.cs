@@ -1,0 +1,58 @@
+using AgentSnapshots.Tests.Processes;
+using Npgsql;
+
+namespace AgentSnapshots.Bench;
+
+/// <summary>
+/// Where the benchmark's silos keep objects: <c>BENCH_OBJECT_STORE=postgres</c> runs them in cluster mode on a throwaway
+/// PostgreSQL with <c>Snapshots:ObjectStore=postgres</c> (DataDir then only a cache); anything else, local stores.
+/// Run a scenario once each way to set the two side by side (<c>BENCH_OBJECT_STORE=local</c> for the local figures
+/// with the same settings: no summary cache).
+/// </summary>
+internal static class BenchObjectStore
+{
+    public const string Variable = "BENCH_OBJECT_STORE";
+
+    private static ThrowawayPostgres? s_server;
+    private static string? s_database;
+
+    public static bool Postgres => string.Equals(Environment.GetEnvironmentVariable(Variable), "postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The silo settings for the object store in force (a fresh database per silo with postgres).</summary>
+    public static async Task<Dictionary<string, string>> SettingsAsync()
+    {
+        if (!Postgres)
+        {
+            // BENCH_OBJECT_STORE=local: the same silo settings as postgres' beside it (every summary computed).
+            return string.Equals(Environment.GetEnvironmentVariable(Variable), "local", StringComparison.OrdinalIgnoreCase)
+                ? new Dictionary<string, string> { ["Snapshots__Summary__CacheBytes"] = "0" }
+                : [];
+        }
+        if (s_server is null)
+        {
+            s_server = new ThrowawayPostgres();
+            await s_server.StartAsync();
+        }
+        s_database = await s_server.CreateDatabaseAsync("bench");
+        return new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = s_database,
+            ["Snapshots__ObjectStore"] = "postgres",
+            // Every summary computed (the cold-cache one after the cache is emptied too).
+            ["Snapshots__Summary__CacheBytes"] = "0",
+            ["Orleans__Tls__Disabled"] = "true",
+            ["Auth__LocalKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+    }
+
+    /// <summary>With postgres: the bytes of workspace <paramref name="workspaceId"/>'s files in the database (packs and indexes); else null.</summary>
+    public static long? StoredBytes(string workspaceId)
+    {
+        if (!Postgres || s_database is null) return null;
+        using var connection = new NpgsqlConnection(s_database);
+        connection.Open();
+        using var command = new NpgsqlCommand("SELECT COALESCE(SUM(length), 0)::bigint FROM snapshots_object_file WHERE store_id = @s", connection);
+        command.Parameters.AddWithValue("s", workspaceId);
+        return (long)command.ExecuteScalar()!;
+    }
+}
