@@ -72,4 +72,6 @@ public enum ServiceError
     WorkspaceOffline,
     /// <summary>The workspace agent sent what the protocol refuses (a wrong hash, a tree naming objects never sent, ...) or went away mid-transfer; nothing was recorded.</summary>
     AgentFailed,
+    /// <summary>The object backend (<c>Snapshots:ObjectStore</c> postgres or s3) cannot be reached or failed; nothing was recorded: retry shortly.</summary>
+    BackendUnavailable,
 }

@@ -65,6 +65,7 @@ internal static class WireMapping
         EngineError.CorruptObject => new SnapshotServiceException(ServiceError.CorruptObject, e.Message),
         EngineError.WorkspaceLocked => new SnapshotServiceException(ServiceError.WorkspaceLocked, e.Message),
         EngineError.RestoreFailed => new SnapshotServiceException(ServiceError.RestoreFailed, e.Message),
+        EngineError.BackendUnavailable => new SnapshotServiceException(ServiceError.BackendUnavailable, e.Message),
         _ => new SnapshotServiceException(ServiceError.CorruptObject, e.Message),
     };
 }

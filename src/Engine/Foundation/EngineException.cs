@@ -26,6 +26,8 @@ public enum EngineError
     WorkspaceLocked,
     /// <summary>A restore stopped part way; its message names the safety snapshot that undoes it.</summary>
     RestoreFailed,
+    /// <summary>The object backend (<c>Snapshots:ObjectStore</c> postgres or s3) cannot be reached or failed: retry shortly.</summary>
+    BackendUnavailable,
 }
 
 /// <summary>

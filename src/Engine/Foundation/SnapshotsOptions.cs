@@ -65,6 +65,17 @@ public sealed class SnapshotsOptions
     /// <summary>Extra ignore patterns (gitignore syntax) applied to every workspace, below its own ignore files.</summary>
     public List<string> Excludes { get; set; } = [];
 
+    /// <summary>
+    /// Where the workspaces' objects live: <c>local</c> (a bare git repository per workspace under <see cref="DataDir"/>),
+    /// <c>postgres</c> (in the cluster's PostgreSQL database) or <c>s3</c> (<see cref="S3"/>). Empty: <c>local</c>.
+    /// With <c>postgres</c> or <c>s3</c>, <see cref="DataDir"/> only caches them, bounded by <see cref="CacheBytes"/>.
+    /// </summary>
+    public string ObjectStore { get; set; } = "";
+
+    /// <summary>With a remote object store, the most bytes of pack data cached under <see cref="DataDir"/> (least recently used packs go first).</summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long CacheBytes { get; set; } = 1L << 30;
+
     public SummaryOptions Summary { get; set; } = new();
 
     public RetentionOptions Retention { get; set; } = new();

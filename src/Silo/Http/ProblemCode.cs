@@ -79,6 +79,8 @@ public sealed record ProblemCode(string Code, int Status, string Title, string E
             "Workspace ws-5d41402abc4b2a76b9719d91 is locked by another silo: retry shortly."),
         ServiceError.WorkspaceOffline => new(Name(error), StatusCodes.Status503ServiceUnavailable, "No workspace agent serves the remote workspace now; retry once one is connected",
             "No agent serves workspace 'sandbox-1' now: start 'agentsnapshots agent --workspace sandbox-1 --dir DIR' beside its files (or let it reconnect), then retry."),
+        ServiceError.BackendUnavailable => new(Name(error), StatusCodes.Status503ServiceUnavailable, "The object store cannot be reached; nothing was recorded, retry shortly",
+            "The postgres object store failed while the track's pack was stored (connection refused); nothing was recorded: retry shortly."),
         ServiceError.AgentFailed => new(Name(error), StatusCodes.Status502BadGateway, "The workspace agent broke off or sent what the protocol refuses; nothing was recorded",
             "The agent of workspace 'sandbox-1' stopped the track: object 9c1185a5c5e9fc54612808977ee8f548b2258d31 does not match its id; nothing was recorded (retry: what was stored is not sent again)."),
         ServiceError.RestoreFailed => new(Name(error), StatusCodes.Status500InternalServerError, "The restore stopped part way",
