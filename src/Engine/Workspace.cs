@@ -1,5 +1,6 @@
 using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.Engine.Reports;
 using AgentSnapshots.Engine.Snapshotting;
 using AgentSnapshots.Engine.Watching;
@@ -74,10 +75,14 @@ public sealed class Workspace : IDisposable
     public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger = null, WatchRegistry? watches = null) =>
         Open(directory, options, logger, watches, portableReading: false);
 
+    /// <summary>As <see cref="Open(string, SnapshotsOptions, ILogger?, WatchRegistry?)"/>, the store a cache of <paramref name="packs"/>' backend when it is set.</summary>
+    public static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger, WatchRegistry? watches, PackCache? packs) =>
+        Open(directory, options, logger, watches, portableReading: false, packs);
+
     /// <summary>As <see cref="Open(string, SnapshotsOptions, ILogger?, WatchRegistry?)"/>; <paramref name="portableReading"/> reads directories the portable way (tests run both readers).</summary>
-    internal static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger, WatchRegistry? watches, bool portableReading)
+    internal static Workspace Open(string directory, SnapshotsOptions options, ILogger? logger, WatchRegistry? watches, bool portableReading, PackCache? packs = null)
     {
-        var store = ObjectStore.Open(Path.Combine(options.WorkspacesDirectory, WorkspaceIdentity.IdFor(directory)));
+        var store = ObjectStore.Open(Path.Combine(options.WorkspacesDirectory, WorkspaceIdentity.IdFor(directory)), packs);
         return new Workspace(directory, store, options, logger ?? NullLogger.Instance, watches, portableReading);
     }
 

@@ -13,7 +13,7 @@ namespace AgentSnapshots;
 /// number of these may run beside the workspace's single writer.
 /// </summary>
 [StatelessWorker]
-internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, FileWorkPools pools, ILogger<DiffWorkerGrain> logger)
+internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, SummaryCache cache, FileWorkPools pools, WorkspaceStores stores, ILogger<DiffWorkerGrain> logger)
     : Grain, IDiffWorkerGrain
 {
     public async Task<DiffSummary> SummarizeAsync(string workspaceId, string from, string to, CancellationToken cancellationToken) =>
@@ -40,7 +40,8 @@ internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, Summar
         var fromId = WorkspaceIdentity.ParseHash(from, "from");
         var toId = WorkspaceIdentity.ParseHash(to, "to");
         var storeDir = Path.Combine(options.Value.WorkspacesDirectory, workspaceId);
-        if (!Directory.Exists(storeDir))
+        // A backed store may have nothing cached on this silo yet: its backend says whether it has snapshots.
+        if (!Directory.Exists(storeDir) && (stores.Packs is not { } packs || (await packs.Backend.ListAsync(workspaceId, cancellationToken)).Count == 0))
         {
             throw new SnapshotRequestException(RequestError.UnknownSnapshot, $"Workspace {workspaceId} has no snapshots on this silo: track it first.");
         }
@@ -52,7 +53,7 @@ internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, Summar
             return pools.Diffs.Run(() =>
             {
                 using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.diff");
-                var fresh = new DiffSummaryBuilder(ObjectStore.Open(storeDir), options.Value.Summary).Summarize(fromId, toId, cancellationToken);
+                var fresh = new DiffSummaryBuilder(stores.Open(storeDir), options.Value.Summary).Summarize(fromId, toId, cancellationToken);
                 cache.Add(storeDir, fromId, toId, fresh);
                 SnapshotMetrics.DiffDuration.Record(started.Elapsed.TotalSeconds);
                 SnapshotMetrics.DiffBytesStreamed.Add(fresh.Files.Sum(f => f.OldSize + f.NewSize));

@@ -18,6 +18,9 @@ internal static partial class GrainLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} {Verb} to {To} (safety {Safety}): {Written} written, {Deleted} deleted")]
     public static partial void SessionRestored(ILogger logger, string sessionId, string verb, string to, string safety, int written, int deleted);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} published {Packs} packs ({Objects} loose objects, {Bytes} bytes) to its object store")]
+    public static partial void Published(ILogger logger, string workspaceId, int packs, int objects, long bytes);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace {WorkspaceId} collected: {Dropped} snapshots dropped, {Deleted} objects ({Freed} bytes) deleted, {Bytes} bytes left")]
     public static partial void Collected(ILogger logger, string workspaceId, int dropped, long deleted, long freed, long bytes);
 

@@ -1,6 +1,7 @@
 using AgentSnapshots.Engine;
 using AgentSnapshots.Engine.Diff;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,8 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton<ActiveWorkspaces>();
         services.AddSingleton(sp => new WatchRegistry(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.Watch, sp.GetRequiredService<ILogger<WatchRegistry>>()));
         services.AddSingleton<IIncomingGrainCallFilter, EngineErrorFilter>();
+        // Local stores unless the host registered a backend's (Snapshots:ObjectStore postgres or s3) before.
+        services.TryAddSingleton(new WorkspaceStores(null));
         return services;
     }
 }

@@ -8,7 +8,7 @@ namespace AgentSnapshots;
 /// directory still resolves to the grain's workspace. Its own class so the grain keeps only its verbs; used only in
 /// the grain's turns.
 /// </summary>
-internal sealed class WorkspaceDirectory(string key, SnapshotsOptions options, FileWorkPools pools, WatchRegistry watches, ILogger logger)
+internal sealed class WorkspaceDirectory(string key, SnapshotsOptions options, FileWorkPools pools, WatchRegistry watches, WorkspaceStores stores, ILogger logger)
 {
     /// <summary>The engine workspace, once a verb opened it.</summary>
     public Workspace? Opened { get; private set; }
@@ -17,7 +17,20 @@ internal sealed class WorkspaceDirectory(string key, SnapshotsOptions options, F
     public string StoreDirectory { get; } = Path.Combine(options.WorkspacesDirectory, key);
 
     /// <summary>The object store: the open workspace's, or opened on its own (a remote workspace's, or one not opened yet).</summary>
-    public ObjectStore Store() => Opened?.Store ?? ObjectStore.Open(StoreDirectory);
+    public ObjectStore Store() => Opened?.Store ?? stores.Open(StoreDirectory);
+
+    /// <summary>
+    /// A backed store (<c>Snapshots:ObjectStore</c> postgres or s3): puts what the last snapshot wrote into the backend
+    /// as a pack, before the snapshot is recorded. If the backend fails this throws (503) and nothing is recorded; what
+    /// was not stored stays here and goes with the next publish.
+    /// </summary>
+    public async Task PublishAsync(CancellationToken cancellationToken)
+    {
+        if (!stores.Backed) return;
+        var store = Store();
+        var published = await pools.Snapshots.Run(() => store.Backed!.Publish(cancellationToken), cancellationToken);
+        if (published.Packs > 0) GrainLog.Published(logger, key, published.Packs, published.Objects, published.Bytes);
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> on the engine workspace (opened on first use; <paramref name="opened"/> is told its
@@ -38,7 +51,7 @@ internal sealed class WorkspaceDirectory(string key, SnapshotsOptions options, F
     /// <summary>The engine workspace, opened after checking that this grain's key belongs to the directory.</summary>
     private async Task<Workspace> OpenAsync(string directory, Action<string> opened)
     {
-        var workspace = await pools.Snapshots.Run(() => Workspace.Open(CheckDirectory(directory), options, logger, watches));
+        var workspace = await pools.Snapshots.Run(() => Workspace.Open(CheckDirectory(directory), options, logger, watches, stores.Packs));
         Opened = workspace;
         opened(workspace.Directory);
         GrainLog.Opened(logger, key, workspace.Directory);

@@ -21,6 +21,7 @@ internal sealed class WorkspaceGrain(
     WatchRegistry watches,
     [FromKeyedServices(SessionGrain.StorageName)] IGrainStorage storage,
     ISnapshotRows rows,
+    WorkspaceStores stores,
     ILogger<WorkspaceGrain> logger) : Grain, IWorkspaceGrain, IIncomingGrainCallFilter
 {
     private readonly SnapshotsOptions _options = options.Value;
@@ -37,7 +38,7 @@ internal sealed class WorkspaceGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         RequestChecks.CheckWorkspaceId(Key);
-        _directory = new WorkspaceDirectory(Key, _options, pools, watches, logger);
+        _directory = new WorkspaceDirectory(Key, _options, pools, watches, stores, logger);
         _residency = await WorkspaceResidency.EnterAsync(active, locks, Key, _directory.StoreDirectory, DeactivateForAnother, cancellationToken);
         try
         {
@@ -51,7 +52,7 @@ internal sealed class WorkspaceGrain(
             throw;
         }
         _collection = new WorkspaceCollection(this, _catalogue, _directory, _options, pools, Key, logger);
-        _recorder = new WorkspaceRecorder(_catalogue, _collection, Key);
+        _recorder = new WorkspaceRecorder(_catalogue, _collection, _directory, Key);
         _restore = new WorkspaceRestore(_directory, _recorder, _options, Key, logger);
         _verification = new WatchVerificationSchedule(this, _options.Watch, pools, () => _directory.Opened, Key, logger);
     }
@@ -85,8 +86,13 @@ internal sealed class WorkspaceGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<TrackResult> SnapshotAsync(string directory, CancellationToken cancellationToken) =>
-        (await TakeAsync(directory, transient: true, cancellationToken)).ToWire(_options.MaxListedPaths);
+    public async Task<TrackResult> SnapshotAsync(string directory, CancellationToken cancellationToken)
+    {
+        var taken = await TakeAsync(directory, transient: true, cancellationToken);
+        // Recorded for no session, but diffed through any silo: in a backed store it is stored like a track's.
+        await _directory.PublishAsync(cancellationToken);
+        return taken.ToWire(_options.MaxListedPaths);
+    }
 
     public async Task<Recorded> TrackAsync(string directory, SessionAppend session, CancellationToken cancellationToken)
     {

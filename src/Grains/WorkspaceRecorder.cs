@@ -5,7 +5,7 @@ namespace AgentSnapshots;
 /// transaction, then an automatic collection if one is due. Shared by the workspace grain's track and its restore
 /// flow (<see cref="WorkspaceRestore"/>), which both record snapshots.
 /// </summary>
-internal sealed class WorkspaceRecorder(WorkspaceCatalogue catalogue, WorkspaceCollection collection, string key)
+internal sealed class WorkspaceRecorder(WorkspaceCatalogue catalogue, WorkspaceCollection collection, WorkspaceDirectory local, string key)
 {
     /// <summary>The workspace's drop epoch: it grows whenever retention drops a snapshot.</summary>
     public long DropEpoch => catalogue.DropEpoch;
@@ -16,6 +16,8 @@ internal sealed class WorkspaceRecorder(WorkspaceCatalogue catalogue, WorkspaceC
     /// </summary>
     public async Task<long> RecordAsync(string directory, string hash, SessionAppend session, bool safety, int files, int skipped, bool historyRow)
     {
+        // A backed store's new objects are in the backend before the snapshot is recorded (else: 503, nothing recorded).
+        await local.PublishAsync(CancellationToken.None);
         catalogue.Record(hash, session.SessionId, safety);
         var takenMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var batch = new RowBatch();

@@ -1,4 +1,6 @@
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Objects.Backends;
+using AgentSnapshots.ObjectStorage;
 using AgentSnapshots.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +22,9 @@ public static class SiloHostingExtensions
 
     /// <summary>The connection string name that switches a silo to cluster mode.</summary>
     public const string PostgresConnectionName = "Postgres";
+
+    /// <summary>Where the workspaces' objects live: local, postgres or s3.</summary>
+    public const string ObjectStoreKey = "Snapshots:ObjectStore";
 
     /// <summary>Set to false to leave the PostgreSQL schema to the operator (default true: applied at start).</summary>
     public const string ApplySchemaKey = "Snapshots:ApplySchema";
@@ -161,6 +166,16 @@ public static class SiloHostingExtensions
                     o.Invariant = PostgresSchema.Invariant;
                     o.ConnectionString = postgres;
                 });
+                if (ObjectBackends.Resolve(builder.Configuration[ObjectStoreKey], hasPostgres: true) == ObjectStoreKinds.Postgres)
+                {
+                    // Objects in the same database (Sql/PostgreSQL/0004-object-packs.sql); DataDir only caches them.
+                    silo.Services.AddSingleton(sp =>
+                    {
+                        var snapshots = sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value;
+                        var backend = ObjectBackends.Postgres(postgres, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
+                        return new WorkspaceStores(new PackCache(backend, snapshots.WorkspacesDirectory, snapshots.CacheBytes));
+                    });
+                }
                 // Histories and catalogues as rows (Sql/PostgreSQL/0003-snapshot-rows.sql), a track's in one round trip.
                 silo.Services.AddSingleton<ISnapshotRows>(sp => new SnapshotRows(
                     NpgsqlDataSource.Create(postgres),

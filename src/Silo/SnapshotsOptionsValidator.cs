@@ -1,5 +1,7 @@
 using AgentSnapshots.Engine;
+using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.Engine.SystemCalls;
+using AgentSnapshots.ObjectStorage;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -45,6 +47,19 @@ internal sealed class SnapshotsOptionsValidator(IConfiguration configuration) : 
         {
             failures.Add($"Snapshots:MaxActiveWorkspaces is {options.MaxActiveWorkspaces}, but this process may open only {limit} files (ulimit -n) and every active workspace holds one: " +
                 $"set it well below {limit} (default {SnapshotsOptions.DefaultMaxActiveWorkspaces}: half of what the runtime's own ~{SnapshotsOptions.RuntimeDescriptors} leave), or raise the limit (ulimit -n, LimitNOFILE).");
+        }
+
+        switch (ObjectBackends.Resolve(options.ObjectStore, SiloHostingExtensions.PostgresConnectionString(configuration) is not null))
+        {
+            case null:
+                failures.Add($"Snapshots:ObjectStore is '{options.ObjectStore}': set it to one of {string.Join(", ", ObjectBackends.Kinds)} (or leave it empty for the default).");
+                break;
+            case ObjectStoreKinds.Postgres when SiloHostingExtensions.PostgresConnectionString(configuration) is null:
+                failures.Add("Snapshots:ObjectStore is 'postgres' but ConnectionStrings:Postgres is not set: the objects live in the cluster's PostgreSQL database; set the connection string, or use 'local'.");
+                break;
+            case ObjectStoreKinds.S3:
+                failures.Add("Snapshots:ObjectStore is 's3', which this build does not support yet: use 'postgres' (with ConnectionStrings:Postgres) or 'local'.");
+                break;
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDir))

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.Engine.Objects.Packs;
 using AgentSnapshots.Engine.Retention;
 
@@ -22,15 +23,25 @@ public sealed class ObjectStore
     /// <summary>Blobs up to this size are read into memory and hashed before they are written.</summary>
     private const int SmallBlobBytes = 64 * 1024;
 
+    /// <summary>
+    /// Times an object whose pack went away between its lookup and its read is looked up again: once for a pack
+    /// consolidated by collection; more for a backed store's cache, which may evict a pack while others are fetched.
+    /// </summary>
+    private const int RetriesAfterMove = 3;
+
     private readonly LooseObjects _loose;
 
-    private ObjectStore(string gitDir)
+    private ObjectStore(string gitDir, PackCache? cache)
     {
         GitDir = gitDir;
         ObjectsDirectory = Path.Combine(gitDir, "objects");
         _loose = new LooseObjects(ObjectsDirectory);
-        Packs = new PackSet(Path.Combine(ObjectsDirectory, "pack"));
+        Backed = cache is null ? null : new BackedStore(cache, this);
+        Packs = new PackSet(Path.Combine(ObjectsDirectory, "pack"), Backed);
     }
+
+    /// <summary>Set when the store lives in an object backend and this directory only caches it (see <see cref="BackedStore"/>).</summary>
+    public BackedStore? Backed { get; }
 
     /// <summary>The store's directory (a bare git repository: <c>git --git-dir</c> reads it).</summary>
     public string GitDir { get; }
@@ -42,7 +53,10 @@ public sealed class ObjectStore
     internal PackSet Packs { get; }
 
     /// <summary>Opens the store at <paramref name="gitDir"/>, creating the bare layout if it is absent.</summary>
-    public static ObjectStore Open(string gitDir)
+    public static ObjectStore Open(string gitDir) => Open(gitDir, null);
+
+    /// <summary>Opens the store at <paramref name="gitDir"/>; with <paramref name="cache"/>, as a cache of the store kept in the cache's backend.</summary>
+    public static ObjectStore Open(string gitDir, PackCache? cache)
     {
         gitDir = Path.GetFullPath(gitDir);
         Directory.CreateDirectory(Path.Combine(gitDir, "objects", "info"));
@@ -51,7 +65,7 @@ public sealed class ObjectStore
         Directory.CreateDirectory(Path.Combine(gitDir, "refs", "tags"));
         WriteIfAbsent(Path.Combine(gitDir, "HEAD"), "ref: refs/heads/main\n");
         WriteIfAbsent(Path.Combine(gitDir, "config"), "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n");
-        return new ObjectStore(gitDir);
+        return new ObjectStore(gitDir, cache);
     }
 
     private static void WriteIfAbsent(string path, string text)
@@ -81,6 +95,12 @@ public sealed class ObjectStore
         pack = null;
         if (_loose.Contains(id)) return true;
         if (Packs.Refresh() && Packs.TryFind(id, out found, out offset))
+        {
+            pack = found;
+            return true;
+        }
+        // A backed store's object may be in a pack this silo has not cached (written through another silo, or evicted).
+        if (Backed is { } backed && backed.Sync() && Packs.TryFind(id, out found, out offset))
         {
             pack = found;
             return true;
@@ -250,7 +270,7 @@ public sealed class ObjectStore
                 using var loose = _loose.TryOpen(id, out var type, out var size);
                 if (loose is not null) return (type, size);
             }
-            catch (FileNotFoundException) when (attempt == 0)
+            catch (FileNotFoundException) when (attempt < RetriesAfterMove)
             {
                 // Its pack was consolidated away between the lookup and the read: look again.
             }
@@ -258,7 +278,7 @@ public sealed class ObjectStore
             {
                 throw new CorruptObjectException(id, GitDir, e.Message.TrimEnd('.'), e);
             }
-            if (attempt > 0) throw new MissingObjectException(id, GitDir);
+            if (attempt >= RetriesAfterMove) throw new MissingObjectException(id, GitDir);
             Packs.Refresh();
         }
     }
@@ -286,7 +306,7 @@ public sealed class ObjectStore
                 var content = pack is not null ? DeltaChain.Open(this, pack, offset, out type, out size) : _loose.TryOpen(id, out type, out size);
                 if (content is not null) return new BlobStream(content, size, id, GitDir);
             }
-            catch (FileNotFoundException) when (attempt == 0)
+            catch (FileNotFoundException) when (attempt < RetriesAfterMove)
             {
                 // Its pack was consolidated away between the lookup and the read: look again.
             }
@@ -294,7 +314,7 @@ public sealed class ObjectStore
             {
                 throw new CorruptObjectException(id, GitDir, e.Message.TrimEnd('.'), e);
             }
-            if (attempt > 0) throw new MissingObjectException(id, GitDir);
+            if (attempt >= RetriesAfterMove) throw new MissingObjectException(id, GitDir);
             Packs.Refresh();
         }
     }

@@ -1,4 +1,5 @@
 using AgentSnapshots.Engine.Objects;
+using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.Engine.Objects.Packs;
 using AgentSnapshots.Engine.Snapshotting;
 
@@ -96,6 +97,13 @@ public static class StoreCollector
     {
         var cutoff = DateTime.UtcNow - grace;
         var temporaries = RemoveTemporaries(store, cutoff);
+        if (store.Backed is { } leftovers)
+        {
+            // A backed store: its backend's packs are what is collected (cached here as they are read), and what
+            // interrupted uploads left there goes too.
+            leftovers.Sync(cancellationToken);
+            temporaries += leftovers.RemoveLeftovers(grace, cancellationToken);
+        }
 
         var walk = StoreWalk.Run(store, liveTrees, cancellationToken);
         var looseFiles = new Dictionary<GitObjectId, FileInfo>();
@@ -105,9 +113,13 @@ public static class StoreCollector
 
         long deleted = packing?.Dropped ?? 0;
         var replaced = plan.Rewrite.Select(e => e.Pack).Concat(plan.Redundant).ToList();
+        // A backed store: the new pack is stored in the backend before any pack it replaces is deleted there.
+        store.Backed?.Publish(cancellationToken);
         foreach (var pack in replaced)
         {
+            store.Backed?.Delete(pack.Name, cancellationToken);
             DeletePack(pack);
+            store.Backed?.Cache.Forgot(pack.PackPath);
         }
         store.Packs.Refresh();
         foreach (var (id, file) in looseFiles)
@@ -148,6 +160,7 @@ public static class StoreCollector
         PackSet.Forget(indexPath);
         File.Delete(indexPath);
         File.Delete(pack.PackPath);
+        File.Delete(SparsePack.MapPathOf(pack.PackPath));
         foreach (var other in Directory.EnumerateFiles(Path.GetDirectoryName(pack.PackPath)!, pack.Name + ".*"))
         {
             if (!other.EndsWith(".keep", StringComparison.Ordinal)) TryDelete(new FileInfo(other));

@@ -20,8 +20,8 @@ public sealed class SchemaTests(PostgresServer server)
     {
         var scripts = PostgresSchema.FindScripts(PostgresSchema.DefaultScriptDirectory);
 
-        Assert.Equal([1, 2, 3], scripts.Select(s => s.Version));
-        Assert.Equal(["0001-storage", "0002-clustering", "0003-snapshot-rows"], scripts.Select(s => s.Name));
+        Assert.Equal([1, 2, 3, 4], scripts.Select(s => s.Version));
+        Assert.Equal(["0001-storage", "0002-clustering", "0003-snapshot-rows", "0004-object-packs"], scripts.Select(s => s.Name));
     }
 
     [Fact]
@@ -33,9 +33,9 @@ public sealed class SchemaTests(PostgresServer server)
             var first = await PostgresSchema.ApplyAsync(db, NullLogger.Instance, TestContext.Current.CancellationToken);
             var second = await PostgresSchema.ApplyAsync(db, NullLogger.Instance, TestContext.Current.CancellationToken);
 
-            Assert.Equal([1, 2, 3], first);
+            Assert.Equal([1, 2, 3, 4], first);
             Assert.Empty(second);
-            Assert.Equal(new HashSet<int> { 1, 2, 3 }, await PostgresSchema.ReadAppliedVersionsAsync(db, TestContext.Current.CancellationToken));
+            Assert.Equal(new HashSet<int> { 1, 2, 3, 4 }, await PostgresSchema.ReadAppliedVersionsAsync(db, TestContext.Current.CancellationToken));
             Assert.Equal(ProviderKeys.Order(), (await QueryKeysAsync(db)).Order());
         }
         finally
@@ -54,8 +54,8 @@ public sealed class SchemaTests(PostgresServer server)
                 Task.Run(() => PostgresSchema.ApplyAsync(db, NullLogger.Instance, TestContext.Current.CancellationToken)),
                 Task.Run(() => PostgresSchema.ApplyAsync(db, NullLogger.Instance, TestContext.Current.CancellationToken)));
 
-            Assert.Equal([1, 2, 3], results.SelectMany(r => r).Order());
-            Assert.Equal(new HashSet<int> { 1, 2, 3 }, await PostgresSchema.ReadAppliedVersionsAsync(db, TestContext.Current.CancellationToken));
+            Assert.Equal([1, 2, 3, 4], results.SelectMany(r => r).Order());
+            Assert.Equal(new HashSet<int> { 1, 2, 3, 4 }, await PostgresSchema.ReadAppliedVersionsAsync(db, TestContext.Current.CancellationToken));
         }
         finally
         {

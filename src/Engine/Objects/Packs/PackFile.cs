@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using AgentSnapshots.Engine.Objects.Backends;
+using Microsoft.Win32.SafeHandles;
 
 namespace AgentSnapshots.Engine.Objects.Packs;
 
@@ -12,8 +14,9 @@ internal sealed class PackFile
     public const int HeaderBytes = 12;
     public const int TrailerBytes = GitObjectId.ByteLength;
 
-    private PackFile(string packPath, PackIndex index, long length, DateTime lastWriteTimeUtc)
+    private PackFile(string packPath, PackIndex index, long length, DateTime lastWriteTimeUtc, SparsePack? sparse)
     {
+        Sparse = sparse;
         PackPath = packPath;
         Index = index;
         Length = length;
@@ -32,6 +35,9 @@ internal sealed class PackFile
 
     public DateTime LastWriteTimeUtc { get; }
 
+    /// <summary>Set for a pack of a backed store cached here: its ranges are fetched on first read.</summary>
+    public SparsePack? Sparse { get; }
+
     /// <summary>Where the entries end (the trailer follows).</summary>
     public long EntriesEnd => Length - TrailerBytes;
 
@@ -40,7 +46,7 @@ internal sealed class PackFile
     /// count, and the pack's trailing checksum as the index records it). Throws <see cref="FileNotFoundException"/>
     /// if the pack file is gone, <see cref="InvalidDataException"/> if either is damaged.
     /// </summary>
-    public static PackFile Open(string indexPath)
+    public static PackFile Open(string indexPath, BackedStore? backed = null)
     {
         var packPath = Path.ChangeExtension(indexPath, ".pack");
         var info = new FileInfo(packPath);
@@ -53,7 +59,10 @@ internal sealed class PackFile
             {
                 throw new InvalidDataException($"The pack {packPath} is truncated ({length} bytes).");
             }
-            using var handle = File.OpenHandle(packPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var sparse = SparsePack.TryOpen(packPath, length, backed);
+            using var handle = OpenHandle(packPath, sparse);
+            sparse?.Ensure(handle, 0, HeaderBytes);
+            sparse?.Ensure(handle, length - TrailerBytes, TrailerBytes);
             Span<byte> header = stackalloc byte[HeaderBytes];
             Span<byte> trailer = stackalloc byte[TrailerBytes];
             ReadExactly(handle, header, 0, packPath);
@@ -72,7 +81,7 @@ internal sealed class PackFile
             {
                 throw new InvalidDataException($"The pack {packPath} does not match its index (checksums differ).");
             }
-            return new PackFile(packPath, index, length, info.LastWriteTimeUtc);
+            return new PackFile(packPath, index, length, info.LastWriteTimeUtc, sparse);
         }
         catch
         {
@@ -88,13 +97,21 @@ internal sealed class PackFile
             throw new InvalidDataException($"Offset {offset} is outside the entries of the pack {PackPath}.");
         }
         Span<byte> bytes = stackalloc byte[PackEntryHeader.MaxLength];
-        using var handle = File.OpenHandle(PackPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var n = RandomAccess.Read(handle, bytes[..(int)Math.Min(bytes.Length, EntriesEnd - offset)], offset);
+        using var handle = OpenHandle();
+        var count = (int)Math.Min(bytes.Length, EntriesEnd - offset);
+        Sparse?.Ensure(handle, offset, count);
+        var n = RandomAccess.Read(handle, bytes[..count], offset);
         return PackEntryHeader.Parse(bytes[..n], offset);
     }
 
     /// <summary>The raw bytes of the pack from <paramref name="start"/> to <paramref name="end"/>.</summary>
-    public Stream OpenRegion(long start, long end) => new PackRegionStream(PackPath, start, end);
+    public Stream OpenRegion(long start, long end) => new PackRegionStream(this, start, end);
+
+    /// <summary>A handle of the pack's own for positional reads (read-write for a cached pack: fetched ranges are written through it).</summary>
+    public SafeFileHandle OpenHandle() => OpenHandle(PackPath, Sparse);
+
+    private static SafeFileHandle OpenHandle(string packPath, SparsePack? sparse) =>
+        File.OpenHandle(packPath, FileMode.Open, sparse is null ? FileAccess.Read : FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
 
     /// <summary>An entry's data (after its header at <paramref name="dataOffset"/>), inflated as it is read.</summary>
     public Stream OpenInflated(long dataOffset) =>

@@ -10,12 +10,14 @@ namespace AgentSnapshots.Engine.Objects.Packs;
 internal sealed class PackRegionStream : ForwardOnlyStream
 {
     private readonly SafeFileHandle _handle;
+    private readonly PackFile _pack;
     private readonly long _end;
     private long _position;
 
-    public PackRegionStream(string path, long start, long end)
+    public PackRegionStream(PackFile pack, long start, long end)
     {
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _pack = pack;
+        _handle = pack.OpenHandle();
         _position = start;
         _end = end;
     }
@@ -25,6 +27,7 @@ internal sealed class PackRegionStream : ForwardOnlyStream
         var left = _end - _position;
         if (left <= 0) return 0;
         if (buffer.Length > left) buffer = buffer[..(int)left];
+        _pack.Sparse?.Ensure(_handle, _position, buffer.Length, readAhead: true);
         var n = RandomAccess.Read(_handle, buffer, _position);
         _position += n;
         return n;

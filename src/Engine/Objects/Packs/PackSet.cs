@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AgentSnapshots.Engine.Objects.Backends;
 
 namespace AgentSnapshots.Engine.Objects.Packs;
 
@@ -7,7 +8,7 @@ namespace AgentSnapshots.Engine.Objects.Packs;
 /// when an object is not found (a pack may have been written or consolidated since, by the service or by git), as git
 /// itself does. Opened packs are shared by every store instance of the process: they are immutable under their name.
 /// </summary>
-internal sealed class PackSet(string directory)
+internal sealed class PackSet(string directory, BackedStore? backed = null)
 {
     private static readonly ConcurrentDictionary<string, PackFile> s_opened = new(StringComparer.Ordinal);
 
@@ -58,7 +59,7 @@ internal sealed class PackSet(string directory)
                 {
                     try
                     {
-                        found.Add(Opened(indexPath));
+                        found.Add(Opened(indexPath, backed));
                     }
                     catch (FileNotFoundException)
                     {
@@ -79,7 +80,7 @@ internal sealed class PackSet(string directory)
         }
     }
 
-    private static PackFile Opened(string indexPath)
+    private static PackFile Opened(string indexPath, BackedStore? backed)
     {
         if (s_opened.TryGetValue(indexPath, out var known))
         {
@@ -91,7 +92,7 @@ internal sealed class PackSet(string directory)
             }
             s_opened.TryRemove(indexPath, out _);
         }
-        var opened = PackFile.Open(indexPath);
+        var opened = PackFile.Open(indexPath, backed);
         return s_opened.GetOrAdd(indexPath, opened);
     }
 }

@@ -1,0 +1,26 @@
+using AgentSnapshots.Engine.Objects.Backends;
+using AgentSnapshots.ObjectStorage.PostgreSql;
+
+namespace AgentSnapshots.ObjectStorage;
+
+/// <summary>Chooses and builds the object backend <c>Snapshots:ObjectStore</c> names.</summary>
+public static class ObjectBackends
+{
+    /// <summary>The accepted values of <c>Snapshots:ObjectStore</c>.</summary>
+    public static readonly IReadOnlyList<string> Kinds = [ObjectStoreKinds.Local, ObjectStoreKinds.Postgres, ObjectStoreKinds.S3];
+
+    /// <summary>
+    /// The kind in force: the configured one (any case), or, when none is configured, <c>local</c>. Null when the
+    /// value is not one of <see cref="Kinds"/>.
+    /// </summary>
+    public static string? Resolve(string? configured, bool hasPostgres)
+    {
+        _ = hasPostgres;
+        if (string.IsNullOrWhiteSpace(configured)) return ObjectStoreKinds.Local;
+        var kind = configured.Trim().ToLowerInvariant();
+        return Kinds.Contains(kind) ? kind : null;
+    }
+
+    /// <summary>The PostgreSQL backend on the cluster's database, scoped by the cluster's service id.</summary>
+    public static IObjectBackend Postgres(string connectionString, string serviceId) => new PostgresObjectBackend(connectionString, serviceId);
+}

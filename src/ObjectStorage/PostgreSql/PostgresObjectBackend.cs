@@ -1,0 +1,230 @@
+using System.Buffers;
+using AgentSnapshots.Engine.Objects.Backends;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentSnapshots.ObjectStorage.PostgreSql;
+
+/// <summary>
+/// Object stores in the cluster's PostgreSQL database (<c>Snapshots:ObjectStore</c> = <c>postgres</c>), in the tables
+/// of <c>Sql/PostgreSQL/0004-object-packs.sql</c>: a file is chunks of <see cref="ChunkBytes"/> (bytea, no large
+/// objects) written under an upload id, and named in the transaction of its last chunk, so it is visible only whole.
+/// Reads fetch only the chunks a range covers. Every store is scoped by the cluster's service id.
+/// </summary>
+public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
+{
+    /// <summary>One chunk row: the same unit the silo's cache fetches, so a cold read of a chunk is one row.</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _serviceId;
+
+    public PostgresObjectBackend(string connectionString, string serviceId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _serviceId = serviceId;
+    }
+
+    public string Name => ObjectStoreKinds.Postgres;
+
+    public async Task PutAsync(string store, string name, Stream content, long length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        await Guard("store " + name, async () =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var upload = Guid.NewGuid();
+            await using (var begin = new NpgsqlCommand("INSERT INTO snapshots_object_upload (upload_id, service_id, store_id, name) VALUES (@u, @s, @st, @n)", connection))
+            {
+                AddKeys(begin, store, name);
+                begin.Parameters.AddWithValue("u", upload);
+                await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            try
+            {
+                var chunks = (int)Math.Max(1, (length + ChunkBytes - 1) / ChunkBytes);
+                long total = 0;
+                for (var seq = 0; seq < chunks; seq++)
+                {
+                    var want = (int)Math.Min(ChunkBytes, length - total);
+                    await content.ReadExactlyAsync(buffer.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
+                    total += want;
+                    var last = seq == chunks - 1;
+                    await using var transaction = last ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+                    await using (var insert = new NpgsqlCommand("INSERT INTO snapshots_object_chunk (upload_id, seq, data) VALUES (@u, @q, @d)", connection, transaction))
+                    {
+                        insert.Parameters.AddWithValue("u", upload);
+                        insert.Parameters.AddWithValue("q", seq);
+                        insert.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Bytea) { Value = new ArraySegment<byte>(buffer, 0, want) });
+                        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    if (!last) continue;
+                    // The file is named with its last chunk. The same name stored already (a retried put) is the
+                    // same content: that one stays and this upload's chunks go.
+                    await using (var name_ = new NpgsqlCommand(
+                        """
+                        WITH named AS (
+                            INSERT INTO snapshots_object_file (service_id, store_id, name, upload_id, length, chunk_bytes)
+                            VALUES (@s, @st, @n, @u, @l, @c)
+                            ON CONFLICT (service_id, store_id, name) DO NOTHING
+                            RETURNING 1)
+                        DELETE FROM snapshots_object_chunk WHERE upload_id = @u AND NOT EXISTS (SELECT 1 FROM named)
+                        """, connection, transaction))
+                    {
+                        AddKeys(name_, store, name);
+                        name_.Parameters.AddWithValue("u", upload);
+                        name_.Parameters.AddWithValue("l", length);
+                        name_.Parameters.AddWithValue("c", ChunkBytes);
+                        await name_.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    await using (var end = new NpgsqlCommand("DELETE FROM snapshots_object_upload WHERE upload_id = @u", connection, transaction))
+                    {
+                        end.Parameters.AddWithValue("u", upload);
+                        await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    await transaction!.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            return 0;
+        }).ConfigureAwait(false);
+    }
+
+    public Task<long?> LengthAsync(string store, string name, CancellationToken cancellationToken) =>
+        Guard("read the length of " + name, async () =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT length FROM snapshots_object_file WHERE service_id = @s AND store_id = @st AND name = @n");
+            AddKeys(command, store, name);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long length ? length : (long?)null;
+        });
+
+    public Task<int> ReadAsync(string store, string name, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        Guard("read " + name, async () =>
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(offset);
+            // The file's row and the chunks the range covers, in one round trip; chunk bytes are cut to the range.
+            await using var command = _dataSource.CreateCommand(
+                """
+                SELECT f.length, f.chunk_bytes, c.seq, c.data
+                FROM snapshots_object_file f
+                LEFT JOIN snapshots_object_chunk c
+                  ON c.upload_id = f.upload_id AND c.seq BETWEEN (@o / f.chunk_bytes) AND ((@o + @w - 1) / f.chunk_bytes)
+                WHERE f.service_id = @s AND f.store_id = @st AND f.name = @n
+                ORDER BY c.seq
+                """);
+            AddKeys(command, store, name);
+            command.Parameters.AddWithValue("o", offset);
+            command.Parameters.AddWithValue("w", (long)Math.Max(1, buffer.Length));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var found = false;
+            var read = 0;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found = true;
+                var length = reader.GetInt64(0);
+                if (reader.IsDBNull(2) || offset >= length) continue;
+                long chunkBytes = reader.GetInt32(1);
+                var chunkStart = reader.GetInt32(2) * chunkBytes;
+                var data = (byte[])reader.GetValue(3);
+                var from = offset + read - chunkStart;
+                if (from < 0 || from >= data.Length) continue;
+                var n = (int)Math.Min(data.Length - from, buffer.Length - read);
+                data.AsSpan((int)from, n).CopyTo(buffer.Span[read..]);
+                read += n;
+            }
+            if (!found) throw new FileNotFoundException($"The postgres object store has no {name} in store {store}.");
+            return read;
+        });
+
+    public Task<IReadOnlyList<BackendFile>> ListAsync(string store, CancellationToken cancellationToken) =>
+        Guard("list store " + store, async () =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT name, length FROM snapshots_object_file WHERE service_id = @s AND store_id = @st");
+            command.Parameters.AddWithValue("s", _serviceId);
+            command.Parameters.AddWithValue("st", store);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var files = new List<BackendFile>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                files.Add(new BackendFile(reader.GetString(0), reader.GetInt64(1)));
+            }
+            return (IReadOnlyList<BackendFile>)files;
+        });
+
+    public Task DeleteAsync(string store, string name, CancellationToken cancellationToken) =>
+        Guard("delete " + name, async () =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                WITH gone AS (
+                    DELETE FROM snapshots_object_file WHERE service_id = @s AND store_id = @st AND name = @n RETURNING upload_id)
+                DELETE FROM snapshots_object_chunk WHERE upload_id IN (SELECT upload_id FROM gone)
+                """);
+            AddKeys(command, store, name);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        });
+
+    public Task<int> RemoveInterruptedAsync(string store, TimeSpan olderThan, CancellationToken cancellationToken) =>
+        Guard("remove interrupted uploads of store " + store, async () =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                WITH torn AS (
+                    DELETE FROM snapshots_object_upload
+                    WHERE service_id = @s AND store_id = @st AND started_at < now() - @age
+                    RETURNING upload_id),
+                chunks AS (
+                    DELETE FROM snapshots_object_chunk WHERE upload_id IN (SELECT upload_id FROM torn))
+                SELECT count(*) FROM torn
+                """);
+            command.Parameters.AddWithValue("s", _serviceId);
+            command.Parameters.AddWithValue("st", store);
+            command.Parameters.AddWithValue("age", olderThan);
+            return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        });
+
+    public Task<IReadOnlyList<string>> ListStoresAsync(CancellationToken cancellationToken) =>
+        Guard("list stores", async () =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT DISTINCT store_id FROM snapshots_object_file WHERE service_id = @s ORDER BY store_id");
+            command.Parameters.AddWithValue("s", _serviceId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var stores = new List<string>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                stores.Add(reader.GetString(0));
+            }
+            return (IReadOnlyList<string>)stores;
+        });
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private void AddKeys(NpgsqlCommand command, string store, string name)
+    {
+        command.Parameters.AddWithValue("s", _serviceId);
+        command.Parameters.AddWithValue("st", store);
+        command.Parameters.AddWithValue("n", name);
+    }
+
+    /// <summary>Runs a database call; a failure of the database or the connection becomes <see cref="ObjectBackendException"/> (the connection string, with its password, is never in the message).</summary>
+    private static async Task<T> Guard<T>(string what, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new ObjectBackendException($"The postgres object store could not {what}: {e.Message.TrimEnd('.')}. Nothing was recorded; retry once the database is reachable.", e);
+        }
+        catch (TimeoutException e)
+        {
+            throw new ObjectBackendException($"The postgres object store could not {what}: it did not answer in time. Nothing was recorded; retry once the database is reachable.", e);
+        }
+    }
+}
