@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -36,11 +37,16 @@ internal sealed class S3Failures(string bucket, string endpoint)
     /// <summary>The seam's exception for a failed operation.</summary>
     public ObjectBackendException Translate(string what, Exception failure) => failure switch
     {
-        AmazonS3Exception refused => new ObjectBackendException(
-            $"The s3 object store (bucket '{bucket}' at {endpoint}) refused to {what}: {(int)refused.StatusCode} {refused.ErrorCode}: {refused.Message}", failure),
+        AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized } refused => new ObjectBackendException(
+            $"{Store} refused to {what}: {(int)refused.StatusCode} {refused.ErrorCode}: {refused.Message.TrimEnd('.')}. Nothing was recorded; " +
+            "check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile or role in force) and the bucket's permissions.", failure),
+        AmazonS3Exception failed => new ObjectBackendException(
+            $"{Store} failed to {what}: {(int)failed.StatusCode} {failed.ErrorCode}: {failed.Message.TrimEnd('.')}. Nothing was recorded; retry shortly.", failure),
         _ => new ObjectBackendException(
-            $"The s3 object store (bucket '{bucket}' at {endpoint}) could not be reached to {what}: {failure.Message}", failure),
+            $"{Store} could not be reached to {what}: {failure.Message.TrimEnd('.')}. Nothing was recorded; retry once the S3 server is reachable.", failure),
     };
+
+    private string Store => $"The s3 object store (bucket '{bucket}' at {endpoint})";
 
     private static bool IsBackendFailure(Exception ex, CancellationToken cancellationToken) => ex switch
     {

@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using Amazon.S3;
+using AgentSnapshots.Tests.Support;
 
 namespace AgentSnapshots.Tests.S3;
 
@@ -42,9 +43,12 @@ public sealed class S3Server : IAsyncLifetime
     public ValueTask DisposeAsync() => Swift.DisposeAsync();
 }
 
-/// <summary>One Swift server for every test in the "S3" collection.</summary>
+/// <summary>
+/// One Swift server for every test in the "S3" collection, and a PostgreSQL server for those that run silos in
+/// cluster mode (what is kept is recorded there, whatever the object backend).
+/// </summary>
 [CollectionDefinition(Name)]
-public sealed class S3CollectionDefinition : ICollectionFixture<S3Server>
+public sealed class S3CollectionDefinition : ICollectionFixture<S3Server>, ICollectionFixture<PostgresServer>
 {
     public const string Name = "S3";
 }
