@@ -15,7 +15,8 @@ namespace AgentSnapshots.Engine.Retention;
 /// its pack and deleting the old ones): deleted, nothing copied.</item>
 /// </list>
 /// A few new loose objects (under <see cref="MinLooseBytes"/> and <see cref="MinLooseObjects"/>) wait for more, unless
-/// a pack is rewritten anyway.
+/// a pack is rewritten anyway. A backed store (<see cref="Objects.Backends.BackedStore"/>) has no loose objects at
+/// collection time, its tracks' packs take their place: its smallest packs are consolidated as above.
 /// </summary>
 internal sealed class PackPlan
 {
@@ -80,15 +81,27 @@ internal sealed class PackPlan
                 rest.Add(pack);
             }
         }
-        if (chosen.Count == 0 && loose.Count < MinLooseObjects && looseBytes < MinLooseBytes)
+        // A backed store's tracks publish their objects as packs of whole objects: those take the place of a local
+        // store's loose objects. The smallest of them is always taken (never the only one, which may be the large
+        // consolidated pack), and the geometric rule goes on from it.
+        var backed = store.Backed is not null;
+        var fresh = chosen.Count > 0 || loose.Count >= MinLooseObjects || looseBytes >= MinLooseBytes;
+        if (!fresh && !(backed && rest.Count >= 2))
         {
             return new PackPlan([], 0, [], redundant);
         }
+        var seeded = 0;
         foreach (var pack in rest.OrderBy(p => p.Length))
         {
-            if (pack.Length >= 2 * chosenBytes) break;
+            if (pack.Length >= 2 * chosenBytes && !(backed && seeded == 0 && rest.Count >= 2)) break;
             chosen.Add(PackEntries.Read(pack));
             chosenBytes += pack.Length;
+            seeded++;
+        }
+        if (!fresh && seeded < 2)
+        {
+            // One pack alone, nothing of it garbage: rewriting it would copy it as it is.
+            return new PackPlan([], 0, [], redundant);
         }
         chosen.Sort((a, b) => a.Pack.LastWriteTimeUtc.CompareTo(b.Pack.LastWriteTimeUtc));
         return new PackPlan(loose, looseBytes, chosen, redundant);

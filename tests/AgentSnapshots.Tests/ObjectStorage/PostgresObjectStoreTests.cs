@@ -166,6 +166,75 @@ public sealed class PostgresObjectStoreTests(PostgresDatabase database) : IClass
         Assert.Equal("a.txt", Assert.Single(cold.ReadTree(tree)).Name);
     }
 
+    [Fact]
+    public async Task Collection_consolidates_the_backends_packs_drops_what_no_kept_snapshot_reaches_and_a_stale_cache_still_reads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var work = Directory.CreateDirectory(_temp.Combine("work")).FullName;
+        var options = Options(_temp.Combine("silo-a"));
+        var writer = new PackCache(_backend, options.WorkspacesDirectory, 1L << 30);
+        var trees = new List<GitObjectId>();
+        var logs = new List<string>();
+        using var workspace = Workspace.Open(WorkspaceIdentity.RealPath(work)!, options, null, null, writer);
+        var store = workspace.Store;
+        var workspaceId = Path.GetFileName(store.GitDir);
+        for (var turn = 0; turn < 6; turn++)
+        {
+            // An append-only log (each version a delta of the previous one at best) and, in the first two turns, a scratch file.
+            logs.Add((turn == 0 ? "" : logs[^1]) + Lines(5_000, $"turn {turn}"));
+            File.WriteAllText(Path.Combine(work, "log.txt"), logs[^1]);
+            if (turn < 2) File.WriteAllText(Path.Combine(work, "scratch.txt"), $"scratch {turn}\n");
+            else File.Delete(Path.Combine(work, "scratch.txt"));
+            trees.Add(workspace.Snapshot(ct).Tree);
+            store.Backed!.Publish(ct);
+        }
+        var scratch = store.ReadTree(trees[0]).Single(e => e.Name == "scratch.txt").Id;
+        // What a publish killed between its pack and its index left, and what a torn upload left.
+        await _backend.PutAsync(workspaceId, "pack-0000000000000000000000000000000000000000.pack", new MemoryStream(new byte[100]), 100, ct);
+        await Assert.ThrowsAsync<IOException>(() => _backend.PutAsync(workspaceId, "pack-torn.pack", new FailingAfter(new MemoryStream(new byte[2 << 20]), 1 << 20), 2 << 20, ct));
+        var before = await _backend.ListAsync(workspaceId, ct);
+        Assert.Equal(6 * 2 + 1, before.Count);
+
+        // Another silo's cache lists the six packs now, and reads the newest snapshot's log from them.
+        var stale = new PackCache(_backend, _temp.Combine("silo-b", "workspaces"), 1L << 30).Open(workspaceId);
+        Assert.Equal(logs[^1], ReadText(stale, trees[^1], "log.txt"));
+
+        // Keep the last four snapshots: the first two (and the scratch file) go.
+        var result = StoreCollector.Collect(store, trees[2..], [], TimeSpan.Zero, cancellationToken: ct);
+        Assert.True(result.ObjectsDeleted > 0);
+        var after = await _backend.ListAsync(workspaceId, ct);
+        Assert.All(after, f => Assert.Matches("^pack-[0-9a-f]{40}\\.(pack|idx)$", f.Name));
+        Assert.Equal(2, after.Count);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM snapshots_object_upload"));
+
+        // git reads the kept snapshots from the backend's pack alone; the dropped scratch file is gone from it.
+        var gitDir = CopyOfBackend(workspaceId);
+        Git.Run(gitDir, "--git-dir", gitDir, "fsck", "--no-dangling", "--connectivity-only");
+        Assert.Equal(logs[^1], Git.Run(gitDir, "--git-dir", gitDir, "show", trees[^1].ToHex() + ":log.txt"));
+        Assert.Equal(logs[2], Git.Run(gitDir, "--git-dir", gitDir, "show", trees[2].ToHex() + ":log.txt"));
+        Assert.Throws<InvalidOperationException>(() => Git.Run(gitDir, "--git-dir", gitDir, "cat-file", "-e", scratch.ToHex()));
+
+        // As small as the local store's collection makes it: within 1.5x of git repack -adf of the same snapshots.
+        for (var turn = 2; turn < 6; turn++) Git.Run(gitDir, "--git-dir", gitDir, "update-ref", $"refs/kept/{turn}", trees[turn].ToHex());
+        Git.Run(gitDir, "--git-dir", gitDir, "repack", "-adfq");
+        var gitBytes = Directory.EnumerateFiles(Path.Combine(gitDir, "objects", "pack"), "*.pack").Sum(f => new FileInfo(f).Length);
+        var ourBytes = after.Single(f => f.Name.EndsWith(".pack", StringComparison.Ordinal)).Length;
+        Assert.True(ourBytes <= gitBytes * 3 / 2, $"the backend's pack holds {ourBytes} bytes, git repack -adf {gitBytes}");
+
+        // The stale cache still names packs the backend no longer has: it reads every kept snapshot anyway.
+        for (var turn = 2; turn < 6; turn++)
+        {
+            Assert.Equal(logs[turn], ReadText(stale, trees[turn], "log.txt"));
+        }
+    }
+
+    private static string ReadText(ObjectStore store, GitObjectId tree, string name)
+    {
+        using var blob = store.OpenBlob(store.ReadTree(tree).Single(e => e.Name == name).Id);
+        using var reader = new StreamReader(blob);
+        return reader.ReadToEnd();
+    }
+
     private (GitObjectId First, GitObjectId Second, string WorkspaceId) TrackTwice(string work, string dataDir)
     {
         var options = Options(dataDir);
