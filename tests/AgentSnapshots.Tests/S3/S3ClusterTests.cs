@@ -10,7 +10,7 @@ namespace AgentSnapshots.Tests.S3;
 /// <summary>
 /// Silos as processes with <c>Snapshots:ObjectStore</c> = s3 against the real S3-compatible server, credentials from
 /// the standard AWS environment variables, each silo with a <c>DataDir</c> of its own: the packs are objects in the
-/// bucket, a silo killed with its <c>DataDir</c> deleted loses no snapshot, and the S3 server going away during a track
+/// bucket (collected there too), a silo killed with its <c>DataDir</c> deleted loses no snapshot, and the S3 server going away during a track
 /// answers 503 (code backendUnavailable), records nothing, and the next track after it is back works.
 /// </summary>
 [Collection(S3CollectionDefinition.Name)]
@@ -43,6 +43,9 @@ public sealed class S3ClusterTests(S3Server s3, PostgresDatabase database) : ICl
                         hashes[i].Add(await TrackAsync(api, $"s3-{i}", workspaces[i]));
                     }
                 }
+
+                // Collection rewrites the first workspace's packs in the bucket (new pack put before the old deleted).
+                (await api.PostAsync("/v1/sessions/s3-0/gc")).Ok();
             }
 
             // Each workspace's objects are packs and their indexes under <prefix>/<workspace id>/ in the bucket.
