@@ -1,5 +1,6 @@
 using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.ObjectStorage.PostgreSql;
+using AgentSnapshots.ObjectStorage.S3;
 
 namespace AgentSnapshots.ObjectStorage;
 
@@ -23,4 +24,7 @@ public static class ObjectBackends
 
     /// <summary>The PostgreSQL backend on the cluster's database, scoped by the cluster's service id.</summary>
     public static IObjectBackend Postgres(string connectionString, string serviceId) => new PostgresObjectBackend(connectionString, serviceId);
+
+    /// <summary>The S3 backend (<c>Snapshots:S3</c>), with the credentials of the standard AWS sources.</summary>
+    public static IObjectBackend S3(S3Options options) => new S3ObjectBackend(options);
 }

@@ -1,6 +1,7 @@
 using AgentSnapshots.Engine;
 using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.ObjectStorage;
+using AgentSnapshots.ObjectStorage.S3;
 using AgentSnapshots.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -166,13 +167,17 @@ public static class SiloHostingExtensions
                     o.Invariant = PostgresSchema.Invariant;
                     o.ConnectionString = postgres;
                 });
-                if (ObjectBackends.Resolve(builder.Configuration[ObjectStoreKey], hasPostgres: true) == ObjectStoreKinds.Postgres)
+                var objectStore = ObjectBackends.Resolve(builder.Configuration[ObjectStoreKey], hasPostgres: true);
+                if (objectStore is ObjectStoreKinds.Postgres or ObjectStoreKinds.S3)
                 {
-                    // Objects in the same database (Sql/PostgreSQL/0004-object-packs.sql); DataDir only caches them.
+                    // Objects in the same database (Sql/PostgreSQL/0004-object-packs.sql) or an S3 bucket
+                    // (Snapshots:S3); DataDir only caches them.
                     silo.Services.AddSingleton(sp =>
                     {
                         var snapshots = sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value;
-                        var backend = ObjectBackends.Postgres(postgres, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
+                        var backend = objectStore == ObjectStoreKinds.S3
+                            ? ObjectBackends.S3(builder.Configuration.GetSection(S3Options.Section).Get<S3Options>() ?? new S3Options())
+                            : ObjectBackends.Postgres(postgres, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
                         return new WorkspaceStores(new PackCache(backend, snapshots.WorkspacesDirectory, snapshots.CacheBytes));
                     });
                 }

@@ -2,6 +2,7 @@ using AgentSnapshots.Engine;
 using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.Engine.SystemCalls;
 using AgentSnapshots.ObjectStorage;
+using AgentSnapshots.ObjectStorage.S3;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -57,8 +58,11 @@ internal sealed class SnapshotsOptionsValidator(IConfiguration configuration) : 
             case ObjectStoreKinds.Postgres when SiloHostingExtensions.PostgresConnectionString(configuration) is null:
                 failures.Add("Snapshots:ObjectStore is 'postgres' but ConnectionStrings:Postgres is not set: the objects live in the cluster's PostgreSQL database; set the connection string, or use 'local'.");
                 break;
+            case ObjectStoreKinds.S3 when SiloHostingExtensions.PostgresConnectionString(configuration) is null:
+                failures.Add("Snapshots:ObjectStore is 's3' but ConnectionStrings:Postgres is not set: the objects live in the bucket but what is kept is recorded in the cluster's PostgreSQL database; set the connection string, or use 'local'.");
+                break;
             case ObjectStoreKinds.S3:
-                failures.Add("Snapshots:ObjectStore is 's3', which this build does not support yet: use 'postgres' (with ConnectionStrings:Postgres) or 'local'.");
+                failures.AddRange((configuration.GetSection(S3Options.Section).Get<S3Options>() ?? new S3Options()).Problems());
                 break;
         }
 
