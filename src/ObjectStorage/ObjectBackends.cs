@@ -11,13 +11,15 @@ public static class ObjectBackends
     public static readonly IReadOnlyList<string> Kinds = [ObjectStoreKinds.Local, ObjectStoreKinds.Postgres, ObjectStoreKinds.S3];
 
     /// <summary>
-    /// The kind in force: the configured one (any case), or, when none is configured, <c>local</c>. Null when the
+    /// The kind in force: the configured one (any case), or, when none is configured, <c>postgres</c> in a cluster
+    /// (with a PostgreSQL connection string) and <c>local</c> on one node. Null when the
     /// value is not one of <see cref="Kinds"/>.
     /// </summary>
     public static string? Resolve(string? configured, bool hasPostgres)
     {
-        _ = hasPostgres;
-        if (string.IsNullOrWhiteSpace(configured)) return ObjectStoreKinds.Local;
+        // A cluster (a PostgreSQL connection string) keeps its objects in its database unless told otherwise: no silo
+        // needs a shared volume. One node keeps them under DataDir, as git does.
+        if (string.IsNullOrWhiteSpace(configured)) return hasPostgres ? ObjectStoreKinds.Postgres : ObjectStoreKinds.Local;
         var kind = configured.Trim().ToLowerInvariant();
         return Kinds.Contains(kind) ? kind : null;
     }
