@@ -21,24 +21,7 @@ public sealed class MigrateCommandTests(PostgresDatabase database) : IClassFixtu
         using var temp = new TempDirectory("as-migrate");
         var root = Directory.CreateDirectory(temp.Combine("work")).FullName;
         var dataDir = temp.Combine("data");
-        var workspace = Directory.CreateDirectory(Path.Combine(root, "ws")).FullName;
-        var hashes = new List<string>();
-        await using (var silo = await SiloProcess.StartAsync(dataDir, root, root))
-        {
-            for (var step = 0; step < 3; step++)
-            {
-                File.WriteAllText(Path.Combine(workspace, "f.txt"), string.Concat(Enumerable.Range(0, 200).Select(n => $"step {step} line {n}\n")));
-                var run = await silo.RunCliAsync("track", "--session", "laptop", "--dir", workspace, "--json");
-                Assert.True(run.ExitCode == 0, run.ToString());
-                hashes.Add(JsonDocument.Parse(run.Stdout).RootElement.GetProperty("hash").GetString()!);
-            }
-            // Collected once: the store holds a pack and loose objects both.
-            Assert.Equal(0, (await silo.RunCliAsync("gc", "--session", "laptop")).ExitCode);
-            File.WriteAllText(Path.Combine(workspace, "g.txt"), "after the collection\n");
-            var last = await silo.RunCliAsync("track", "--session", "laptop", "--json");
-            hashes.Add(JsonDocument.Parse(last.Stdout).RootElement.GetProperty("hash").GetString()!);
-        }
-        var store = Assert.Single(Directory.GetDirectories(Path.Combine(dataDir, "workspaces")));
+        var (store, hashes) = await WriteSingleNodeAsync(dataDir, root);
         var before = Listing(store);
         await PostgresSchema.ApplyAsync(database.ConnectionString, NullLogger.Instance, ct);
 
@@ -76,8 +59,9 @@ public sealed class MigrateCommandTests(PostgresDatabase database) : IClassFixtu
 
         await AssertBadInput(["migrate", "--data-dir", temp.Combine("absent"), "--to", "postgres"], withConnection, "does not exist");
         await AssertBadInput(["migrate", "--data-dir", temp.Path, "--to", "postgres"], withConnection, "has no workspaces directory");
-        await AssertBadInput(["migrate", "--data-dir", temp.Combine("data"), "--to", "ftp"], withConnection, "migrates to postgres only");
+        await AssertBadInput(["migrate", "--data-dir", temp.Combine("data"), "--to", "ftp"], withConnection, "give postgres (the cluster's database in $ConnectionStrings__Postgres) or s3");
         await AssertBadInput(["migrate", "--data-dir", temp.Combine("data"), "--to", "postgres"], noConnection, "ConnectionStrings__Postgres is not set");
+        await AssertBadInput(["migrate", "--data-dir", temp.Combine("data"), "--to", "postgres", "--bucket", "b"], withConnection, "are for --to s3");
         await AssertBadInput(["migrate", "--to", "postgres"], withConnection, "--data-dir");
 
         async Task AssertBadInput(string[] args, Dictionary<string, string?> environment, string expected)
@@ -89,8 +73,34 @@ public sealed class MigrateCommandTests(PostgresDatabase database) : IClassFixtu
         }
     }
 
+    /// <summary>
+    /// A single node's data directory as a real silo leaves it: one store holding a pack and loose objects both (four
+    /// snapshots, collected once between). Returns the store's directory and the snapshots' hashes.
+    /// </summary>
+    internal static async Task<(string Store, List<string> Hashes)> WriteSingleNodeAsync(string dataDir, string root)
+    {
+        var workspace = Directory.CreateDirectory(Path.Combine(root, "ws")).FullName;
+        var hashes = new List<string>();
+        await using (var silo = await SiloProcess.StartAsync(dataDir, root, root))
+        {
+            for (var step = 0; step < 3; step++)
+            {
+                File.WriteAllText(Path.Combine(workspace, "f.txt"), string.Concat(Enumerable.Range(0, 200).Select(n => $"step {step} line {n}\n")));
+                var run = await silo.RunCliAsync("track", "--session", "laptop", "--dir", workspace, "--json");
+                Assert.True(run.ExitCode == 0, run.ToString());
+                hashes.Add(JsonDocument.Parse(run.Stdout).RootElement.GetProperty("hash").GetString()!);
+            }
+            // Collected once: the store holds a pack and loose objects both.
+            Assert.Equal(0, (await silo.RunCliAsync("gc", "--session", "laptop")).ExitCode);
+            File.WriteAllText(Path.Combine(workspace, "g.txt"), "after the collection\n");
+            var last = await silo.RunCliAsync("track", "--session", "laptop", "--json");
+            hashes.Add(JsonDocument.Parse(last.Stdout).RootElement.GetProperty("hash").GetString()!);
+        }
+        return (Assert.Single(Directory.GetDirectories(Path.Combine(dataDir, "workspaces"))), hashes);
+    }
+
     /// <summary>Every file of the store with its length and time: what "only read" must leave as it was.</summary>
-    private static List<string> Listing(string store) =>
+    internal static List<string> Listing(string store) =>
         [.. Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories)
             .Where(f => !f.EndsWith(".lock", StringComparison.Ordinal))
             .Select(f => $"{Path.GetRelativePath(store, f)} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f).Ticks}")
