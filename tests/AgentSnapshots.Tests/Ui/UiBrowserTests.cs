@@ -136,8 +136,12 @@ public sealed class UiBrowserTests(UiSiloFixture fixture)
         await Screenshots.SaveAsync(page, "step-side-by-side");
 
         // The way back, and the choice stays while stepping through the session.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Previous step" }).ClickAsync();
-        await page.WaitForURLAsync("**view=split");
+        // Waited for by its own address: this page's address has view=split too, so a pattern would match before the click navigates.
+        var previous = page.GetByRole(AriaRole.Link, new() { Name = "Previous step" });
+        var previousAddress = await previous.GetAttributeAsync("href");
+        Assert.Contains("view=split", previousAddress, StringComparison.Ordinal);
+        await previous.ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith(previousAddress!, StringComparison.Ordinal));
         await page.GoBackAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "unified" }).ClickAsync();
         await Expect(page.Locator("pre.patch")).ToBeVisibleAsync();
