@@ -141,8 +141,12 @@ public sealed class UiBrowserTests(UiSiloFixture fixture)
         var previousAddress = await previous.GetAttributeAsync("href");
         Assert.Contains("view=split", previousAddress, StringComparison.Ordinal);
         await previous.ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith(previousAddress!, StringComparison.Ordinal));
-        await page.GoBackAsync();
+        // Committed is enough: what the test needs next is asserted on the page, which waits for it (the full suite in
+        // CI twice saw the load event of this page never reported to Playwright while the page itself was there).
+        await page.WaitForURLAsync(url => url.EndsWith(previousAddress!, StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Step 1: before" })).ToBeVisibleAsync();
+        await page.GoBackAsync(new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Step 2: tool: Edit src/app.ts" })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "unified" }).ClickAsync();
         await Expect(page.Locator("pre.patch")).ToBeVisibleAsync();
         Assert.DoesNotContain("view=", page.Url, StringComparison.Ordinal);
