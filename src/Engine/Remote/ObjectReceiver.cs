@@ -24,6 +24,9 @@ public static class ObjectReceiver
         var wanted = new List<GitObjectId>();
         var pending = new HashSet<GitObjectId>();
         var offered = 0;
+        // A backed store's cache may not list what its backend holds yet (a cold silo): one listing, so objects stored
+        // there are not asked of the agent again.
+        store.Backed?.Sync(cancellationToken);
         while (true)
         {
             using var frame = await connection.ReceiveAsync(cancellationToken);

@@ -12,7 +12,7 @@ namespace AgentSnapshots.Silo.Remote;
 /// everything it names is stored. A protocol violation closes the connection (the agent reconnects) and fails the
 /// command with <see cref="ServiceError.AgentFailed"/>: nothing is recorded.
 /// </summary>
-internal sealed partial class AgentConnection(FrameConnection connection, string workspace, string workspacesDirectory, ILogger logger) : IWorkspaceAgentLink, IDisposable
+internal sealed partial class AgentConnection(FrameConnection connection, string workspace, string workspacesDirectory, WorkspaceStores stores, ILogger logger) : IWorkspaceAgentLink, IDisposable
 {
     private readonly SemaphoreSlim _commands = new(1, 1);
 
@@ -91,7 +91,8 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
         await _commands.WaitAsync(cancellationToken);
         try
         {
-            var store = ObjectStore.Open(storeDirectory);
+            // Through the silo's cache of a backed store: objects the backend holds are not asked of the agent again.
+            var store = stores.Open(storeDirectory);
             return await command(store);
         }
         catch (RemoteProtocolException e) when (e.Reported)

@@ -28,7 +28,7 @@ internal static partial class AgentEndpoint
         return endpoints;
     }
 
-    private static async Task ServeAsync(string workspace, HttpContext http, IGrainFactory grains, IOptions<SnapshotsOptions> options, ILoggerFactory loggers)
+    private static async Task ServeAsync(string workspace, HttpContext http, IGrainFactory grains, IOptions<SnapshotsOptions> options, WorkspaceStores stores, ILoggerFactory loggers)
     {
         if (!WorkspaceNames.IsValid(workspace))
         {
@@ -45,7 +45,7 @@ internal static partial class AgentEndpoint
         var logger = loggers.CreateLogger("AgentSnapshots.Silo.Remote.AgentEndpoint");
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         await using var frames = new FrameConnection(socket);
-        using var connection = new AgentConnection(frames, workspace, options.Value.WorkspacesDirectory, logger);
+        using var connection = new AgentConnection(frames, workspace, options.Value.WorkspacesDirectory, stores, logger);
         var link = grains.CreateObjectReference<IWorkspaceAgentLink>(connection);
         var registry = grains.GetGrain<IWorkspaceAgentGrain>(workspaceId);
         try

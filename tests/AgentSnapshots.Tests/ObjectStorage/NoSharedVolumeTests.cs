@@ -114,6 +114,41 @@ public sealed class NoSharedVolumeTests(PostgresDatabase database) : IClassFixtu
         Assert.Equal(500 + 1, diff.GetProperty("additions").GetInt64());
     }
 
+    [Fact]
+    public async Task A_remote_workspaces_objects_in_the_backend_are_not_asked_of_its_agent_again_on_a_cold_silo()
+    {
+        using var temp = new TempDirectory("as-noshare-remote");
+        var root = Directory.CreateDirectory(temp.Combine("work")).FullName;
+        // The agent's files lie where no silo's workspace roots reach.
+        var sandbox = Directory.CreateDirectory(temp.Combine("sandbox")).FullName;
+        for (var i = 0; i < 20; i++)
+        {
+            File.WriteAllText(Path.Combine(sandbox, $"f{i}.txt"), $"file {i}\n");
+        }
+        const string workspace = "remote-cold";
+        var settings = Settings();
+        string first;
+        await using (var warm = await SiloProcess.StartAsync(temp.Combine("data-1"), root, root, settings))
+        {
+            _servers = [warm];
+            await using var agent = await AgentProcess.StartAsync(warm, workspace, sandbox, temp.Combine("agent-cache-1"));
+            using var api = new ApiClient(warm.HttpAddress, warm.LocalKey);
+            first = (await api.PostAsync($"/v1/sessions/{workspace}/snapshots", new { workspace })).Ok().GetProperty("hash").GetString()!;
+            Assert.True(agent.SentObjects > 20, agent.Log);
+        }
+        Directory.Delete(temp.Combine("data-1"), recursive: true);
+
+        // A silo with an empty DataDir, and an agent that remembers nothing: the backend has every object already.
+        await using var cold = await SiloProcess.StartAsync(temp.Combine("data-2"), root, root, settings);
+        _servers = [cold];
+        await using var fresh = await AgentProcess.StartAsync(cold, workspace, sandbox, temp.Combine("agent-cache-2"));
+        using var coldApi = new ApiClient(cold.HttpAddress, cold.LocalKey);
+        var again = (await coldApi.PostAsync($"/v1/sessions/{workspace}/snapshots", new { workspace })).Ok().GetProperty("hash").GetString()!;
+        Assert.Equal(first, again);
+        Assert.Equal(Git.WriteTreeOf(sandbox), again);
+        Assert.True(fresh.SentObjects == 0, $"the agent sent {fresh.SentObjects} objects ({fresh.SentBytes} bytes) the backend held already:\n{fresh.Log}");
+    }
+
     private Dictionary<string, string> Settings() => new(ProcessFailoverTests.FastDetection)
     {
         ["ConnectionStrings__Postgres"] = database.ConnectionString,
