@@ -118,7 +118,8 @@ internal sealed class SiloApi : IDisposable
                     unreachable.Add($"{ServerAddresses.Shown(server)} ({Reason(e)})");
                     continue;
                 }
-                catch (HttpRequestException e)
+                // A connection cut by a dying silo can surface as the socket's own error rather than wrapped by HttpClient.
+                catch (Exception e) when (e is HttpRequestException or SocketException or IOException)
                 {
                     var failure = new CommandFailure($"the silo at {ServerAddresses.Shown(server)} stopped answering ({Reason(e)}); the operation may or may not have run: 'history' shows what the session holds.", e);
                     if (!await mayRepeat(failure)) throw failure;
