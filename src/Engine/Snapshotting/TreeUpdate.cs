@@ -165,8 +165,7 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
             // Unreadable now: the full walk below says what it is.
         }
         if (!IgnoreFileChanged(node, directory)) return;
-        node.IgnoreFile = null;
-        if (node.FileNamed(".gitignore") is { } known) node.SetFile(known with { Racy = true });
+        ForgetRules(node);
         _needsFullWalk ??= FullWalkReason.IgnoreFilesChanged;
     }
 
@@ -345,10 +344,16 @@ internal sealed class TreeUpdate(TreeWalk walk, TreeBuilder builder, WorkspaceWa
     /// </summary>
     private void RulesChanged(DirectoryState node)
     {
-        node.IgnoreFile = null;
-        if (node.FileNamed(".gitignore") is { } known) node.SetFile(known with { Racy = true });
+        ForgetRules(node);
         if (node.Parent is null) _needsFullWalk = FullWalkReason.IgnoreFilesChanged;
         else Rewalk(node);
+    }
+
+    /// <summary>The directory's rules are read again by the next walk of it, and its .gitignore's blob with them.</summary>
+    private static void ForgetRules(DirectoryState node)
+    {
+        node.IgnoreFile = null;
+        if (node.FileNamed(".gitignore") is { } known) node.SetFile(known with { Racy = true });
     }
 
     /// <summary>Whether a directory's pending changes name its .gitignore (or its listing must be read again and its .gitignore changed).</summary>
