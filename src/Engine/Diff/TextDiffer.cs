@@ -73,8 +73,8 @@ internal sealed class TextDiffer(SummaryOptions options)
 
         // Pass 1, continued: each side's tail.
         var window = withPreview ? WindowLines : 0;
-        var ta = new Tail(options, oldSize, ra.Consumed - (hasA ? ra.Length : 0), window);
-        var tb = new Tail(options, newSize, rb.Consumed - (hasB ? rb.Length : 0), window);
+        using var ta = new Tail(options, oldSize, ra.Consumed - (hasA ? ra.Length : 0), window);
+        using var tb = new Tail(options, newSize, rb.Consumed - (hasB ? rb.Length : 0), window);
         if (hasA && hasB && Math.Min(oldSize, newSize) >= ParallelMinBytes && Environment.ProcessorCount > 1)
         {
             // The two tails are independent: read them on two threads.
@@ -175,7 +175,7 @@ internal sealed class TextDiffer(SummaryOptions options)
         while (reader.Next());
     }
 
-    private static long CommonSuffix(List<ulong> a, List<ulong> b, long limit)
+    private static long CommonSuffix(HashBuffer a, HashBuffer b, long limit)
     {
         long s = 0;
         int i = a.Count - 1, j = b.Count - 1;
@@ -194,8 +194,8 @@ internal sealed class TextDiffer(SummaryOptions options)
         Func<Stream> openOld, CancellationToken cancellationToken)
     {
         if (mid1 == 0 || mid2 == 0) return (true, 0);
-        var oldMiddle = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ta.Hashes)[..(int)mid1];
-        var newMiddle = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(tb.Hashes)[..(int)mid2];
+        ReadOnlySpan<ulong> oldMiddle = ta.Hashes.Span[..(int)mid1];
+        ReadOnlySpan<ulong> newMiddle = tb.Hashes.Span[..(int)mid2];
         var keys = XdiffCount.CountKeys(oldMiddle, newMiddle);
         var shared = false;
         foreach (var c in keys.Values)
@@ -246,39 +246,57 @@ internal sealed class TextDiffer(SummaryOptions options)
         var filterB = tb.EnsureFilter();
         var maxCandidates = options.ExactDiffMaxCandidates;
         var parallel = Math.Min(ta.Count, tb.Count) * 64 >= ParallelMinBytes && Environment.ProcessorCount > 1;
-        List<ulong>? candidatesA = null, candidatesB = null;
+        HashBuffer? candidatesA = null, candidatesB = null;
         void SideA() => candidatesA = Candidates(openOld, prefix, ta.Count - suffix, filterB, maxCandidates, cancellationToken);
         void SideB() => candidatesB = Candidates(openNew, prefix, tb.Count - suffix, filterA, maxCandidates, cancellationToken);
-        if (parallel)
+        try
         {
-            RunBoth(SideA, SideB);
+            if (parallel)
+            {
+                RunBoth(SideA, SideB);
+            }
+            else
+            {
+                SideA();
+                SideB();
+            }
+            return candidatesA is not null && candidatesB is not null && SortedDisjoint(candidatesA, candidatesB);
         }
-        else
+        finally
         {
-            SideA();
-            SideB();
+            candidatesA?.Dispose();
+            candidatesB?.Dispose();
         }
-        return candidatesA is not null && candidatesB is not null && SortedDisjoint(candidatesA, candidatesB);
     }
 
     /// <summary>The hashes of lines [prefix, prefix + count) that the other side's filter may hold; null past the cap.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static List<ulong>? Candidates(Func<Stream> open, long prefix, long count, LineFilter other, int maxCandidates, CancellationToken cancellationToken)
+    private static HashBuffer? Candidates(Func<Stream> open, long prefix, long count, LineFilter other, int maxCandidates, CancellationToken cancellationToken)
     {
         using var reader = new LineReader(open(), 1, cancellationToken);
         reader.Skip(prefix);
-        var candidates = new List<ulong>();
-        var batch = new FilterBatch(other);
-        for (var i = 0L; i < count && reader.Next(); i++)
+        var candidates = new HashBuffer();
+        var handedOver = false;
+        try
         {
-            batch.Find(reader.Hash, candidates);
+            var batch = new FilterBatch(other);
+            for (var i = 0L; i < count && reader.Next(); i++)
+            {
+                batch.Find(reader.Hash, candidates);
+                if (candidates.Count > maxCandidates) return null;
+            }
+            batch.FlushFind(candidates);
             if (candidates.Count > maxCandidates) return null;
+            handedOver = true;
+            return candidates;
         }
-        batch.FlushFind(candidates);
-        return candidates.Count > maxCandidates ? null : candidates;
+        finally
+        {
+            if (!handedOver) candidates.Dispose();
+        }
     }
 
-    private static bool SortedDisjoint(List<ulong> a, List<ulong> b)
+    private static bool SortedDisjoint(HashBuffer a, HashBuffer b)
     {
         a.Sort();
         b.Sort();
@@ -308,8 +326,8 @@ internal sealed class TextDiffer(SummaryOptions options)
         rb.Skip(prefix);
         long t1 = ta.Count, t2 = tb.Count;
         var minTail = Math.Min(t1, t2);
-        var candidatesA = new List<ulong>();
-        var candidatesB = new List<ulong>();
+        using var candidatesA = new HashBuffer();
+        using var candidatesB = new HashBuffer();
         var maxCandidates = options.ExactDiffMaxCandidates;
         var proofOpen = true;
         var findA = new FilterBatch(filterB);
@@ -357,10 +375,10 @@ internal sealed class TextDiffer(SummaryOptions options)
     }
 
     /// <summary>One side's lines after the common first lines, as pass 1 saw them.</summary>
-    internal sealed class Tail(SummaryOptions options, long blobSize, long startOffset, int windowLines)
+    internal sealed class Tail(SummaryOptions options, long blobSize, long startOffset, int windowLines) : IDisposable
     {
         public long Count { get; private set; }
-        public List<ulong> Hashes { get; } = [];
+        public HashBuffer Hashes { get; } = new();
         public LineFilter? Filter { get; private set; }
         public List<PreviewLine> Window { get; } = [];
 
@@ -416,7 +434,7 @@ internal sealed class TextDiffer(SummaryOptions options)
             if (Filter is null)
             {
                 Filter = LineFilter.Create(Count, options.ExactDiffFilterBytes);
-                Filter.AddMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Hashes));
+                Filter.AddMany(Hashes.Span);
             }
             return Filter;
         }
@@ -429,8 +447,15 @@ internal sealed class TextDiffer(SummaryOptions options)
             var left = Math.Max(blobSize - reader.Consumed, 0);
             var estimate = (long)Math.Min(Count + 1 + (left / average), long.MaxValue / 64);
             var filter = LineFilter.Create(estimate, options.ExactDiffFilterBytes);
-            filter.AddMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Hashes));
+            filter.AddMany(Hashes.Span);
             return filter;
+        }
+
+        /// <summary>Returns the rented hashes and filter words (the tail's <see cref="Window"/> stays usable).</summary>
+        public void Dispose()
+        {
+            Hashes.Dispose();
+            Filter?.Dispose();
         }
     }
 }
