@@ -60,8 +60,8 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         var adler = new Adler32();
-        // Two buffers: while one is hashed (SHA-1 and Adler-32, on another thread for an object larger than a buffer),
-        // the inflater fills the other, which also reads the frames and writes the temporary file.
+        // Two buffers: while one is hashed (SHA-1, on another thread for an object larger than a buffer), the inflater
+        // fills the other, which also reads the frames, writes the temporary file and sums the Adler-32.
         byte[][] buffers = [ArrayPool<byte>.Shared.Rent(ChunkBytes), ArrayPool<byte>.Shared.Rent(ChunkBytes)];
         var hashing = Task.CompletedTask;
         MemoryStream? tree = null;
@@ -85,15 +85,17 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
                 {
                     total += read;
                     if (total > size) throw new RemoteProtocolException($"object {id} holds more than the {size} bytes its header says");
-                    await hashing;
                     var chunk = new ArraySegment<byte>(buffers[next], 0, read);
+                    // The Adler-32 on this side, SHA-1 (the slower) on the other: the two threads take about as long.
+                    adler.Append(chunk);
+                    await hashing;
                     if (aside)
                     {
-                        hashing = Task.Run(() => Hash(chunk, sha, adler, tree), cancellationToken);
+                        hashing = Task.Run(() => Hash(chunk, sha, tree), cancellationToken);
                     }
                     else
                     {
-                        Hash(chunk, sha, adler, tree);
+                        Hash(chunk, sha, tree);
                     }
                     next ^= 1;
                 }
@@ -118,10 +120,9 @@ public sealed class VerifiedObjectWriter(ObjectStore store, bool requireEntries)
         }
     }
 
-    private static void Hash(ArraySegment<byte> chunk, IncrementalHash sha, Adler32 adler, MemoryStream? tree)
+    private static void Hash(ArraySegment<byte> chunk, IncrementalHash sha, MemoryStream? tree)
     {
         sha.AppendData(chunk);
-        adler.Append(chunk);
         tree?.Write(chunk);
     }
 
