@@ -197,6 +197,8 @@ internal static class RemoteRun
         var (local1, localHash1) = await TrackAsync(api, "local-seed", new { dir = seed });
         Console.WriteLine($"   turn 1: agent {Secs(remote1)} (its own snapshot {agent.LastSnapshotTime}), local {Secs(local1)}{Same(localHash1, remoteHash1)}; agent RSS idle {Mib(agentIdle)}, peak {Mib(agentPeak)}, index {Mib(index)}; " +
             $"silo RSS idle {Mib(siloIdle)}, peak while receiving {Mib(siloPeak)}");
+        Console.WriteLine($"   the agent: {LastLine(agent.Log, "Sent tree ")}");
+        Console.WriteLine($"   the silo: {LastLine(silo.Output, ": received tree ")}");
 
         Scenario.WriteSeedTurn(seed, 2, o["--big1-mib"], o["--big2-mib"], o["--small-kib"]);
         // Each side's summary is asked right after its own track (as a client does), so neither waits on the other's.
@@ -239,9 +241,12 @@ internal static class RemoteRun
         var remoteAfter = (await TrackAsync(api, "remote-restore", new { workspace = "restore" })).Hash;
         var same = localAfter == hash && remoteAfter == hash;
         Console.WriteLine($"   local (emptied directory) {Secs(local)}, new agent on an empty directory {Secs(remote)} ({second.SentBytes / (double)MiB:F1} MiB sent back by the agent){(same ? " (both equal the snapshot)" : " (A RESTORED TREE DIFFERS)")}");
-        Console.WriteLine($"   the agent: {second.Log.Split('\n').LastOrDefault(l => l.Contains("Restored ", StringComparison.Ordinal))?.Trim()}");
+        Console.WriteLine($"   the agent: {LastLine(second.Log, "Restored ")}");
         rows.Add(new($"restore {o["--restore-files"] / 1000}k files into an empty dir", local, remote, "agent <= 1.5x local", same && remote <= local * 1.5));
     }
+
+    /// <summary>The last line of a process's log holding <paramref name="marker"/> (its phase timings).</summary>
+    private static string? LastLine(string log, string marker) => log.Split('\n').LastOrDefault(l => l.Contains(marker, StringComparison.Ordinal))?.Trim();
 
     private static void Empty(string directory)
     {

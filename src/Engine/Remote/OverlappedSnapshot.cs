@@ -28,7 +28,9 @@ internal static class OverlappedSnapshot
             if (size >= EarlyBlobBytes) ready.Writer.TryWrite(id);
         };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var snapshot = Task.Run(() =>
+        // Its own thread, not a pool one: a native agent's pool starts with one thread per core, and the transfer's
+        // continuations must not wait behind a blocked one for the pool to grow.
+        var snapshot = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -38,7 +40,7 @@ internal static class OverlappedSnapshot
             {
                 ready.Writer.TryComplete();
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var offered = new List<DeltaObject>();
         var seen = new HashSet<GitObjectId>();
         var sent = new TransferCount(0, 0, 0);
