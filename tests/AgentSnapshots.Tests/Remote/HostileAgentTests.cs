@@ -54,9 +54,9 @@ public sealed class HostileAgentTests(RemoteSiloFixture fixture)
     [InlineData("no-trailer")]
     public async Task An_object_whose_zlib_stream_does_not_end_where_its_bytes_end_is_refused(string workspace)
     {
-        // Larger than the receiver's hashing chunk, so it is hashed beside the inflater; the inflater itself says
-        // nothing of a missing trailer or of bytes after it: the receiver's own check must.
-        var big = new byte[300_000];
+        // Larger than the receiver's hashing chunk (1 MiB), so it is hashed beside the inflater; the inflater itself
+        // says nothing of a missing trailer or of bytes after it: the receiver's own check must.
+        var big = new byte[2_500_000];
         new Random(5).NextBytes(big);
         var id = IdOf(GitObjectType.Blob, big);
         var loose = Loose(GitObjectType.Blob, big);
@@ -68,7 +68,7 @@ public sealed class HostileAgentTests(RemoteSiloFixture fixture)
             var raw = new byte[20];
             id.WriteTo(raw);
             await agent.Frames.SendAsync(FrameKind.ObjectStart, raw, ct);
-            await agent.Frames.SendAsync(FrameKind.ObjectData, sent, ct);
+            for (var at = 0; at < sent.Length; at += 500_000) await agent.Frames.SendAsync(FrameKind.ObjectData, sent.AsMemory(at, Math.Min(500_000, sent.Length - at)), ct);
             await agent.Frames.SendAsync(FrameKind.ObjectEnd, ReadOnlyMemory<byte>.Empty, ct);
         });
         Assert.Contains("does not end where its zlib stream ends", detail, StringComparison.Ordinal);
