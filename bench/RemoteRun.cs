@@ -190,13 +190,20 @@ internal static class RemoteRun
         var siloIdle = ProcessMemory.ResidentBytes(silo.ProcessId);
         ProcessMemory.ResetPeak(agent.ProcessId);
         ProcessMemory.ResetPeak(silo.ProcessId);
+        // CPU time beside the walls: on a machine whose cores the agent and the silo share, the agent's path does the
+        // local track's work (hash, deflate) plus the silo's verification (inflate, SHA-1) of the same bytes.
+        var (agentCpu, siloCpu) = (ProcessCpu.Used(agent.ProcessId), ProcessCpu.Used(silo.ProcessId));
         var (remote1, remoteHash1) = await TrackAsync(api, "remote-seed", new { workspace = "seed" });
+        (agentCpu, siloCpu) = (ProcessCpu.Used(agent.ProcessId) - agentCpu, ProcessCpu.Used(silo.ProcessId) - siloCpu);
         var agentPeak = ProcessMemory.PeakBytes(agent.ProcessId);
         var siloPeak = ProcessMemory.PeakBytes(silo.ProcessId);
         var index = Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "agentsnapshots.index*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
+        var localCpu = ProcessCpu.Used(silo.ProcessId);
         var (local1, localHash1) = await TrackAsync(api, "local-seed", new { dir = seed });
+        localCpu = ProcessCpu.Used(silo.ProcessId) - localCpu;
         Console.WriteLine($"   turn 1: agent {Secs(remote1)} (its own snapshot {agent.LastSnapshotTime}), local {Secs(local1)}{Same(localHash1, remoteHash1)}; agent RSS idle {Mib(agentIdle)}, peak {Mib(agentPeak)}, index {Mib(index)}; " +
             $"silo RSS idle {Mib(siloIdle)}, peak while receiving {Mib(siloPeak)}");
+        Console.WriteLine($"   CPU time of turn 1: through the agent {Secs(agentCpu)} in the agent + {Secs(siloCpu)} in the silo; local {Secs(localCpu)} in the silo");
         Console.WriteLine($"   the agent: {LastLine(agent.Log, "Sent tree ")}");
         Console.WriteLine($"   the silo: {LastLine(silo.Output, ": received tree ")}");
 
