@@ -190,13 +190,22 @@ internal static class RemoteRun
         var siloIdle = ProcessMemory.ResidentBytes(silo.ProcessId);
         ProcessMemory.ResetPeak(agent.ProcessId);
         ProcessMemory.ResetPeak(silo.ProcessId);
+        // CPU time beside the walls: on a machine whose cores the agent and the silo share, the agent's path does the
+        // local track's work (hash, deflate) plus the silo's verification (inflate, SHA-1) of the same bytes.
+        var (agentCpu, siloCpu) = (ProcessCpu.Used(agent.ProcessId), ProcessCpu.Used(silo.ProcessId));
         var (remote1, remoteHash1) = await TrackAsync(api, "remote-seed", new { workspace = "seed" });
+        (agentCpu, siloCpu) = (ProcessCpu.Used(agent.ProcessId) - agentCpu, ProcessCpu.Used(silo.ProcessId) - siloCpu);
         var agentPeak = ProcessMemory.PeakBytes(agent.ProcessId);
         var siloPeak = ProcessMemory.PeakBytes(silo.ProcessId);
         var index = Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "agentsnapshots.index*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
+        var localCpu = ProcessCpu.Used(silo.ProcessId);
         var (local1, localHash1) = await TrackAsync(api, "local-seed", new { dir = seed });
+        localCpu = ProcessCpu.Used(silo.ProcessId) - localCpu;
         Console.WriteLine($"   turn 1: agent {Secs(remote1)} (its own snapshot {agent.LastSnapshotTime}), local {Secs(local1)}{Same(localHash1, remoteHash1)}; agent RSS idle {Mib(agentIdle)}, peak {Mib(agentPeak)}, index {Mib(index)}; " +
             $"silo RSS idle {Mib(siloIdle)}, peak while receiving {Mib(siloPeak)}");
+        Console.WriteLine($"   CPU time of turn 1: through the agent {Secs(agentCpu)} in the agent + {Secs(siloCpu)} in the silo; local {Secs(localCpu)} in the silo");
+        Console.WriteLine($"   the agent: {LastLine(agent.Log, "Sent tree ")}");
+        Console.WriteLine($"   the silo: {LastLine(silo.Output, ": received tree ")}");
 
         Scenario.WriteSeedTurn(seed, 2, o["--big1-mib"], o["--big2-mib"], o["--small-kib"]);
         // Each side's summary is asked right after its own track (as a client does), so neither waits on the other's.
@@ -239,9 +248,12 @@ internal static class RemoteRun
         var remoteAfter = (await TrackAsync(api, "remote-restore", new { workspace = "restore" })).Hash;
         var same = localAfter == hash && remoteAfter == hash;
         Console.WriteLine($"   local (emptied directory) {Secs(local)}, new agent on an empty directory {Secs(remote)} ({second.SentBytes / (double)MiB:F1} MiB sent back by the agent){(same ? " (both equal the snapshot)" : " (A RESTORED TREE DIFFERS)")}");
-        Console.WriteLine($"   the agent: {second.Log.Split('\n').LastOrDefault(l => l.Contains("Restored ", StringComparison.Ordinal))?.Trim()}");
+        Console.WriteLine($"   the agent: {LastLine(second.Log, "Restored ")}");
         rows.Add(new($"restore {o["--restore-files"] / 1000}k files into an empty dir", local, remote, "agent <= 1.5x local", same && remote <= local * 1.5));
     }
+
+    /// <summary>The last line of a process's log holding <paramref name="marker"/> (its phase timings).</summary>
+    private static string? LastLine(string log, string marker) => log.Split('\n').LastOrDefault(l => l.Contains(marker, StringComparison.Ordinal))?.Trim();
 
     private static void Empty(string directory)
     {

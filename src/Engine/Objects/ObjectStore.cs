@@ -109,6 +109,13 @@ public sealed class ObjectStore
     }
 
     /// <summary>
+    /// Called on the writing thread (snapshots write files in parallel) with each blob larger than
+    /// <see cref="SmallBlobBytes"/> that <see cref="WriteBlob"/> has just stored (or found stored), and its size: a
+    /// workspace agent sends it on while its snapshot goes on. Null: nobody listens.
+    /// </summary>
+    public Action<GitObjectId, long>? LargeBlobWritten { get; set; }
+
+    /// <summary>
     /// Streams exactly <paramref name="length"/> bytes from <paramref name="content"/> into a blob.
     /// Throws <see cref="ContentLengthChangedException"/> if the source holds more or fewer bytes
     /// (a file that changed while it was read); nothing is left behind then.
@@ -117,7 +124,9 @@ public sealed class ObjectStore
     {
         if (length > SmallBlobBytes)
         {
-            return _loose.Write(GitObjectType.Blob, content, length, ContainsQuick, cancellationToken);
+            var written = _loose.Write(GitObjectType.Blob, content, length, ContainsQuick, cancellationToken);
+            LargeBlobWritten?.Invoke(written, length);
+            return written;
         }
         // Small (most source files): read whole, hashed before anything is written, so content the store holds
         // already (a file touched, or changed back) costs no temporary file.

@@ -11,36 +11,62 @@ namespace AgentSnapshots.Engine.Remote;
 /// </summary>
 public static class ObjectReceiver
 {
-    /// <summary>The most ids one offer may hold (a tree of millions of files is refused by the engine's file limit long before).</summary>
+    /// <summary>The most ids the offers of one transfer (all its rounds) may hold (a tree of millions of files is refused by the engine's file limit long before).</summary>
     public const int MaxOffered = 20_000_000;
 
+    /// <summary>One transfer: an offer, its want list, the objects wanted.</summary>
     /// <param name="requireEntries">Whether every received tree must name only objects already stored (a silo checks; an agent, whose store keeps only trees, cannot).</param>
-    public static Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, CancellationToken cancellationToken) =>
-        ReceiveAsync(connection, store, requireEntries, blobs: null, cancellationToken);
-
     /// <param name="blobs">Where small blobs go instead of loose files (an agent's restore); null: every object is stored loose.</param>
     internal static async Task<TransferCount> ReceiveAsync(FrameConnection connection, ObjectStore store, bool requireEntries, ReceivedBlobs? blobs, CancellationToken cancellationToken)
+    {
+        // A backed store's cache may not list what its backend holds yet (a cold silo): one listing, so objects stored
+        // there are not asked of the agent again.
+        store.Backed?.Sync(cancellationToken);
+        return await RoundAsync(connection, store, requireEntries, blobs, await connection.ReceiveAsync(cancellationToken), offeredBefore: 0, cancellationToken);
+    }
+
+    /// <summary>
+    /// Transfers in rounds, each an offer, its want list and the objects wanted, until the sender sends something
+    /// else: its reply, returned (the caller disposes it). A sender offers what is ready as it goes (an agent, each
+    /// large blob its snapshot has written) and the tree's objects last; every round is verified as one transfer is.
+    /// </summary>
+    public static async Task<(TransferCount Count, Frame Next)> ReceiveRoundsAsync(FrameConnection connection, ObjectStore store, bool requireEntries, CancellationToken cancellationToken)
+    {
+        store.Backed?.Sync(cancellationToken);
+        var total = new TransferCount(0, 0, 0);
+        while (true)
+        {
+            var first = await connection.ReceiveAsync(cancellationToken);
+            if (first.Kind is not (FrameKind.Offer or FrameKind.OfferEnd)) return (total, first);
+            var round = await RoundAsync(connection, store, requireEntries, blobs: null, first, total.Offered, cancellationToken);
+            total = new TransferCount(total.Offered + round.Offered, total.Objects + round.Objects, total.Bytes + round.Bytes);
+        }
+    }
+
+    /// <summary>One offer (beginning with <paramref name="first"/>, disposed here), its want list and the objects wanted.</summary>
+    private static async Task<TransferCount> RoundAsync(FrameConnection connection, ObjectStore store, bool requireEntries, ReceivedBlobs? blobs, Frame first, int offeredBefore, CancellationToken cancellationToken)
     {
         var wanted = new List<GitObjectId>();
         var pending = new HashSet<GitObjectId>();
         var offered = 0;
-        // A backed store's cache may not list what its backend holds yet (a cold silo): one listing, so objects stored
-        // there are not asked of the agent again.
-        store.Backed?.Sync(cancellationToken);
+        var offer = first;
         while (true)
         {
-            using var frame = await connection.ReceiveAsync(cancellationToken);
-            if (frame.Kind == FrameKind.OfferEnd) break;
-            if (frame.Kind != FrameKind.Offer || frame.Length % GitObjectId.ByteLength != 0) throw FrameConnection.Unexpected(frame, "an offer");
-            offered += frame.Length / GitObjectId.ByteLength;
-            if (offered > MaxOffered) throw new RemoteProtocolException($"the offer lists more than {MaxOffered} objects");
-            for (var at = 0; at < frame.Length; at += GitObjectId.ByteLength)
+            using (offer)
             {
-                var id = new GitObjectId(frame.Payload.Span.Slice(at, GitObjectId.ByteLength));
-                // Without re-reading the pack list per miss (most offered ids are misses): a pack written since
-                // costs at most a duplicate transfer.
-                if (!pending.Contains(id) && !store.ContainsQuick(id) && pending.Add(id)) wanted.Add(id);
+                if (offer.Kind == FrameKind.OfferEnd) break;
+                if (offer.Kind != FrameKind.Offer || offer.Length % GitObjectId.ByteLength != 0) throw FrameConnection.Unexpected(offer, "an offer");
+                offered += offer.Length / GitObjectId.ByteLength;
+                if (offeredBefore + offered > MaxOffered) throw new RemoteProtocolException($"the offer lists more than {MaxOffered} objects");
+                for (var at = 0; at < offer.Length; at += GitObjectId.ByteLength)
+                {
+                    var id = new GitObjectId(offer.Payload.Span.Slice(at, GitObjectId.ByteLength));
+                    // Without re-reading the pack list per miss (most offered ids are misses): a pack written since
+                    // costs at most a duplicate transfer.
+                    if (!pending.Contains(id) && !store.ContainsQuick(id) && pending.Add(id)) wanted.Add(id);
+                }
             }
+            offer = await connection.ReceiveAsync(cancellationToken);
         }
         var ids = new byte[Math.Min(wanted.Count, Frames.IdsPerFrame) * GitObjectId.ByteLength];
         for (var start = 0; start < wanted.Count; start += Frames.IdsPerFrame)

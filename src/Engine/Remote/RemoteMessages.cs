@@ -7,14 +7,17 @@ namespace AgentSnapshots.Engine.Remote;
 /// <summary>
 /// A command from the silo. <c>track</c> and <c>snapshot</c>: snapshot the directory and send the objects the store
 /// lacks; <c>restore</c>: receive what the directory lacks of <see cref="To"/> (relative to <see cref="Safety"/>,
-/// the safety snapshot just sent) and write it through the engine's confined writer.
+/// the safety snapshot just sent) and write it through the engine's confined writer. <see cref="EarlyBlobs"/>: the
+/// silo takes transfers in rounds, so the agent may offer each large blob as soon as its snapshot has written it (an
+/// agent that ignores it sends one round, as before; a silo that does not set it gets one).
 /// </summary>
 public sealed record AgentCommand(
     string Verb,
     string? To = null,
     IReadOnlyList<string>? Files = null,
     string? Safety = null,
-    string? StoreMarker = null);
+    string? StoreMarker = null,
+    bool EarlyBlobs = false);
 
 /// <summary>A path a snapshot left out, as the agent reports it.</summary>
 public sealed record AgentSkipped(string Path, SkipCause Cause);

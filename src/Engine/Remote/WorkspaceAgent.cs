@@ -59,7 +59,7 @@ public sealed partial class WorkspaceAgent : IDisposable
                 {
                     case "track":
                     case "snapshot":
-                        await TrackAsync(connection, cancellationToken);
+                        await TrackAsync(connection, command.EarlyBlobs, cancellationToken);
                         break;
                     case "restore":
                         await RestoreAsync(connection, command, cancellationToken);
@@ -79,10 +79,21 @@ public sealed partial class WorkspaceAgent : IDisposable
         }
     }
 
-    private async Task TrackAsync(FrameConnection connection, CancellationToken cancellationToken)
+    /// <param name="early">Whether the silo takes rounds: large blobs are then sent while the snapshot is taken.</param>
+    private async Task TrackAsync(FrameConnection connection, bool early, CancellationToken cancellationToken)
     {
-        var taken = _workspace.Snapshot(cancellationToken);
-        var count = await PushAsync(connection, taken.Tree, cancellationToken);
+        SnapshotTaken taken;
+        var sentEarly = new TransferCount(0, 0, 0);
+        List<DeltaObject> offeredEarly = [];
+        if (early)
+        {
+            (taken, sentEarly, offeredEarly) = await OverlappedSnapshot.TakeAsync(_workspace, connection, cancellationToken);
+        }
+        else
+        {
+            taken = _workspace.Snapshot(cancellationToken);
+        }
+        var count = await PushAsync(connection, taken.Tree, cancellationToken, sentEarly, offeredEarly);
         await connection.SendJsonAsync(FrameKind.Done, Reply(taken, count), RemoteJson.Default.AgentReply, cancellationToken);
         await AwaitStoredAsync(connection, taken.Tree, cancellationToken);
     }
@@ -126,15 +137,19 @@ public sealed partial class WorkspaceAgent : IDisposable
         LogRestored(_logger, to, outcome.Written.Count, outcome.Deleted.Count, received.Objects, received.Bytes, packed, (long)receiving.TotalMilliseconds, (long)writing.TotalMilliseconds, (long)clock.Elapsed.TotalMilliseconds);
     }
 
-    private async Task<TransferCount> PushAsync(FrameConnection connection, GitObjectId tree, CancellationToken cancellationToken)
+    /// <summary>Sends the objects of <paramref name="tree"/> the silo may lack; <paramref name="sentEarly"/> and <paramref name="offeredEarly"/>: the rounds sent while the snapshot was taken.</summary>
+    private async Task<TransferCount> PushAsync(FrameConnection connection, GitObjectId tree, CancellationToken cancellationToken, TransferCount sentEarly = default, List<DeltaObject>? offeredEarly = null)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var offer = TreeDelta.Objects(_workspace.Store, tree, _acknowledged, cancellationToken);
-        var count = await ObjectSender.SendAsync(connection, _workspace.Store, offer, cancellationToken);
+        var last = await ObjectSender.SendAsync(connection, _workspace.Store, offer, cancellationToken);
+        var count = new TransferCount(sentEarly.Offered + last.Offered, sentEarly.Objects + last.Objects, sentEarly.Bytes + last.Bytes);
         SentObjects += count.Objects;
         SentBytes += count.Bytes;
-        LogSent(_logger, tree, count.Offered, count.Objects, count.Bytes, SentObjects, SentBytes);
-        // The silo holds every blob offered once it acknowledges the tree: the local copies go.
-        _pendingPrune = offer;
+        LogSent(_logger, tree, count.Offered, count.Objects, count.Bytes, sentEarly.Objects, (long)clock.Elapsed.TotalMilliseconds, SentObjects, SentBytes);
+        // The silo holds every blob offered once it acknowledges the tree: the local copies go (the early ones too,
+        // even a blob of a file that changed again before the tree was taken).
+        _pendingPrune = offeredEarly is { Count: > 0 } ? [.. offeredEarly, .. offer] : offer;
         return count;
     }
 
@@ -175,8 +190,8 @@ public sealed partial class WorkspaceAgent : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sent tree {Tree}: {Offered} objects offered, {Objects} sent ({Bytes} bytes); {TotalObjects} objects, {TotalBytes} bytes since start")]
-    private static partial void LogSent(ILogger logger, GitObjectId tree, int offered, int objects, long bytes, long totalObjects, long totalBytes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent tree {Tree}: {Offered} objects offered, {Objects} sent ({Bytes} bytes; {Early} of them during the snapshot, the tree's round in {LastMs} ms); {TotalObjects} objects, {TotalBytes} bytes since start")]
+    private static partial void LogSent(ILogger logger, GitObjectId tree, int offered, int objects, long bytes, int early, long lastMs, long totalObjects, long totalBytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored {To}: {Written} written, {Deleted} deleted; {Objects} objects ({Bytes} bytes, {Packed} small blobs of them held) received in {ReceiveMs} ms, written in {WriteMs} ms, {TotalMs} ms in all")]
     private static partial void LogRestored(ILogger logger, GitObjectId to, int written, int deleted, int objects, long bytes, int packed, long receiveMs, long writeMs, long totalMs);

@@ -26,7 +26,7 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
     public Task<AgentResult> TrackAsync(string storeDirectory, CancellationToken cancellationToken) =>
         RunAsync(storeDirectory, "track", async store =>
         {
-            await connection.SendJsonAsync(FrameKind.Command, new AgentCommand("track", StoreMarker: RemoteStore.Marker(store)), RemoteJson.Default.AgentCommand, cancellationToken);
+            await connection.SendJsonAsync(FrameKind.Command, new AgentCommand("track", StoreMarker: RemoteStore.Marker(store), EarlyBlobs: true), RemoteJson.Default.AgentCommand, cancellationToken);
             return await ReceiveTreeAsync(store, cancellationToken);
         }, cancellationToken);
 
@@ -64,12 +64,14 @@ internal sealed partial class AgentConnection(FrameConnection connection, string
     private async Task<AgentResult> ReceiveTreeAsync(ObjectStore store, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var received = await ObjectReceiver.ReceiveAsync(connection, store, requireEntries: true, cancellationToken);
+        // Rounds: the large blobs the agent's snapshot has written as they come (see EarlyBlobs), the tree's objects last.
+        var (received, next) = await ObjectReceiver.ReceiveRoundsAsync(connection, store, requireEntries: true, cancellationToken);
         ReceivedBytes += received.Bytes;
         AgentReply reply;
-        using (var frame = await connection.ReceiveAsync(FrameKind.Done, cancellationToken))
+        using (next)
         {
-            reply = FrameConnection.ReadJson(frame, RemoteJson.Default.AgentReply);
+            if (next.Kind != FrameKind.Done) throw FrameConnection.Unexpected(next, nameof(FrameKind.Done));
+            reply = FrameConnection.ReadJson(next, RemoteJson.Default.AgentReply);
         }
         if (!GitObjectId.TryParse(reply.Tree, out var tree) || !RemoteStore.HasTree(store, tree))
         {

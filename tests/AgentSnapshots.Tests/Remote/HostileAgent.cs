@@ -32,10 +32,13 @@ public sealed class HostileAgent : IAsyncDisposable
         return new HostileAgent(socket);
     }
 
+    /// <summary>The command <see cref="ReceiveCommandAsync"/> received last.</summary>
+    public AgentCommand? LastCommand { get; private set; }
+
     public async Task<AgentCommand> ReceiveCommandAsync()
     {
         using var frame = await Frames.ReceiveAsync(FrameKind.Command, TestContext.Current.CancellationToken);
-        return FrameConnection.ReadJson(frame, RemoteJson.Default.AgentCommand);
+        return LastCommand = FrameConnection.ReadJson(frame, RemoteJson.Default.AgentCommand);
     }
 
     /// <summary>Offers <paramref name="ids"/> and returns the ids the silo wants.</summary>

@@ -54,9 +54,9 @@ public sealed class HostileAgentTests(RemoteSiloFixture fixture)
     [InlineData("no-trailer")]
     public async Task An_object_whose_zlib_stream_does_not_end_where_its_bytes_end_is_refused(string workspace)
     {
-        // Larger than the receiver's hashing chunk, so it is hashed beside the inflater; the inflater itself says
-        // nothing of a missing trailer or of bytes after it: the receiver's own check must.
-        var big = new byte[300_000];
+        // Larger than the receiver's hashing chunk (1 MiB), so it is hashed beside the inflater; the inflater itself
+        // says nothing of a missing trailer or of bytes after it: the receiver's own check must.
+        var big = new byte[2_500_000];
         new Random(5).NextBytes(big);
         var id = IdOf(GitObjectType.Blob, big);
         var loose = Loose(GitObjectType.Blob, big);
@@ -68,7 +68,7 @@ public sealed class HostileAgentTests(RemoteSiloFixture fixture)
             var raw = new byte[20];
             id.WriteTo(raw);
             await agent.Frames.SendAsync(FrameKind.ObjectStart, raw, ct);
-            await agent.Frames.SendAsync(FrameKind.ObjectData, sent, ct);
+            for (var at = 0; at < sent.Length; at += 500_000) await agent.Frames.SendAsync(FrameKind.ObjectData, sent.AsMemory(at, Math.Min(500_000, sent.Length - at)), ct);
             await agent.Frames.SendAsync(FrameKind.ObjectEnd, ReadOnlyMemory<byte>.Empty, ct);
         });
         Assert.Contains("does not end where its zlib stream ends", detail, StringComparison.Ordinal);
@@ -138,6 +138,30 @@ public sealed class HostileAgentTests(RemoteSiloFixture fixture)
         });
         Assert.Contains("SmallObjects", detail, StringComparison.Ordinal);
         Assert.False(File.Exists(LoosePath("unwanted", s_goodId)));
+    }
+
+    [Fact]
+    public async Task A_later_round_is_verified_as_the_first_and_a_round_left_incomplete_records_nothing()
+    {
+        var other = Blob("offered in the second round, never sent\n");
+        var otherId = IdOf(GitObjectType.Blob, other);
+        var tree = Tree(("100644", "a.txt", s_goodId), ("100644", "b.txt", otherId));
+        var treeId = IdOf(GitObjectType.Tree, tree);
+        var detail = await RefusedAsync("rounds", async agent =>
+        {
+            var command = agent.LastCommand!;
+            Assert.True(command.EarlyBlobs, "the silo takes rounds");
+            // Round 1, as an agent's snapshot sends a large blob early: verified and stored.
+            Assert.Equal([s_goodId], await agent.OfferAsync(s_goodId));
+            await agent.SendSmallAsync((s_goodId, Loose(GitObjectType.Blob, s_good)));
+            // Round 2: the stored blob is not wanted again; the other one is, but the reply comes instead.
+            Assert.Equal([otherId, treeId], await agent.OfferAsync(s_goodId, otherId, treeId));
+            await agent.Frames.SendJsonAsync(FrameKind.Done, new AgentReply(treeId.ToHex(), 2, 0, [], 1, 0), RemoteJson.Default.AgentReply,
+                TestContext.Current.CancellationToken);
+        });
+        Assert.Contains("Done", detail, StringComparison.Ordinal);
+        Assert.True(File.Exists(LoosePath("rounds", s_goodId)), "round 1's verified blob stays (it names nothing)");
+        Assert.False(File.Exists(LoosePath("rounds", treeId)));
     }
 
     /// <summary>Tracks session <paramref name="workspace"/> bound to the hostile agent's workspace; returns the 502's detail after checking nothing was recorded.</summary>

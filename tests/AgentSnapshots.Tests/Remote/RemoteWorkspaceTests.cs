@@ -38,6 +38,38 @@ public sealed class RemoteWorkspaceTests(RemoteSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Large_blobs_go_while_the_snapshot_is_taken_and_the_trees_round_sends_only_the_rest()
+    {
+        const string name = "early-blobs";
+        var (dir, cache) = fixture.NewSandbox();
+        await using var agent = await AgentProcess.StartAsync(fixture.Silo, name, dir, cache);
+        // 6 blobs from 1 MiB up (sent as the snapshot writes them), and small files (in the tree's round).
+        StoredObjects.WriteRandomFiles(dir, "big", 6, 1 << 20, seed: 7);
+        Directory.CreateDirectory(Path.Combine(dir, "src"));
+        for (var i = 0; i < 20; i++) File.WriteAllText(Path.Combine(dir, "src", $"f{i}.txt"), $"small {i}\n");
+        var first = (await fixture.Api.PostAsync($"/v1/sessions/{name}/snapshots", Body(new { workspace = name }))).Ok().GetProperty("hash").GetString();
+        Assert.Equal(Git.WriteTreeOf(dir), first);
+        // 6 early + 20 small blobs + 2 trees.
+        Assert.Equal((28, 6), LastSent(agent.Log));
+
+        // One large file changed: it alone goes early; the tree's round sends the two trees naming it (root, nothing else).
+        StoredObjects.WriteRandomFiles(dir, "big", 1, 1 << 20, seed: 8);
+        var second = (await fixture.Api.PostAsync($"/v1/sessions/{name}/snapshots", Body(new { workspace = name }))).Ok().GetProperty("hash").GetString();
+        Assert.Equal(Git.WriteTreeOf(dir), second);
+        Assert.Equal((2, 1), LastSent(agent.Log));
+        var history = (await fixture.Api.GetAsync($"/v1/sessions/{name}/snapshots")).Ok().GetProperty("snapshots");
+        Assert.Equal([first, second], history.EnumerateArray().Select(s => s.GetProperty("hash").GetString()));
+        Git.Run(fixture.DataDir, "--git-dir", fixture.StoreOf(name), "ls-tree", "-r", second!);
+    }
+
+    /// <summary>The agent's last "Sent tree" line: objects sent, and how many of them during the snapshot.</summary>
+    private static (int Sent, int Early) LastSent(string log)
+    {
+        var last = Regex.Matches(log, @"objects offered, (\d+) sent \(\d+ bytes; (\d+) of them during the snapshot")[^1];
+        return (int.Parse(last.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(last.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task A_new_agent_on_an_empty_directory_restores_any_recorded_snapshot_there()
     {
         var (dir, cache) = fixture.NewSandbox();
