@@ -52,7 +52,7 @@ internal sealed class DiffWorkerGrain(IOptions<SnapshotsOptions> options, Summar
             return pools.Diffs.Run(() =>
             {
                 using var activity = SnapshotMetrics.ActivitySource.StartActivity("agentsnapshots.diff");
-                var fresh = new DiffSummaryBuilder(stores.Open(storeDir), options.Value.Summary).Summarize(fromId, toId, cancellationToken);
+                var fresh = new DiffSummaryBuilder(stores.OpenForReading(storeDir), options.Value.Summary).Summarize(fromId, toId, cancellationToken);
                 cache.Add(storeDir, fromId, toId, fresh);
                 SnapshotMetrics.DiffDuration.Record(started.Elapsed.TotalSeconds);
                 SnapshotMetrics.DiffBytesStreamed.Add(fresh.Files.Sum(f => f.OldSize + f.NewSize));

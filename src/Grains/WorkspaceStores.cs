@@ -17,4 +17,10 @@ public sealed class WorkspaceStores(PackCache? packs)
 
     /// <summary>Opens the store at <paramref name="storeDirectory"/> (a backed one as a cache of its backend's).</summary>
     public ObjectStore Open(string storeDirectory) => ObjectStore.Open(storeDirectory, Packs);
+
+    /// <summary>
+    /// Opens the store at <paramref name="storeDirectory"/> only to read it: a local one as it is (no layout made per
+    /// read); a backed one as <see cref="Open"/> does, since this silo may not have cached it yet.
+    /// </summary>
+    public ObjectStore OpenForReading(string storeDirectory) => Packs is null ? ObjectStore.OpenExisting(storeDirectory) : Open(storeDirectory);
 }

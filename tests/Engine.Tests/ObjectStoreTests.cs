@@ -140,6 +140,42 @@ public sealed class ObjectStoreTests : IDisposable
         Path.Combine(store.ObjectsDirectory, id.ToHex()[..2], id.ToHex()[2..]);
 
     [Fact]
+    public void A_store_opened_as_it_is_reads_what_its_writer_stored_and_an_absent_one_is_not_made()
+    {
+        var writer = ObjectStore.Open(_dir.Combine("store"));
+        var blob = writer.WriteBlob(new MemoryStream("read me\n"u8.ToArray()), 8);
+        var tree = writer.WriteTree([new TreeEntry("f.txt", EntryMode.RegularFile, blob)]);
+
+        var reader = ObjectStore.OpenExisting(_dir.Combine("store"));
+        Assert.Equal(blob, Assert.Single(reader.ReadTree(tree)).Id);
+        Assert.Equal("read me\n"u8.ToArray(), ReadBlob(reader, blob));
+        Assert.Equal(("blob", 8L), reader.ReadHeader(blob));
+
+        var absent = ObjectStore.OpenExisting(_dir.Combine("absent"));
+        Assert.Throws<MissingObjectException>(() => absent.ReadTree(tree));
+        Assert.False(Directory.Exists(_dir.Combine("absent")));
+    }
+
+    [Fact]
+    public void An_object_packed_away_after_a_reader_listed_the_packs_is_still_read()
+    {
+        // Reads try the loose file first when no listed pack has the object; one moved into a pack since must still
+        // be found (the pack list read again), as git does.
+        var store = ObjectStore.Open(_dir.Combine("store"));
+        var blob = store.WriteBlob(new MemoryStream("packed later\n"u8.ToArray()), 13);
+        var tree = store.WriteTree([new TreeEntry("f.txt", EntryMode.RegularFile, blob)]);
+        new SnapshotRefs(store).Keep(tree);
+        Assert.Equal(blob, Assert.Single(store.ReadTree(tree)).Id);
+
+        Git.Run(_dir.Path, "--git-dir", store.GitDir, "repack", "-a", "-d", "-q");
+        Assert.False(File.Exists(LooseFile(store, tree)));
+
+        Assert.Equal(blob, Assert.Single(store.ReadTree(tree)).Id);
+        Assert.Equal("packed later\n"u8.ToArray(), ReadBlob(store, blob));
+        Assert.Equal(("tree", (long)store.ReadSmallObject(tree, GitObjectType.Tree).Length), store.ReadHeader(tree));
+    }
+
+    [Fact]
     public void Missing_object_says_which()
     {
         var store = ObjectStore.Open(_dir.Combine("store"));

@@ -68,6 +68,13 @@ public sealed class ObjectStore
         return new ObjectStore(gitDir, cache);
     }
 
+    /// <summary>
+    /// Opens the store at <paramref name="gitDir"/> as it is, creating nothing: for a reader of a store its writer
+    /// made (a diff), which would otherwise pay four mkdirs and two stats per open. A missing store reads as one
+    /// without the objects asked for.
+    /// </summary>
+    public static ObjectStore OpenExisting(string gitDir) => new(Path.GetFullPath(gitDir), null);
+
     private static void WriteIfAbsent(string path, string text)
     {
         if (!File.Exists(path))
@@ -270,6 +277,10 @@ public sealed class ObjectStore
 
     internal (GitObjectType Type, long Size) ReadTypeAndSize(GitObjectId id)
     {
+        using (var direct = TryOpenLooseFirst(id, out var directType, out var directSize))
+        {
+            if (direct is not null) return (directType, directSize);
+        }
         for (var attempt = 0; ; attempt++)
         {
             if (!TryLocate(id, out var pack, out var offset)) throw new MissingObjectException(id, GitDir);
@@ -307,6 +318,7 @@ public sealed class ObjectStore
     /// <summary>Opens any object's content (forward-only), with its type and size.</summary>
     internal BlobStream OpenObject(GitObjectId id, out GitObjectType type, out long size)
     {
+        if (TryOpenLooseFirst(id, out type, out size) is { } direct) return new BlobStream(direct, size, id, GitDir);
         for (var attempt = 0; ; attempt++)
         {
             if (!TryLocate(id, out var pack, out var offset)) throw new MissingObjectException(id, GitDir);
@@ -325,6 +337,26 @@ public sealed class ObjectStore
             }
             if (attempt >= RetriesAfterMove) throw new MissingObjectException(id, GitDir);
             Packs.Refresh();
+        }
+    }
+
+    /// <summary>
+    /// The content of an object in none of the packs already listed, opened loose at once (one open; looking it up
+    /// first, as <see cref="TryLocate"/> does, costs an lstat more per read); null if it is in a listed pack or not
+    /// loose, and the full lookup (packs listed again, a backed store's backend) decides.
+    /// </summary>
+    private Stream? TryOpenLooseFirst(GitObjectId id, out GitObjectType type, out long size)
+    {
+        type = default;
+        size = 0;
+        if (Packs.TryFind(id, out _, out _)) return null;
+        try
+        {
+            return _loose.TryOpen(id, out type, out size);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptObjectException(id, GitDir, e.Message.TrimEnd('.'), e);
         }
     }
 
