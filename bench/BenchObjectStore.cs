@@ -28,12 +28,7 @@ internal static class BenchObjectStore
                 ? new Dictionary<string, string> { ["Snapshots__Summary__CacheBytes"] = "0" }
                 : [];
         }
-        if (s_server is null)
-        {
-            s_server = new ThrowawayPostgres();
-            await s_server.StartAsync();
-        }
-        s_database = await s_server.CreateDatabaseAsync("bench");
+        s_database = await DatabaseAsync("bench");
         return new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = s_database,
@@ -43,6 +38,33 @@ internal static class BenchObjectStore
             ["Orleans__Tls__Disabled"] = "true",
             ["Auth__LocalKey"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         };
+    }
+
+    /// <summary>
+    /// A cluster as it runs without a shared volume: a fresh database on the throwaway PostgreSQL (membership and the
+    /// <c>postgres</c> object store), mutual TLS between silos and from the SDK; whatever <see cref="Variable"/> says.
+    /// </summary>
+    public static async Task<(string Database, Dictionary<string, string> SiloSettings)> ClusterAsync()
+    {
+        var database = await DatabaseAsync("cluster");
+        return (database, new Dictionary<string, string>(ClusterCertificates.Ours.SiloSettings())
+        {
+            ["ConnectionStrings__Postgres"] = database,
+            ["Snapshots__ObjectStore"] = "postgres",
+        });
+    }
+
+    private static async Task<string> DatabaseAsync(string prefix)
+    {
+        if (s_server is null)
+        {
+            var server = new ThrowawayPostgres();
+            // Stopped and deleted when the benchmark ends (its dispose is synchronous work).
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await server.StartAsync();
+            s_server = server;
+        }
+        return await s_server.CreateDatabaseAsync(prefix);
     }
 
     /// <summary>With postgres: the bytes of workspace <paramref name="workspaceId"/>'s files in the database (packs and indexes); else null.</summary>
