@@ -1,5 +1,5 @@
 using AgentSnapshots.Tests.Processes;
-using Npgsql;
+using AgentSnapshots.ObjectStorage.PostgreSql;
 
 namespace AgentSnapshots.Bench;
 
@@ -68,13 +68,41 @@ internal static class BenchObjectStore
     }
 
     /// <summary>With postgres: the bytes of workspace <paramref name="workspaceId"/>'s files in the database (packs and indexes); else null.</summary>
-    public static long? StoredBytes(string workspaceId)
+    public static async Task<long?> StoredBytesAsync(string workspaceId)
     {
-        if (!Postgres || s_database is null) return null;
-        using var connection = new NpgsqlConnection(s_database);
-        connection.Open();
-        using var command = new NpgsqlCommand("SELECT COALESCE(SUM(length), 0)::bigint FROM snapshots_object_file WHERE store_id = @s", connection);
-        command.Parameters.AddWithValue("s", workspaceId);
-        return (long)command.ExecuteScalar()!;
+        await using var backend = Backend();
+        return backend is null ? null : (await backend.ListAsync(workspaceId, CancellationToken.None)).Sum(f => f.Length);
     }
+
+    /// <summary>
+    /// Copies the objects of workspace <paramref name="workspaceId"/> into the bare repository <paramref name="gitDir"/>:
+    /// with postgres every pack and index the backend holds (whole, as git reads them), else those of the local store
+    /// <paramref name="localStore"/>.
+    /// </summary>
+    public static async Task CopyObjectsAsync(string workspaceId, string localStore, string gitDir)
+    {
+        await using var backend = Backend();
+        var objects = Path.Combine(gitDir, "objects");
+        if (backend is null)
+        {
+            DiskRun.CopyDirectory(Path.Combine(localStore, "objects"), objects);
+            return;
+        }
+        var packs = Directory.CreateDirectory(Path.Combine(objects, "pack")).FullName;
+        var buffer = new byte[1 << 20];
+        foreach (var file in await backend.ListAsync(workspaceId, CancellationToken.None))
+        {
+            await using var output = File.Create(Path.Combine(packs, file.Name));
+            for (long offset = 0; offset < file.Length;)
+            {
+                var n = await backend.ReadAsync(workspaceId, file.Name, offset, buffer, CancellationToken.None);
+                if (n == 0) throw new InvalidDataException($"{file.Name} of store {workspaceId} ends at {offset} of {file.Length} bytes");
+                await output.WriteAsync(buffer.AsMemory(0, n));
+                offset += n;
+            }
+        }
+    }
+
+    /// <summary>The backend in force, as the silos reach it (their default service id), or null with local stores.</summary>
+    private static PostgresObjectBackend? Backend() => Postgres && s_database is not null ? new PostgresObjectBackend(s_database, "agentsnapshots") : null;
 }
