@@ -88,8 +88,8 @@ internal static class BenchRun
             var copy = Path.Combine(root, "git-repack.git");
             Git(root, "init", "-q", "--bare", copy);
             await BenchObjectStore.CopyObjectsAsync(Path.GetFileName(store), store, copy);
-            Git(root, "--git-dir", copy, "update-ref", "refs/heads/turn-1", from);
-            Git(root, "--git-dir", copy, "update-ref", "refs/heads/turn-2", to);
+            Git(root, "--git-dir", copy, "update-ref", "refs/kept/turn-1", from);
+            Git(root, "--git-dir", copy, "update-ref", "refs/kept/turn-2", to);
             var repack = Measured.Run(root, null, "git", "--git-dir", copy, "repack", "-adfq");
             var repacked = StoreBytes(copy);
             Directory.Delete(copy, recursive: true);
