@@ -197,7 +197,7 @@ public sealed class PostgresObjectStoreTests(PostgresDatabase database) : IClass
         Assert.Equal(loose, published.Objects);
         Assert.Equal([".idx", ".pack"], (await _backend.ListAsync(workspaceId, ct)).Select(f => Path.GetExtension(f.Name)).Order());
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(workspace.Store.GitDir, "objects"), "??").SelectMany(Directory.EnumerateFiles));
-        Assert.False(Directory.Exists(Path.Combine(workspace.Store.GitDir, "agentsnapshots-staging")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(workspace.Store.GitDir, "agentsnapshots-staging")));
         // The stored pack is a real git pack holding the snapshot's tree and its blob.
         var copy = CopyOfBackend(workspaceId);
         Assert.Equal("a.txt", Git.Run(copy, "ls-tree", "--name-only", tree.ToString()).Trim());

@@ -91,9 +91,10 @@ public sealed class BackedStore
             if (staged.Loose is { } loose) await UploadAsync(loose.PackPath, cancellationToken).ConfigureAwait(false);
             return Complete(staged);
         }
-        finally
+        catch
         {
-            if (staged.Loose is not null) TryDeleteDirectory(StagingDirectory);
+            if (staged.Loose is not null) ClearStaging();
+            throw;
         }
     }
 
@@ -105,20 +106,29 @@ public sealed class BackedStore
         var own = OwnPacks();
         // Loose objects an own pack holds (a collection's new pack) go with that pack, not again in one of their own.
         if (own.Count > 0) Refresh();
-        var loose = _store.Loose.Files().Where(l => !_store.Packs.TryFind(l.Id, out _, out _)).Select(l => l.Id).ToList();
-        if (loose.Count == 0) return new StagedPublish(own, null);
-        // One writer per store: whatever is staged is left from an interrupted publish.
-        if (Directory.Exists(StagingDirectory)) Directory.Delete(StagingDirectory, recursive: true);
+        // One scan of the loose objects: these are packed now, and deleted once stored (one writer: no others come meanwhile).
+        var files = _store.Loose.Files().ToList();
+        var loose = files.Where(l => !_store.Packs.TryFind(l.Id, out _, out _)).Select(l => l.Id).ToList();
+        if (loose.Count == 0) return new StagedPublish(own, null, files);
+        // The staging directory stays between publishes (no directory made and removed per track); one writer per
+        // store, so whatever is in it is left from an interrupted publish.
+        ClearStaging();
         Directory.CreateDirectory(StagingDirectory);
         try
         {
-            return new StagedPublish(own, LoosePack.Write(_store, loose, StagingDirectory, cancellationToken));
+            return new StagedPublish(own, LoosePack.Write(_store, loose, StagingDirectory, cancellationToken), files);
         }
         catch
         {
-            TryDeleteDirectory(StagingDirectory);
+            ClearStaging();
             throw;
         }
+    }
+
+    private void ClearStaging()
+    {
+        if (!Directory.Exists(StagingDirectory)) return;
+        foreach (var file in Directory.EnumerateFiles(StagingDirectory)) TryDelete(file);
     }
 
     /// <summary>Once everything staged is stored: the packs count as cached here, and the loose copies of what they hold go.</summary>
@@ -143,12 +153,17 @@ public sealed class BackedStore
                     File.Move(written.PackPath, packPath, overwrite: true);
                     File.Move(written.IndexPath, indexPath, overwrite: true);
                 }
+                else
+                {
+                    TryDelete(written.PackPath);
+                    TryDelete(written.IndexPath);
+                }
             }
             bytes += written.PackBytes;
         }
         if (staged.OwnPacks.Count > 0 || staged.Loose is not null) Refresh();
         // Every loose object is in a stored pack now (or was already): the loose copies go.
-        foreach (var (id, file) in _store.Loose.Files())
+        foreach (var (id, file) in staged.LooseFiles)
         {
             if (_store.Packs.TryFind(id, out _, out _)) TryDelete(file.FullName);
         }
@@ -269,18 +284,6 @@ public sealed class BackedStore
     private static T Run<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
         Task.Run(() => call(cancellationToken), cancellationToken).GetAwaiter().GetResult();
 
-    private static void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The next publish deletes what is staged before it stages anything.
-        }
-    }
-
     private static void TryDelete(string path)
     {
         try
@@ -297,15 +300,19 @@ public sealed class BackedStore
 /// <summary>What a publish stages: the store's own packs not stored yet, and its loose objects packed (null if none).</summary>
 public sealed class StagedPublish
 {
-    internal StagedPublish(IReadOnlyList<string> ownPacks, PackWritten? loose)
+    internal StagedPublish(IReadOnlyList<string> ownPacks, PackWritten? loose, IReadOnlyList<(GitObjectId Id, FileInfo File)> looseFiles)
     {
         OwnPacks = ownPacks;
         Loose = loose;
+        LooseFiles = looseFiles;
     }
 
     internal IReadOnlyList<string> OwnPacks { get; }
 
     internal PackWritten? Loose { get; }
+
+    /// <summary>Every loose object the stage found (those the stored packs hold are deleted once stored).</summary>
+    internal IReadOnlyList<(GitObjectId Id, FileInfo File)> LooseFiles { get; }
 }
 
 /// <summary>What a publish stored: packs put in the backend, loose objects they took, and the packs' bytes.</summary>
