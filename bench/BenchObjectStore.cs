@@ -1,13 +1,18 @@
+using AgentSnapshots.Engine.Objects.Backends;
+using AgentSnapshots.ObjectStorage;
+using AgentSnapshots.ObjectStorage.S3;
 using AgentSnapshots.Tests.Processes;
-using AgentSnapshots.ObjectStorage.PostgreSql;
+using Amazon.Runtime;
+using Amazon.S3;
 
 namespace AgentSnapshots.Bench;
 
 /// <summary>
 /// Where the benchmark's silos keep objects: <c>BENCH_OBJECT_STORE=postgres</c> runs them in cluster mode on a throwaway
-/// PostgreSQL with <c>Snapshots:ObjectStore=postgres</c> (DataDir then only a cache); anything else, local stores.
-/// Run a scenario once each way to set the two side by side (<c>BENCH_OBJECT_STORE=local</c> for the local figures
-/// with the same settings: no summary cache).
+/// PostgreSQL with <c>Snapshots:ObjectStore=postgres</c> (DataDir then only a cache); <c>s3</c> the same with
+/// <c>Snapshots:ObjectStore=s3</c> on a throwaway Swift server (its S3 API) and a fresh bucket; anything else, local
+/// stores. Run a scenario once each way to set them side by side (<c>BENCH_OBJECT_STORE=local</c> for the local
+/// figures with the same settings: no summary cache).
 /// </summary>
 internal static class BenchObjectStore
 {
@@ -15,13 +20,25 @@ internal static class BenchObjectStore
 
     private static ThrowawayPostgres? s_server;
     private static string? s_database;
+    private static ThrowawaySwift? s_swift;
+    private static S3Options? s_s3;
 
-    public static bool Postgres => string.Equals(Environment.GetEnvironmentVariable(Variable), "postgres", StringComparison.OrdinalIgnoreCase);
+    public static bool Postgres => Is(ObjectStoreKinds.Postgres);
+
+    public static bool S3 => Is(ObjectStoreKinds.S3);
+
+    /// <summary>Whether the silos keep objects in a backend (postgres or s3): cluster mode, DataDir only a cache.</summary>
+    public static bool Backed => Postgres || S3;
+
+    /// <summary>Where a backed store's files are, for the printed lines.</summary>
+    public static string BackendPlace => S3 ? "in S3 (Swift)" : "in PostgreSQL";
+
+    private static bool Is(string kind) => string.Equals(Environment.GetEnvironmentVariable(Variable), kind, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The silo settings for the object store in force (a fresh database per silo with postgres).</summary>
     public static async Task<Dictionary<string, string>> SettingsAsync()
     {
-        if (!Postgres)
+        if (!Backed)
         {
             // BENCH_OBJECT_STORE=local: the same silo settings as postgres' beside it (every summary computed).
             return string.Equals(Environment.GetEnvironmentVariable(Variable), "local", StringComparison.OrdinalIgnoreCase)
@@ -29,10 +46,11 @@ internal static class BenchObjectStore
                 : [];
         }
         s_database = await DatabaseAsync("bench");
-        return new Dictionary<string, string>
+        var settings = S3 ? await S3SettingsAsync() : [];
+        return new Dictionary<string, string>(settings)
         {
             ["ConnectionStrings__Postgres"] = s_database,
-            ["Snapshots__ObjectStore"] = "postgres",
+            ["Snapshots__ObjectStore"] = S3 ? ObjectStoreKinds.S3 : ObjectStoreKinds.Postgres,
             // Every summary computed (the cold-cache one after the cache is emptied too).
             ["Snapshots__Summary__CacheBytes"] = "0",
             ["Orleans__Tls__Disabled"] = "true",
@@ -54,6 +72,40 @@ internal static class BenchObjectStore
         });
     }
 
+    /// <summary>A throwaway Swift server (started once, stopped when the bench ends) and a fresh bucket on it, as the silo's settings.</summary>
+    private static async Task<Dictionary<string, string>> S3SettingsAsync()
+    {
+        if (s_swift is null)
+        {
+            var swift = new ThrowawaySwift();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => swift.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await swift.StartAsync();
+            s_swift = swift;
+        }
+        // The standard AWS sources, for the silos (inherited) and for this process's own reads of the bucket.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", ThrowawaySwift.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", ThrowawaySwift.SecretKey);
+        Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
+        var bucket = $"bench-{Environment.ProcessId}-{DateTime.UtcNow:HHmmssfff}";
+        using (var client = new AmazonS3Client(new AmazonS3Config
+        {
+            ServiceURL = s_swift.ServiceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        }))
+        {
+            await client.PutBucketAsync(bucket);
+        }
+        s_s3 = new S3Options { ServiceUrl = s_swift.ServiceUrl, Bucket = bucket };
+        return new Dictionary<string, string>
+        {
+            ["Snapshots__S3__ServiceUrl"] = s_s3.ServiceUrl,
+            ["Snapshots__S3__Bucket"] = s_s3.Bucket,
+        };
+    }
+
     private static async Task<string> DatabaseAsync(string prefix)
     {
         if (s_server is null)
@@ -67,11 +119,11 @@ internal static class BenchObjectStore
         return await s_server.CreateDatabaseAsync(prefix);
     }
 
-    /// <summary>With postgres: the bytes of workspace <paramref name="workspaceId"/>'s files in the database (packs and indexes); else null.</summary>
+    /// <summary>With postgres or s3: the bytes of workspace <paramref name="workspaceId"/>'s files in the backend (packs and indexes); else null.</summary>
     public static async Task<long?> StoredBytesAsync(string workspaceId)
     {
-        await using var backend = Backend();
-        return backend is null ? null : (await backend.ListAsync(workspaceId, CancellationToken.None)).Sum(f => f.Length);
+        using var backend = Backend();
+        return backend is null ? null : (await backend.Value.ListAsync(workspaceId, CancellationToken.None)).Sum(f => f.Length);
     }
 
     /// <summary>
@@ -81,7 +133,7 @@ internal static class BenchObjectStore
     /// </summary>
     public static async Task CopyObjectsAsync(string workspaceId, string localStore, string gitDir)
     {
-        await using var backend = Backend();
+        using var backend = Backend();
         var objects = Path.Combine(gitDir, "objects");
         if (backend is null)
         {
@@ -90,12 +142,12 @@ internal static class BenchObjectStore
         }
         var packs = Directory.CreateDirectory(Path.Combine(objects, "pack")).FullName;
         var buffer = new byte[1 << 20];
-        foreach (var file in await backend.ListAsync(workspaceId, CancellationToken.None))
+        foreach (var file in await backend.Value.ListAsync(workspaceId, CancellationToken.None))
         {
             await using var output = File.Create(Path.Combine(packs, file.Name));
             for (long offset = 0; offset < file.Length;)
             {
-                var n = await backend.ReadAsync(workspaceId, file.Name, offset, buffer, CancellationToken.None);
+                var n = await backend.Value.ReadAsync(workspaceId, file.Name, offset, buffer, CancellationToken.None);
                 if (n == 0) throw new InvalidDataException($"{file.Name} of store {workspaceId} ends at {offset} of {file.Length} bytes");
                 await output.WriteAsync(buffer.AsMemory(0, n));
                 offset += n;
@@ -103,6 +155,21 @@ internal static class BenchObjectStore
         }
     }
 
-    /// <summary>The backend in force, as the silos reach it (their default service id), or null with local stores.</summary>
-    private static PostgresObjectBackend? Backend() => Postgres && s_database is not null ? new PostgresObjectBackend(s_database, "agentsnapshots") : null;
+    /// <summary>The backend in force, as the silos reach it (their default service id, their bucket), or null with local stores.</summary>
+    private static OpenBackend? Backend() =>
+        S3 && s_s3 is not null ? new OpenBackend(ObjectBackends.S3(s_s3))
+        : Postgres && s_database is not null ? new OpenBackend(ObjectBackends.Postgres(s_database, "agentsnapshots"))
+        : null;
+
+    /// <summary>A backend for the length of one use, released after it (both kinds hold connections or a client).</summary>
+    private sealed class OpenBackend(IObjectBackend value) : IDisposable
+    {
+        public IObjectBackend Value { get; } = value;
+
+        public void Dispose()
+        {
+            if (Value is IAsyncDisposable asyncDisposable) asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            else (Value as IDisposable)?.Dispose();
+        }
+    }
 }
