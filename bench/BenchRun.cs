@@ -30,7 +30,7 @@ internal static class BenchRun
             var session = "bench-" + scenario.Name;
 
             var idle = await IdleAfterWarmUp(client, root, silo.ProcessId);
-            var storedBefore = BenchObjectStore.Postgres ? 0 : StoredStateBytes(Path.Combine(dataDir, "orleans.db"));
+            var storedBefore = BenchObjectStore.Backed ? 0 : StoredStateBytes(Path.Combine(dataDir, "orleans.db"));
 
             Console.WriteLine($"== {scenario.Name}: {scenario.Description}");
             var tracks = new List<(TrackResult Result, TimeSpan Wall, long Peak, Measured GitAdd)>();
@@ -67,9 +67,9 @@ internal static class BenchRun
                 .Where(id => id.Trim('0').Length > 0)
                 .ToList();
             var floor = Measured.Run(root, string.Join('\n', changedBlobs) + "\n", keepOutput: false, "git", "--git-dir", store, "cat-file", "--batch");
-            var stored = BenchObjectStore.Postgres ? 0 : StoredStateBytes(Path.Combine(dataDir, "orleans.db")) - storedBefore;
+            var stored = BenchObjectStore.Backed ? 0 : StoredStateBytes(Path.Combine(dataDir, "orleans.db")) - storedBefore;
             var objectBytes = StoreBytes(store);
-            var backendBytes = BenchObjectStore.StoredBytes(Path.GetFileName(store));
+            var backendBytes = await BenchObjectStore.StoredBytesAsync(Path.GetFileName(store));
             TimeSpan? cold = null;
             if (backendBytes is not null)
             {
@@ -81,6 +81,19 @@ internal static class BenchRun
                 cold = swCold.Elapsed;
             }
 
+            // What the store keeps once collected, beside `git repack -adf` of a copy of the same objects (both
+            // snapshots as refs): the local store's own pack, or the backend's packs as they are stored there.
+            await client.CollectAsync(session);
+            var collected = await BenchObjectStore.StoredBytesAsync(Path.GetFileName(store)) ?? StoreBytes(store);
+            var copy = Path.Combine(root, "git-repack.git");
+            Git(root, "init", "-q", "--bare", copy);
+            await BenchObjectStore.CopyObjectsAsync(Path.GetFileName(store), store, copy);
+            Git(root, "--git-dir", copy, "update-ref", "refs/kept/turn-1", from);
+            Git(root, "--git-dir", copy, "update-ref", "refs/kept/turn-2", to);
+            var repack = Measured.Run(root, null, "git", "--git-dir", copy, "repack", "-adfq");
+            var repacked = StoreBytes(copy);
+            Directory.Delete(copy, recursive: true);
+
             Console.WriteLine($"   silo idle RSS {Mib(idle)}");
             for (var i = 0; i < tracks.Count; i++)
             {
@@ -89,10 +102,12 @@ internal static class BenchRun
             }
             Console.WriteLine($"   summary            {Secs(swDiff.Elapsed),9}  peak {Over(diffPeak, idle),-14} | git diff --numstat {Secs(numstat.Wall),9}  peak {Mib(numstat.PeakBytes)}");
             Console.WriteLine($"   summary again      {Secs(swAgain.Elapsed),9}                       | floor: git cat-file --batch over {changedBlobs.Count} changed blobs {Secs(floor.Wall)}");
-            Console.WriteLine(BenchObjectStore.Postgres
+            Console.WriteLine(BenchObjectStore.Backed
                 ? "   stored state       (rows in PostgreSQL: not measured in this mode)"
                 : $"   stored state       {stored:N0} bytes for 2 steps ({stored / 2:N0} per step; the session and workspace grains)");
-            Console.WriteLine($"   object store       {(backendBytes is { } b ? $"{b:N0} bytes in PostgreSQL (the silo's cache held {objectBytes:N0})" : $"{objectBytes:N0} bytes under DataDir")}");
+            Console.WriteLine($"   object store       {(backendBytes is { } b ? $"{b:N0} bytes {BenchObjectStore.BackendPlace} (the silo's cache held {objectBytes:N0})" : $"{objectBytes:N0} bytes under DataDir")}");
+            Console.WriteLine($"   after collection   {collected:N0} bytes {(backendBytes is null ? "under DataDir" : BenchObjectStore.BackendPlace)} | git repack -adf of a copy {repacked:N0} bytes " +
+                $"({Secs(repack.Wall)}, peak {Mib(repack.PeakBytes)}): {collected / (double)Math.Max(repacked, 1):F2} x");
             if (cold is { } c) Console.WriteLine($"   summary, cold cache {Secs(c),8}  (every cached pack deleted first)");
             Console.WriteLine($"   summary: {summary.FileCount} files, +{summary.Additions} -{summary.Deletions}");
             var gitStats = ParseNumstat(numstat.Output);
@@ -106,8 +121,9 @@ internal static class BenchRun
             {
                 ($"summary peak <= idle + 64 MiB ({Over(diffPeak, idle)})", diffPeak - idle <= 64 * MiB),
                 ($"summary wall <= 3 x floor ({Ratio(swDiff.Elapsed, floor.Wall)} x)", swDiff.Elapsed <= 3 * floor.Wall),
-                ($"stored state per step <= 16 KiB ({(BenchObjectStore.Postgres ? "not measured" : $"{stored / 2:N0} bytes")})", stored / 2 <= 16 * 1024),
+                ($"stored state per step <= 16 KiB ({(BenchObjectStore.Backed ? "not measured" : $"{stored / 2:N0} bytes")})", stored / 2 <= 16 * 1024),
                 ($"track peak <= idle + 64 MiB ({Over(tracks.Max(t => t.Peak), idle)})", tracks.Max(t => t.Peak) - idle <= 64 * MiB),
+                ($"stored bytes after collection <= 1.1 x git repack -adf ({collected / (double)Math.Max(repacked, 1):F2} x)", collected <= 1.1 * repacked),
                 ($"track wall <= git add -A ({Secs(tracks[1].Wall)} vs {Secs(tracks[1].GitAdd.Wall)})", tracks[1].Wall <= tracks[1].GitAdd.Wall),
             };
             if (scenario.BeatsGitDiff)

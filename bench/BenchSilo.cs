@@ -9,7 +9,9 @@ namespace AgentSnapshots.Bench;
 /// <summary>The silo process as the benchmark runs it (quiet log, workstation GC, its file-size limit), and the SDK's host that reaches it.</summary>
 internal static class BenchSilo
 {
-    public static async Task<SiloProcess> StartAsync(string dataDir, string workspaceRoot, long maxFileBytes, IReadOnlyDictionary<string, string> settings)
+    /// <param name="objectStore">Where it keeps objects (e.g. <see cref="BenchObjectStore.ClusterAsync"/>'s settings); by default as <see cref="BenchObjectStore.Variable"/> says.</param>
+    public static async Task<SiloProcess> StartAsync(
+        string dataDir, string workspaceRoot, long maxFileBytes, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string>? objectStore = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -19,7 +21,7 @@ internal static class BenchSilo
             // No HTTP listener unless a scenario asks for one (Http__Port in its settings).
             ["Http__Port"] = "0",
         };
-        foreach (var (key, value) in await BenchObjectStore.SettingsAsync())
+        foreach (var (key, value) in objectStore ?? await BenchObjectStore.SettingsAsync())
         {
             environment[key] = value;
         }

@@ -144,9 +144,9 @@ internal static class DiskRun
         await sampler;
         var peak = ProcessMemory.PeakBytes(pid);
         var storeBytes = DirectoryBytes(objects);
-        if (BenchObjectStore.StoredBytes(Path.GetFileName(store)) is { } inPostgres)
+        if (await BenchObjectStore.StoredBytesAsync(Path.GetFileName(store)) is { } inBackend)
         {
-            Console.WriteLine($"   object store in PostgreSQL after the collection: {Mb(inPostgres)} (the silo's cache, which git repacks below: {Mb(storeBytes)})");
+            Console.WriteLine($"   object store {BenchObjectStore.BackendPlace} after the collection: {Mb(inBackend)} (the silo's cache, which git repacks below: {Mb(storeBytes)})");
         }
 
         var copy = Path.Combine(root, "git-repack.git");
@@ -210,7 +210,7 @@ internal static class DiskRun
         return total;
     }
 
-    private static void CopyDirectory(string from, string to)
+    internal static void CopyDirectory(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {

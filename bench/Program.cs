@@ -1,7 +1,7 @@
 using AgentSnapshots.Bench;
 
 // dotnet run -c Release --project bench -- [scenario...]   (default: all; see Scenario.All)
-// dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32]   (see LoadRun)
+// dotnet run -c Release --project bench -- load [--sessions 300] [--seconds 60] [--concurrency 32] [--silos 1]   (see LoadRun; --silos 2+: a cluster on postgres)
 // dotnet run -c Release --project bench -- http [--sessions 1000] [--steps 3] [--concurrency 8]      (see HttpRun)
 // dotnet run -c Release --project bench -- cli [--calls 20] [--steps 10] [--before OLD.dll]   (track, hook claude-code, history per call; see CliCallRun)
 // dotnet run -c Release --project bench -- bigtree [--sizes 10k,100k,1m] [--edits 10] [--repeats 7]   (see BigTreeRun)

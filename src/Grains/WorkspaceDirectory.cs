@@ -28,7 +28,8 @@ internal sealed class WorkspaceDirectory(string key, SnapshotsOptions options, F
     {
         if (!stores.Backed) return;
         var store = Store();
-        var published = await pools.Snapshots.Run(() => store.Backed!.Publish(cancellationToken), cancellationToken);
+        // The packing on the snapshot threads; the uploads are awaited off them (no thread waits for the backend).
+        var published = await store.Backed!.PublishAsync(work => pools.Snapshots.Run(work, cancellationToken), cancellationToken);
         if (published.Packs > 0) GrainLog.Published(logger, key, published.Packs, published.Objects, published.Bytes);
     }
 

@@ -35,56 +35,57 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             var upload = Guid.NewGuid();
-            await using (var begin = new NpgsqlCommand("INSERT INTO snapshots_object_upload (upload_id, service_id, store_id, name) VALUES (@u, @s, @st, @n)", connection))
+            var chunks = (int)Math.Max(1, (length + ChunkBytes - 1) / ChunkBytes);
+            // A file of one chunk (a track's pack and index, most often) goes in one round trip: its chunk and its
+            // name in one batch, which runs as one transaction, so nothing of it can be left torn to record.
+            if (chunks > 1)
             {
-                AddKeys(begin, store, name);
+                await using var begin = new NpgsqlCommand("INSERT INTO snapshots_object_upload (upload_id, service_id, store_id, name) VALUES (@u, @s, @st, @n)", connection);
+                AddKeys(begin.Parameters, store, name);
                 begin.Parameters.AddWithValue("u", upload);
                 await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
             try
             {
-                var chunks = (int)Math.Max(1, (length + ChunkBytes - 1) / ChunkBytes);
                 long total = 0;
                 for (var seq = 0; seq < chunks; seq++)
                 {
                     var want = (int)Math.Min(ChunkBytes, length - total);
                     await content.ReadExactlyAsync(buffer.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
                     total += want;
-                    var last = seq == chunks - 1;
-                    await using var transaction = last ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
-                    await using (var insert = new NpgsqlCommand("INSERT INTO snapshots_object_chunk (upload_id, seq, data) VALUES (@u, @q, @d)", connection, transaction))
+                    await using var batch = new NpgsqlBatch(connection);
+                    var chunk = new NpgsqlBatchCommand("INSERT INTO snapshots_object_chunk (upload_id, seq, data) VALUES (@u, @q, @d)");
+                    chunk.Parameters.AddWithValue("u", upload);
+                    chunk.Parameters.AddWithValue("q", seq);
+                    chunk.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Bytea) { Value = new ArraySegment<byte>(buffer, 0, want) });
+                    batch.BatchCommands.Add(chunk);
+                    if (seq == chunks - 1)
                     {
-                        insert.Parameters.AddWithValue("u", upload);
-                        insert.Parameters.AddWithValue("q", seq);
-                        insert.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Bytea) { Value = new ArraySegment<byte>(buffer, 0, want) });
-                        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        // The file is named with its last chunk. The same name stored already (a retried put) is the
+                        // same content: that one stays and this upload's chunks go.
+                        var named = new NpgsqlBatchCommand(
+                            """
+                            WITH named AS (
+                                INSERT INTO snapshots_object_file (service_id, store_id, name, upload_id, length, chunk_bytes)
+                                VALUES (@s, @st, @n, @u, @l, @c)
+                                ON CONFLICT (service_id, store_id, name) DO NOTHING
+                                RETURNING 1)
+                            DELETE FROM snapshots_object_chunk WHERE upload_id = @u AND NOT EXISTS (SELECT 1 FROM named)
+                            """);
+                        AddKeys(named.Parameters, store, name);
+                        named.Parameters.AddWithValue("u", upload);
+                        named.Parameters.AddWithValue("l", length);
+                        named.Parameters.AddWithValue("c", ChunkBytes);
+                        batch.BatchCommands.Add(named);
+                        if (chunks > 1)
+                        {
+                            var end = new NpgsqlBatchCommand("DELETE FROM snapshots_object_upload WHERE upload_id = @u");
+                            end.Parameters.AddWithValue("u", upload);
+                            batch.BatchCommands.Add(end);
+                        }
                     }
-                    if (!last) continue;
-                    // The file is named with its last chunk. The same name stored already (a retried put) is the
-                    // same content: that one stays and this upload's chunks go.
-                    await using (var name_ = new NpgsqlCommand(
-                        """
-                        WITH named AS (
-                            INSERT INTO snapshots_object_file (service_id, store_id, name, upload_id, length, chunk_bytes)
-                            VALUES (@s, @st, @n, @u, @l, @c)
-                            ON CONFLICT (service_id, store_id, name) DO NOTHING
-                            RETURNING 1)
-                        DELETE FROM snapshots_object_chunk WHERE upload_id = @u AND NOT EXISTS (SELECT 1 FROM named)
-                        """, connection, transaction))
-                    {
-                        AddKeys(name_, store, name);
-                        name_.Parameters.AddWithValue("u", upload);
-                        name_.Parameters.AddWithValue("l", length);
-                        name_.Parameters.AddWithValue("c", ChunkBytes);
-                        await name_.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    await using (var end = new NpgsqlCommand("DELETE FROM snapshots_object_upload WHERE upload_id = @u", connection, transaction))
-                    {
-                        end.Parameters.AddWithValue("u", upload);
-                        await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    await transaction!.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -99,7 +100,7 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
         Guard("read the length of " + name, async () =>
         {
             await using var command = _dataSource.CreateCommand("SELECT length FROM snapshots_object_file WHERE service_id = @s AND store_id = @st AND name = @n");
-            AddKeys(command, store, name);
+            AddKeys(command.Parameters, store, name);
             return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long length ? length : (long?)null;
         });
 
@@ -117,7 +118,7 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
                 WHERE f.service_id = @s AND f.store_id = @st AND f.name = @n
                 ORDER BY c.seq
                 """);
-            AddKeys(command, store, name);
+            AddKeys(command.Parameters, store, name);
             command.Parameters.AddWithValue("o", offset);
             command.Parameters.AddWithValue("w", (long)Math.Max(1, buffer.Length));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -165,7 +166,7 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
                     DELETE FROM snapshots_object_file WHERE service_id = @s AND store_id = @st AND name = @n RETURNING upload_id)
                 DELETE FROM snapshots_object_chunk WHERE upload_id IN (SELECT upload_id FROM gone)
                 """);
-            AddKeys(command, store, name);
+            AddKeys(command.Parameters, store, name);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         });
 
@@ -212,11 +213,11 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private void AddKeys(NpgsqlCommand command, string store, string name)
+    private void AddKeys(NpgsqlParameterCollection parameters, string store, string name)
     {
-        command.Parameters.AddWithValue("s", _serviceId);
-        command.Parameters.AddWithValue("st", store);
-        command.Parameters.AddWithValue("n", name);
+        parameters.AddWithValue("s", _serviceId);
+        parameters.AddWithValue("st", store);
+        parameters.AddWithValue("n", name);
     }
 
     /// <summary>Runs a database call; a failure of the database or the connection becomes <see cref="ObjectBackendException"/> (the connection string, with its password, is never in the message).</summary>

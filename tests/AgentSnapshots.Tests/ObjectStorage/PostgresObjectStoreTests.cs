@@ -143,6 +143,68 @@ public sealed class PostgresObjectStoreTests(PostgresDatabase database) : IClass
     }
 
     [Fact]
+    public async Task A_file_of_one_chunk_is_stored_in_one_transaction_with_no_upload_row_and_a_retried_put_keeps_one_copy()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string store = "one-chunk";
+        var content = Encoding.UTF8.GetBytes(Lines(1000, "small"));
+        Assert.True(content.Length < PostgresObjectBackend.ChunkBytes);
+        await _backend.PutAsync(store, "pack-small.idx", new MemoryStream(content), content.Length, ct);
+        await _backend.PutAsync(store, "pack-small.idx", new MemoryStream(content), content.Length, ct);
+
+        var read = new byte[content.Length + 10];
+        Assert.Equal(content.Length, await _backend.ReadAsync(store, "pack-small.idx", 0, read, ct));
+        Assert.Equal(content, read[..content.Length]);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM snapshots_object_upload WHERE store_id = 'one-chunk'"));
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM snapshots_object_chunk c JOIN snapshots_object_file f USING (upload_id) WHERE f.store_id = 'one-chunk'"));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM snapshots_object_chunk c WHERE NOT EXISTS (SELECT 1 FROM snapshots_object_file f WHERE f.upload_id = c.upload_id)"));
+
+        // A one-chunk put whose source fails stores nothing at all.
+        var failing = new FailingAfter(new MemoryStream(content), failAfter: 100);
+        await Assert.ThrowsAsync<IOException>(() => _backend.PutAsync(store, "pack-broken.idx", failing, content.Length, ct));
+        Assert.Equal(["pack-small.idx"], (await _backend.ListAsync(store, ct)).Select(f => f.Name));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM snapshots_object_upload WHERE store_id = 'one-chunk'"));
+    }
+
+    [Fact]
+    public async Task An_async_publish_packs_through_the_given_threads_and_uploads_after_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var work = Directory.CreateDirectory(_temp.Combine("work-async")).FullName;
+        File.WriteAllText(Path.Combine(work, "a.txt"), Lines(5000, "async"));
+        var options = Options(_temp.Combine("silo-async"));
+        var cache = new PackCache(_backend, options.WorkspacesDirectory, 1L << 30);
+        using var workspace = Workspace.Open(WorkspaceIdentity.RealPath(work)!, options, null, null, cache);
+        var tree = workspace.Snapshot(ct).Tree;
+        var workspaceId = Path.GetFileName(workspace.Store.GitDir);
+        var loose = Directory.EnumerateDirectories(Path.Combine(workspace.Store.GitDir, "objects"), "??").SelectMany(Directory.EnumerateFiles).Count();
+        Assert.True(loose >= 2, $"{loose} loose objects");
+
+        var fileWork = 0;
+        var listedAfterFileWork = -1;
+        var published = await workspace.Store.Backed!.PublishAsync(async staged =>
+        {
+            Interlocked.Increment(ref fileWork);
+            var result = await Task.Run(staged, ct);
+            // The pack is written and staged, nothing is stored yet: the uploads come after the file work.
+            listedAfterFileWork = (await _backend.ListAsync(workspaceId, ct)).Count;
+            return result;
+        }, ct);
+
+        Assert.Equal(1, fileWork);
+        Assert.Equal(0, listedAfterFileWork);
+        Assert.Equal(1, published.Packs);
+        Assert.Equal(loose, published.Objects);
+        Assert.Equal([".idx", ".pack"], (await _backend.ListAsync(workspaceId, ct)).Select(f => Path.GetExtension(f.Name)).Order());
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(workspace.Store.GitDir, "objects"), "??").SelectMany(Directory.EnumerateFiles));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(workspace.Store.GitDir, "agentsnapshots-staging")));
+        // The stored pack is a real git pack holding the snapshot's tree and its blob.
+        var copy = CopyOfBackend(workspaceId);
+        Assert.Equal("a.txt", Git.Run(copy, "ls-tree", "--name-only", tree.ToString()).Trim());
+        Assert.Equal(Lines(5000, "async"), Git.Run(copy, "cat-file", "-p", $"{tree}:a.txt"));
+    }
+
+    [Fact]
     public async Task An_unreachable_backend_fails_the_publish_and_the_next_publish_stores_everything()
     {
         var work = Directory.CreateDirectory(_temp.Combine("work")).FullName;

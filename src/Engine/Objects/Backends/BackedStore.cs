@@ -73,32 +73,101 @@ public sealed class BackedStore
     /// deleted. Throws <see cref="ObjectBackendException"/> if the backend fails: what was not stored is still here,
     /// and the next publish stores it.
     /// </summary>
-    public PublishResult Publish(CancellationToken cancellationToken = default)
+    public PublishResult Publish(CancellationToken cancellationToken = default) =>
+        Run(ct => PublishAsync(work => Task.FromResult(work()), ct), cancellationToken);
+
+    /// <summary>
+    /// <see cref="Publish"/> with the file work (finding what to store, packing the loose objects) run through
+    /// <paramref name="onFileThreads"/> (the silo's snapshot threads) and the uploads awaited outside it: a thread
+    /// waits for the file work only, never for the backend's round trips.
+    /// </summary>
+    public async Task<PublishResult> PublishAsync(Func<Func<StagedPublish>, Task<StagedPublish>> onFileThreads, CancellationToken cancellationToken = default)
     {
-        var packs = 0;
-        long bytes = 0;
-        foreach (var own in OwnPacks())
+        ArgumentNullException.ThrowIfNull(onFileThreads);
+        var staged = await onFileThreads(() => Stage(cancellationToken)).ConfigureAwait(false);
+        try
         {
-            Upload(own, cancellationToken);
+            foreach (var own in staged.OwnPacks) await UploadAsync(own, cancellationToken).ConfigureAwait(false);
+            if (staged.Loose is { } loose) await UploadAsync(loose.PackPath, cancellationToken).ConfigureAwait(false);
+            return Complete(staged);
+        }
+        catch
+        {
+            if (staged.Loose is not null) ClearStaging();
+            throw;
+        }
+    }
+
+    private string StagingDirectory => Path.Combine(_store.GitDir, StagingDirectoryName);
+
+    /// <summary>What a publish stores: the store's own packs, and its loose objects packed in the staging directory.</summary>
+    private StagedPublish Stage(CancellationToken cancellationToken)
+    {
+        var own = OwnPacks();
+        // Loose objects an own pack holds (a collection's new pack) go with that pack, not again in one of their own.
+        if (own.Count > 0) Refresh();
+        // One scan of the loose objects: these are packed now, and deleted once stored (one writer: no others come meanwhile).
+        var files = _store.Loose.Files().ToList();
+        var loose = files.Where(l => !_store.Packs.TryFind(l.Id, out _, out _)).Select(l => l.Id).ToList();
+        if (loose.Count == 0) return new StagedPublish(own, null, files);
+        // The staging directory stays between publishes (no directory made and removed per track); one writer per
+        // store, so whatever is in it is left from an interrupted publish.
+        ClearStaging();
+        Directory.CreateDirectory(StagingDirectory);
+        try
+        {
+            return new StagedPublish(own, LoosePack.Write(_store, loose, StagingDirectory, cancellationToken), files);
+        }
+        catch
+        {
+            ClearStaging();
+            throw;
+        }
+    }
+
+    private void ClearStaging()
+    {
+        if (!Directory.Exists(StagingDirectory)) return;
+        foreach (var file in Directory.EnumerateFiles(StagingDirectory)) TryDelete(file);
+    }
+
+    /// <summary>Once everything staged is stored: the packs count as cached here, and the loose copies of what they hold go.</summary>
+    private PublishResult Complete(StagedPublish staged)
+    {
+        long bytes = 0;
+        foreach (var own in staged.OwnPacks)
+        {
             SparsePack.WriteMap(SparsePack.MapPathOf(own), new FileInfo(own).Length, present: true);
-            packs++;
             bytes += new FileInfo(own).Length;
         }
-        if (packs > 0) Refresh();
-
-        var loose = _store.Loose.Files().Where(l => !_store.Packs.TryFind(l.Id, out _, out _)).ToList();
-        if (loose.Count > 0)
+        if (staged.Loose is { } written)
         {
-            var written = PackLoose(loose, cancellationToken);
-            packs++;
-            bytes += written;
+            var packPath = Path.Combine(PackDirectory, written.Name + ".pack");
+            var indexPath = Path.Combine(PackDirectory, written.Name + ".idx");
+            // Under the sync gate: a diff's sync may be laying out the same pack, just stored, from the backend.
+            lock (PackDirectoryGates.For(PackDirectory))
+            {
+                if (!File.Exists(indexPath))
+                {
+                    SparsePack.WriteMap(SparsePack.MapPathOf(packPath), written.PackBytes, present: true);
+                    File.Move(written.PackPath, packPath, overwrite: true);
+                    File.Move(written.IndexPath, indexPath, overwrite: true);
+                }
+                else
+                {
+                    TryDelete(written.PackPath);
+                    TryDelete(written.IndexPath);
+                }
+            }
+            bytes += written.PackBytes;
         }
+        if (staged.OwnPacks.Count > 0 || staged.Loose is not null) Refresh();
         // Every loose object is in a stored pack now (or was already): the loose copies go.
-        foreach (var (id, file) in _store.Loose.Files())
+        foreach (var (id, file) in staged.LooseFiles)
         {
             if (_store.Packs.TryFind(id, out _, out _)) TryDelete(file.FullName);
         }
-        return new PublishResult(packs, loose.Count, bytes);
+        return new PublishResult(staged.OwnPacks.Count + (staged.Loose is null ? 0 : 1), staged.Loose?.Objects ?? 0, bytes);
     }
 
     /// <summary>Deletes pack <paramref name="packName"/> (<c>pack-*</c>) from the backend, its index first (so no reader lists a pack without its data).</summary>
@@ -159,50 +228,13 @@ public sealed class BackedStore
         return own;
     }
 
-    /// <summary>Writes the loose objects as one pack in the staging directory, stores it, then moves it into the pack directory; returns its bytes.</summary>
-    private long PackLoose(List<(GitObjectId Id, FileInfo File)> loose, CancellationToken cancellationToken)
-    {
-        var staging = Path.Combine(_store.GitDir, StagingDirectoryName);
-        // One writer per store: whatever is staged is left from an interrupted publish.
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        Directory.CreateDirectory(staging);
-        try
-        {
-            var written = LoosePack.Write(_store, [.. loose.Select(l => l.Id)], staging, cancellationToken);
-            Upload(written.PackPath, cancellationToken);
-            var packPath = Path.Combine(PackDirectory, written.Name + ".pack");
-            var indexPath = Path.Combine(PackDirectory, written.Name + ".idx");
-            // Under the sync gate: a diff's sync may be laying out the same pack, just stored, from the backend.
-            lock (PackDirectoryGates.For(PackDirectory))
-            {
-                if (!File.Exists(indexPath))
-                {
-                    SparsePack.WriteMap(SparsePack.MapPathOf(packPath), written.PackBytes, present: true);
-                    File.Move(written.PackPath, packPath, overwrite: true);
-                    File.Move(written.IndexPath, indexPath, overwrite: true);
-                }
-            }
-            Refresh();
-            return written.PackBytes;
-        }
-        finally
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-    }
-
     /// <summary>Puts a pack and then its index in the backend (the index last: it is what makes the pack count).</summary>
-    private void Upload(string packPath, CancellationToken cancellationToken)
+    private async Task UploadAsync(string packPath, CancellationToken cancellationToken)
     {
-        var indexPath = Path.ChangeExtension(packPath, ".idx");
-        foreach (var path in new[] { packPath, indexPath })
+        foreach (var path in new[] { packPath, Path.ChangeExtension(packPath, ".idx") })
         {
-            Run(async ct =>
-            {
-                await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
-                await Backend.PutAsync(StoreId, Path.GetFileName(path), file, file.Length, ct).ConfigureAwait(false);
-                return 0;
-            }, cancellationToken);
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous);
+            await Backend.PutAsync(StoreId, Path.GetFileName(path), file, file.Length, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -263,6 +295,24 @@ public sealed class BackedStore
             // A leftover the next collection removes.
         }
     }
+}
+
+/// <summary>What a publish stages: the store's own packs not stored yet, and its loose objects packed (null if none).</summary>
+public sealed class StagedPublish
+{
+    internal StagedPublish(IReadOnlyList<string> ownPacks, PackWritten? loose, IReadOnlyList<(GitObjectId Id, FileInfo File)> looseFiles)
+    {
+        OwnPacks = ownPacks;
+        Loose = loose;
+        LooseFiles = looseFiles;
+    }
+
+    internal IReadOnlyList<string> OwnPacks { get; }
+
+    internal PackWritten? Loose { get; }
+
+    /// <summary>Every loose object the stage found (those the stored packs hold are deleted once stored).</summary>
+    internal IReadOnlyList<(GitObjectId Id, FileInfo File)> LooseFiles { get; }
 }
 
 /// <summary>What a publish stored: packs put in the backend, loose objects they took, and the packs' bytes.</summary>
