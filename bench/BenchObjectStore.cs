@@ -2,8 +2,6 @@ using AgentSnapshots.Engine.Objects.Backends;
 using AgentSnapshots.ObjectStorage;
 using AgentSnapshots.ObjectStorage.S3;
 using AgentSnapshots.Tests.Processes;
-using Amazon.Runtime;
-using Amazon.S3;
 
 namespace AgentSnapshots.Bench;
 
@@ -86,18 +84,8 @@ internal static class BenchObjectStore
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", ThrowawaySwift.AccessKey);
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", ThrowawaySwift.SecretKey);
         Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
+        // A fresh bucket per run; the silos' backend makes it on first use.
         var bucket = $"bench-{Environment.ProcessId}-{DateTime.UtcNow:HHmmssfff}";
-        using (var client = new AmazonS3Client(new AmazonS3Config
-        {
-            ServiceURL = s_swift.ServiceUrl,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        }))
-        {
-            await client.PutBucketAsync(bucket);
-        }
         s_s3 = new S3Options { ServiceUrl = s_swift.ServiceUrl, Bucket = bucket };
         return new Dictionary<string, string>
         {

@@ -33,13 +33,13 @@ public static class ObjectReceiver
     public static async Task<(TransferCount Count, Frame Next)> ReceiveRoundsAsync(FrameConnection connection, ObjectStore store, bool requireEntries, CancellationToken cancellationToken)
     {
         store.Backed?.Sync(cancellationToken);
-        var total = new TransferCount(0, 0, 0);
+        var total = default(TransferCount);
         while (true)
         {
             var first = await connection.ReceiveAsync(cancellationToken);
             if (first.Kind is not (FrameKind.Offer or FrameKind.OfferEnd)) return (total, first);
             var round = await RoundAsync(connection, store, requireEntries, blobs: null, first, total.Offered, cancellationToken);
-            total = new TransferCount(total.Offered + round.Offered, total.Objects + round.Objects, total.Bytes + round.Bytes);
+            total += round;
         }
     }
 

@@ -43,7 +43,7 @@ internal static class OverlappedSnapshot
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var offered = new List<DeltaObject>();
         var seen = new HashSet<GitObjectId>();
-        var sent = new TransferCount(0, 0, 0);
+        var sent = default(TransferCount);
         try
         {
             while (await ready.Reader.WaitToReadAsync(cancellationToken))
@@ -55,7 +55,7 @@ internal static class OverlappedSnapshot
                 }
                 if (round.Count == 0) continue;
                 var count = await ObjectSender.SendAsync(connection, store, round, cancellationToken);
-                sent = new TransferCount(sent.Offered + count.Offered, sent.Objects + count.Objects, sent.Bytes + count.Bytes);
+                sent += count;
                 offered.AddRange(round);
             }
         }

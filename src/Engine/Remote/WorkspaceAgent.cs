@@ -83,7 +83,7 @@ public sealed partial class WorkspaceAgent : IDisposable
     private async Task TrackAsync(FrameConnection connection, bool early, CancellationToken cancellationToken)
     {
         SnapshotTaken taken;
-        var sentEarly = new TransferCount(0, 0, 0);
+        var sentEarly = default(TransferCount);
         List<DeltaObject> offeredEarly = [];
         if (early)
         {
@@ -143,7 +143,7 @@ public sealed partial class WorkspaceAgent : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var offer = TreeDelta.Objects(_workspace.Store, tree, _acknowledged, cancellationToken);
         var last = await ObjectSender.SendAsync(connection, _workspace.Store, offer, cancellationToken);
-        var count = new TransferCount(sentEarly.Offered + last.Offered, sentEarly.Objects + last.Objects, sentEarly.Bytes + last.Bytes);
+        var count = sentEarly + last;
         SentObjects += count.Objects;
         SentBytes += count.Bytes;
         LogSent(_logger, tree, count.Offered, count.Objects, count.Bytes, sentEarly.Objects, (long)clock.Elapsed.TotalMilliseconds, SentObjects, SentBytes);
