@@ -145,7 +145,8 @@ public static class SiloHostingExtensions
                         storage.ConnectionString = SqliteSchema.ConnectionStringFor(snapshots.Value.DataDir);
                     }));
                 // The same provider (its options, validation and lifecycle as registered above), one write at a time.
-                silo.Services.AddSingleton<SqliteWriteGate>();
+                silo.Services.AddSingleton(sp => new SqliteWriteGate(
+                    SqliteSchema.ConnectionStringFor(sp.GetRequiredService<IOptions<SnapshotsOptions>>().Value.DataDir)));
                 silo.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (sp, name) =>
                     new OneWriterGrainStorage(AdoNetGrainStorageFactory.Create(sp, (string)name!), sp.GetRequiredService<SqliteWriteGate>()));
                 // Histories and catalogues as rows, in the same database (the schema step above creates their tables).
@@ -183,7 +184,7 @@ public static class SiloHostingExtensions
                 }
                 // Histories and catalogues as rows (Sql/PostgreSQL/0003-snapshot-rows.sql), a track's in one round trip.
                 silo.Services.AddSingleton<ISnapshotRows>(sp => new SnapshotRows(
-                    NpgsqlDataSource.Create(postgres),
+                    PostgresRowsDataSource.Create(postgres),
                     sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
                     writeGate: null));
             }

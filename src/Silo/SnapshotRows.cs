@@ -6,9 +6,10 @@ namespace AgentSnapshots.Silo;
 /// <summary>
 /// Sessions' histories and workspaces' catalogues as rows (<see cref="ISnapshotRows"/>), on SQLite or PostgreSQL
 /// through ADO.NET (<see cref="SnapshotRowsSql"/>). A batch is one transaction: on PostgreSQL one round trip (a
-/// DbBatch, which the server runs as one implicit transaction); on SQLite one transaction on a pooled connection,
-/// one writer at a time through the gate the grain storage shares (<see cref="SqliteWriteGate"/>), so no writer
-/// meets SQLITE_BUSY. Reads go in pages of <see cref="SnapshotRowsSql.ReadPage"/> rows.
+/// DbBatch, which the server runs as one implicit transaction); on SQLite one transaction on the write gate's own
+/// connection, with its statements prepared once (<see cref="SqliteWriteGate"/>, <see cref="SqliteWriter"/>), one
+/// writer at a time, shared with the grain storage, so no writer meets SQLITE_BUSY. Reads go in pages of
+/// <see cref="SnapshotRowsSql.ReadPage"/> rows, on pooled connections of the data source.
 /// </summary>
 internal sealed class SnapshotRows(DbDataSource source, string serviceId, SqliteWriteGate? writeGate) : ISnapshotRows, IAsyncDisposable
 {
@@ -53,7 +54,7 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
     }
 
     /// <summary>Every row <paramref name="sql"/> selects for <paramref name="owner"/>, in pages ordered by the key <paramref name="read"/> returns with each.</summary>
-    private async Task<List<T>> ReadPagedAsync<T>(DbConnection connection, string sql, Param owner, long first,
+    private async Task<List<T>> ReadPagedAsync<T>(DbConnection connection, string sql, SqlValue owner, long first,
         Func<DbDataReader, (T Row, long Key)> read, CancellationToken cancellationToken)
     {
         var rows = new List<T>();
@@ -80,81 +81,40 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.IsEmpty) return;
         var statements = Statements(batch);
-        if (writeGate is null)
+        if (writeGate is not null)
         {
-            await WriteBatchAsync(statements, cancellationToken);
+            await writeGate.WriteAsync(statements, cancellationToken);
             return;
         }
-        await writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            await WriteInTransactionAsync(statements, cancellationToken);
-        }
-        finally
-        {
-            writeGate.Release();
-        }
-    }
-
-    /// <summary>One round trip: the server runs a batch sent without a transaction as one implicit transaction.</summary>
-    private async Task WriteBatchAsync(List<Statement> statements, CancellationToken cancellationToken)
-    {
+        // One round trip: the server runs a batch sent without a transaction as one implicit transaction.
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
-        if (!connection.CanCreateBatch)
-        {
-            await WriteInTransactionAsync(connection, statements, cancellationToken);
-            return;
-        }
         await using var dbBatch = connection.CreateBatch();
         foreach (var statement in statements)
         {
             var command = dbBatch.CreateBatchCommand();
             command.CommandText = statement.Sql;
-            AddParameters(command.Parameters, command.CreateParameter, statement.Sql, statement.Parameters);
+            AddParameters(command.Parameters, command.CreateParameter, statement.Parameters);
             dbBatch.BatchCommands.Add(command);
         }
         await dbBatch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task WriteInTransactionAsync(List<Statement> statements, CancellationToken cancellationToken)
+    private List<SqlStatement> Statements(RowBatch batch)
     {
-        await using var connection = await source.OpenConnectionAsync(cancellationToken);
-        // In WAL mode a commit appends to the log without an fsync; the silo's checkpoints sync (see Storage.sql).
-        await using (var pragma = Command(connection, "PRAGMA synchronous = NORMAL"))
-        {
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await WriteInTransactionAsync(connection, statements, cancellationToken);
-    }
-
-    private async Task WriteInTransactionAsync(DbConnection connection, List<Statement> statements, CancellationToken cancellationToken)
-    {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var statement in statements)
-        {
-            await using var command = Command(connection, statement.Sql, statement.Parameters);
-            command.Transaction = transaction;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    private static List<Statement> Statements(RowBatch batch)
-    {
-        var statements = new List<Statement>(batch.Count);
+        var statements = new List<SqlStatement>(batch.Count);
         foreach (var session in batch.DeletedSessions)
         {
-            statements.Add(new(SnapshotRowsSql.DeleteSessionHistory, [P("session", session)]));
-            statements.Add(new(SnapshotRowsSql.DeleteSession, [P("session", session)]));
+            statements.Add(Statement(SnapshotRowsSql.DeleteSessionHistory, [P("session", session)]));
+            statements.Add(Statement(SnapshotRowsSql.DeleteSession, [P("session", session)]));
         }
         foreach (var row in batch.Sessions)
         {
-            statements.Add(new(SnapshotRowsSql.UpsertSession,
+            statements.Add(Statement(SnapshotRowsSql.UpsertSession,
                 [P("session", row.SessionId), P("workspace", row.WorkspaceId), P("directory", row.Directory), P("epoch", row.SyncedEpoch)]));
         }
         foreach (var row in batch.History)
         {
-            statements.Add(new(SnapshotRowsSql.UpsertHistory,
+            statements.Add(Statement(SnapshotRowsSql.UpsertHistory,
             [
                 P("session", row.SessionId), P("seq", row.Sequence), P("hash", row.Hash), P("label", row.Label), P("taken", row.TakenMs),
                 P("files", row.Files), P("skipped", row.Skipped), P("pending", row.PendingFrom),
@@ -164,7 +124,7 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
         }
         foreach (var (session, step) in batch.Steps)
         {
-            statements.Add(new(SnapshotRowsSql.SetStep,
+            statements.Add(Statement(SnapshotRowsSql.SetStep,
             [
                 P("session", session), P("seq", step.Sequence), P("changed", step.Changed), P("additions", step.Additions),
                 P("deletions", step.Deletions), P("exact", step.Exact ? 1 : 0),
@@ -172,11 +132,11 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
         }
         foreach (var (session, sequence) in batch.DeletedHistory)
         {
-            statements.Add(new(SnapshotRowsSql.DeleteHistory, [P("session", session), P("seq", sequence)]));
+            statements.Add(Statement(SnapshotRowsSql.DeleteHistory, [P("session", session), P("seq", sequence)]));
         }
         foreach (var row in batch.Workspaces)
         {
-            statements.Add(new(SnapshotRowsSql.UpsertWorkspace,
+            statements.Add(Statement(SnapshotRowsSql.UpsertWorkspace,
             [
                 P("workspace", row.WorkspaceId), P("directory", row.Directory), P("sessions", row.Sessions),
                 P("collected", row.CollectedAtSequence), P("epoch", row.DropEpoch), P("drops", row.Drops),
@@ -184,7 +144,7 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
         }
         foreach (var row in batch.Catalogue)
         {
-            statements.Add(new(SnapshotRowsSql.UpsertCatalogue,
+            statements.Add(Statement(SnapshotRowsSql.UpsertCatalogue,
             [
                 P("workspace", row.WorkspaceId), P("hash", row.Hash), P("position", row.Position), P("taken", row.TakenMs),
                 P("safety", row.Safety ? 1 : 0), P("owners", row.Owners),
@@ -192,21 +152,24 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
         }
         foreach (var (workspace, hash) in batch.DeletedCatalogue)
         {
-            statements.Add(new(SnapshotRowsSql.DeleteCatalogue, [P("workspace", workspace), P("hash", hash)]));
+            statements.Add(Statement(SnapshotRowsSql.DeleteCatalogue, [P("workspace", workspace), P("hash", hash)]));
         }
         return statements;
     }
 
-    private DbCommand Command(DbConnection connection, string sql, params IReadOnlyList<Param> parameters)
+    private DbCommand Command(DbConnection connection, string sql, params IReadOnlyList<SqlValue> parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        AddParameters(command.Parameters, command.CreateParameter, sql, parameters);
+        AddParameters(command.Parameters, command.CreateParameter, Statement(sql, parameters).Parameters);
         return command;
     }
 
-    /// <summary>The statement's parameters, each with its type set (so a null has one: PostgreSQL needs it), and the service's id.</summary>
-    private void AddParameters(DbParameterCollection target, Func<DbParameter> create, string sql, IReadOnlyList<Param> parameters)
+    /// <summary>The statement with its parameters, and the service's id when the text names it (every write and read does).</summary>
+    private SqlStatement Statement(string sql, params IReadOnlyList<SqlValue> parameters) =>
+        new(sql, sql.Contains("@service", StringComparison.Ordinal) ? [.. parameters, P("service", serviceId)] : parameters);
+
+    private static void AddParameters(DbParameterCollection target, Func<DbParameter> create, IReadOnlyList<SqlValue> parameters)
     {
         foreach (var (name, value, type) in parameters)
         {
@@ -216,25 +179,14 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
             parameter.Value = value ?? DBNull.Value;
             target.Add(parameter);
         }
-        if (sql.Contains("@service", StringComparison.Ordinal))
-        {
-            var service = create();
-            service.ParameterName = "service";
-            service.DbType = DbType.String;
-            service.Value = serviceId;
-            target.Add(service);
-        }
     }
 
-    private static Param P(string name, string? value) => new(name, value, DbType.String);
+    private static SqlValue P(string name, string? value) => new(name, value, DbType.String);
 
-    private static Param P(string name, long? value) => new(name, value, DbType.Int64);
+    private static SqlValue P(string name, long? value) => new(name, value, DbType.Int64);
 
-    private static Param P(string name, int? value) => new(name, value, DbType.Int32);
+    private static SqlValue P(string name, int? value) => new(name, value, DbType.Int32);
 
     private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    private sealed record Statement(string Sql, IReadOnlyList<Param> Parameters);
-
-    private readonly record struct Param(string Name, object? Value, DbType Type);
 }
