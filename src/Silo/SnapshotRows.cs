@@ -188,5 +188,4 @@ internal sealed class SnapshotRows(DbDataSource source, string serviceId, Sqlite
     private static SqlValue P(string name, int? value) => new(name, value, DbType.Int32);
 
     private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
 }

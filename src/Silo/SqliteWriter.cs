@@ -17,10 +17,10 @@ namespace AgentSnapshots.Silo;
 /// </summary>
 internal sealed class SqliteWriter(string connectionString) : IDisposable
 {
-    // Not pooled: a closed (failed) connection must go away, not back to a pool the readers draw from.
-    private readonly string _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
     private static readonly SqlStatement Begin = new("BEGIN IMMEDIATE", []);
     private static readonly SqlStatement Commit = new("COMMIT", []);
+    // Not pooled: a closed (failed) connection must go away, not back to a pool the readers draw from.
+    private readonly string _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
     private bool _disposed;
