@@ -15,7 +15,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS agent-build
 RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/Cli/Cli.csproj -c Release -r linux-x64 -o /app/agent
+RUN dotnet publish src/Cli/Cli.csproj -c Release -r linux-x64 -p:AgentSnapshotsMigrate=false -o /app/agent
 
 # runtime-deps: libc, OpenSSL (the agent hashes with it) and CA certificates for https:// silos; no .NET runtime.
 # It runs as root, as the sandbox's files usually are: a restore rewrites them.

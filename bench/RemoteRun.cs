@@ -33,7 +33,7 @@ internal static class RemoteRun
         ["--restore-files"] = 20_000,
     };
 
-    /// <summary>The agent as shipped (the native executable of <c>dotnet publish src/Cli -c Release -r linux-x64</c>) when published; else the built CLI through dotnet.</summary>
+    /// <summary>The agent as shipped (the native executable of <c>dotnet publish src/Cli -c Release -r linux-x64 -p:AgentSnapshotsMigrate=false</c>, as the Dockerfile's agent stage makes it) when published; else the built CLI through dotnet.</summary>
     private static readonly string? s_agent = File.Exists(CliCallRun.NativeCli()) ? CliCallRun.NativeCli() : null;
 
     private sealed record Row(string Operation, TimeSpan Local, TimeSpan Remote, string Target, bool Met);

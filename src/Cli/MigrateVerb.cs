@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using AgentSnapshots.Engine.Foundation;
 using AgentSnapshots.Engine.Objects;
@@ -21,7 +22,40 @@ internal static partial class MigrateVerb
     public const string Name = "migrate";
     public const string ConnectionVariable = "ConnectionStrings__Postgres";
 
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    /// <summary>The build's switch (Cli.csproj's <c>AgentSnapshotsMigrate</c>) that leaves this verb out.</summary>
+    public const string Switch = "AgentSnapshots.Cli.Migrate.IsSupported";
+
+    /// <summary>
+    /// Whether this build has the verb. An executable published for a sandbox image (<c>-p:AgentSnapshotsMigrate=false</c>,
+    /// as the Dockerfile's agent stage does) leaves it out: the trimmer then drops the PostgreSQL and S3 clients with it,
+    /// which are half the native executable and a third of its idle memory, and which a workspace agent never uses.
+    /// </summary>
+    [FeatureSwitchDefinition(Switch)]
+    public static bool IsSupported => !AppContext.TryGetSwitch(Switch, out var supported) || supported;
+
+    /// <summary>The verb, or in a build without it a stand-in that says where to find it.</summary>
+    public static Command Create(TextWriter stdout, TextWriter stderr) => IsSupported ? CreateMigrate(stdout, stderr) : CreateAbsent(stderr);
+
+    /// <summary>
+    /// Takes any arguments and refuses them (exit 2, nothing done), naming the builds that have the verb: a script that
+    /// calls migrate through a sandbox's executable learns what to run instead.
+    /// </summary>
+    private static Command CreateAbsent(TextWriter stderr)
+    {
+        var rest = new Argument<string[]>("arguments") { Arity = ArgumentArity.ZeroOrMore, Hidden = true };
+        var command = new Command(Name, "not in this build (published for sandbox images): run migrate with the CLI as the README installs it, the dotnet tool or the silo's image") { rest };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (_, _) =>
+        {
+            await stderr.WriteLineAsync(
+                $"{AgentSnapshotsCommand.Name} {Name}: this executable was published for sandbox images, without migrate; nothing was done. " +
+                "Run the same command with the CLI as the README installs it (dotnet publish src/Cli -c Release -r linux-x64), the dotnet tool, or in the silo's image.");
+            return ExitCodes.BadInput;
+        });
+        return command;
+    }
+
+    private static Command CreateMigrate(TextWriter stdout, TextWriter stderr)
     {
         var dataDir = new Option<string>("--data-dir") { Description = "the single node's Snapshots:DataDir (its stores are DIR/workspaces/ws-*)", HelpName = "DIR", Required = true };
         var to = new Option<string>("--to") { Description = "where the stores go: postgres (the database in $" + ConnectionVariable + ") or s3 (--bucket; credentials from the standard AWS sources, e.g. $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY)", HelpName = "BACKEND", Required = true };

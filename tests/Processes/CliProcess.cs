@@ -34,6 +34,31 @@ public static class CliProcess
         ProcessRunner.RunAsync("dotnet", [Dll, .. args], workingDirectory, Hermetic(environment), stdin: stdin);
 
     /// <summary>
+    /// Runs the CLI as <see cref="RunAsync"/> does, with the AppContext switches a build can set (its runtimeconfig's
+    /// <c>configProperties</c>) set to <paramref name="switches"/>: what a build published with other switches does,
+    /// without publishing it.
+    /// </summary>
+    public static async Task<CliRun> RunWithSwitchesAsync(IReadOnlyDictionary<string, bool> switches, IReadOnlyList<string> args, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var built = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.ChangeExtension(Dll, ".runtimeconfig.json")))!;
+        var properties = built["runtimeOptions"]!["configProperties"] ??= new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, value) in switches)
+        {
+            properties[name] = value;
+        }
+        var config = Path.Combine(Path.GetTempPath(), $"agentsnapshots-cli-{Guid.NewGuid():N}.runtimeconfig.json");
+        await File.WriteAllTextAsync(config, built.ToJsonString());
+        try
+        {
+            return await ProcessRunner.RunAsync("dotnet", ["exec", "--runtimeconfig", config, Dll, .. args], workingDirectory, Hermetic(environment));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    /// <summary>
     /// Runs the CLI with its output on a terminal (a pseudo-terminal from <c>script</c>), as a person sees it: both
     /// streams come back together in <see cref="CliRun.Stdout"/>, with the terminal's CRLF line ends turned into LF.
     /// </summary>

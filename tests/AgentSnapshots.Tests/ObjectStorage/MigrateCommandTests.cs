@@ -50,6 +50,38 @@ public sealed class MigrateCommandTests(PostgresDatabase database) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_build_for_sandboxes_leaves_migrate_out_says_what_to_run_and_changes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var temp = new TempDirectory("as-migrate-absent");
+        var dataDir = temp.Combine("data");
+        var store = ObjectStore.Open(Path.Combine(dataDir, "workspaces", "ws-0123456789abcdef01234567"));
+        store.WriteObject(GitObjectType.Blob, "kept on this node\n"u8);
+        var before = Listing(store.GitDir);
+        await PostgresSchema.ApplyAsync(database.ConnectionString, NullLogger.Instance, ct);
+        var args = new[] { "migrate", "--data-dir", dataDir, "--to", "postgres", "--service-id", "absent-build" };
+        var environment = new Dictionary<string, string?> { ["ConnectionStrings__Postgres"] = database.ConnectionString };
+
+        // The switch Cli.csproj sets with -p:AgentSnapshotsMigrate=false (the Dockerfile's agent stage).
+        var run = await CliProcess.RunWithSwitchesAsync(new Dictionary<string, bool> { [MigrateVerbSwitch] = false }, args, temp.Path, environment);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("published for sandbox images, without migrate; nothing was done", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("dotnet publish src/Cli -c Release -r linux-x64", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', run.Stderr.TrimEnd());
+        await using var backend = new PostgresObjectBackend(database.ConnectionString, "absent-build");
+        Assert.Empty(await backend.ListAsync("ws-0123456789abcdef01234567", ct));
+        Assert.Equal(before, Listing(store.GitDir));
+
+        // The same command with the switch on (every other build) migrates.
+        var migrated = await CliProcess.RunWithSwitchesAsync(new Dictionary<string, bool> { [MigrateVerbSwitch] = true }, args, temp.Path, environment);
+        Assert.True(migrated.ExitCode == 0, migrated.ToString());
+        Assert.NotEmpty(await backend.ListAsync("ws-0123456789abcdef01234567", ct));
+    }
+
+    /// <summary>MigrateVerb.Switch (the CLI's own types are not referenced from here: it runs as a process).</summary>
+    private const string MigrateVerbSwitch = "AgentSnapshots.Cli.Migrate.IsSupported";
+
+    [Fact]
     public async Task Bad_input_exits_2_with_what_to_do_and_changes_nothing()
     {
         using var temp = new TempDirectory("as-migrate-bad");
