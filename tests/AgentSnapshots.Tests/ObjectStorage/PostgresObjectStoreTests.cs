@@ -302,6 +302,40 @@ public sealed class PostgresObjectStoreTests(PostgresDatabase database) : IClass
         return reader.ReadToEnd();
     }
 
+    [Fact]
+    public void A_caches_running_count_equals_a_fresh_count_of_what_it_holds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var work = Directory.CreateDirectory(_temp.Combine("work-count")).FullName;
+        var options = Options(_temp.Combine("silo-count"));
+        var writer = new PackCache(_backend, options.WorkspacesDirectory, 1L << 30);
+        var trees = new List<GitObjectId>();
+        using (var workspace = Workspace.Open(WorkspaceIdentity.RealPath(work)!, options, null, null, writer))
+        {
+            // Eight publishes, each a new pack opened into the count (the count used to be summed again each time).
+            for (var i = 0; i < 8; i++)
+            {
+                File.WriteAllText(Path.Combine(work, $"f{i % 3}.txt"), Lines(2000 + (i * 500), $"turn{i}"));
+                trees.Add(workspace.Snapshot(ct).Tree);
+                Assert.Equal(1, workspace.Store.Backed!.Publish(ct).Packs);
+            }
+        }
+        Assert.True(writer.Bytes > 0);
+        Assert.Equal(new PackCache(_backend, options.WorkspacesDirectory, 1L << 30).Bytes, writer.Bytes);
+
+        // A cold cache fetching ranges as it reads (its count grows read by read) against a fresh count of its maps.
+        var coldDirectory = _temp.Combine("silo-count-cold", "workspaces");
+        var cold = new PackCache(_backend, coldDirectory, 1L << 30);
+        var store = cold.Open(Path.GetFileName(Directory.EnumerateDirectories(options.WorkspacesDirectory).Single()));
+        foreach (var entry in trees.Take(5).SelectMany(store.ReadTree))
+        {
+            using var blob = store.OpenBlob(entry.Id);
+            blob.CopyTo(Stream.Null);
+        }
+        Assert.True(cold.Bytes > 0);
+        Assert.Equal(new PackCache(_backend, coldDirectory, 1L << 30).Bytes, cold.Bytes);
+    }
+
     private (GitObjectId First, GitObjectId Second, string WorkspaceId) TrackTwice(string work, string dataDir)
     {
         var options = Options(dataDir);

@@ -7,7 +7,9 @@ namespace AgentSnapshots.Engine.Objects.Packs;
 /// A pack index, version 2 (<c>pack-*.idx</c>): object ids in sorted order behind a 256-entry fan-out table, each
 /// with its CRC-32 and its offset in the pack (31 bits, or an index into a table of 64-bit offsets). The file is
 /// memory-mapped and read in place, so a lookup costs a binary search over the pages it touches, whatever the
-/// number of objects.
+/// number of objects; the mapping keeps no file descriptor open. An index of up to <see cref="ReadWholeBytes"/> (a
+/// track's pack of a few objects: about a kilobyte) is read into memory instead: a silo holding the packs of 10,000
+/// stores would otherwise hold as many mappings, beside a descriptor each before, and ran out of both.
 /// </summary>
 internal sealed unsafe class PackIndex : IDisposable
 {
@@ -15,18 +17,24 @@ internal sealed unsafe class PackIndex : IDisposable
     private const int FanoutBytes = 256 * 4;
     private const int TrailerBytes = 2 * GitObjectId.ByteLength;
 
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    /// <summary>Indexes up to this size are read whole (no mapping); larger ones are mapped.</summary>
+    internal const int ReadWholeBytes = 256 * 1024;
+
+    /// <summary>The whole index, for one read into memory; null when it is mapped.</summary>
+    private readonly byte[]? _bytes;
+
+    /// <summary>The mapping of a larger index; null when it is read whole.</summary>
+    private readonly MemoryMappedViewAccessor? _view;
     private readonly long _idsAt;
     private readonly long _crcsAt;
     private readonly long _offsetsAt;
     private readonly long _largeOffsetsAt;
     private readonly long _largeOffsetCount;
 
-    private PackIndex(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, long length)
+    private PackIndex(string path, byte[]? bytes, MemoryMappedViewAccessor? view, long length)
     {
         Path = path;
-        _map = map;
+        _bytes = bytes;
         _view = view;
         Length = length;
         Count = checked((int)ReadUInt32(HeaderBytes + 255 * 4));
@@ -54,19 +62,29 @@ internal sealed unsafe class PackIndex : IDisposable
         {
             throw new InvalidDataException($"The pack index {path} is truncated ({length} bytes).");
         }
-        var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        if (length <= ReadWholeBytes)
+        {
+            var bytes = new byte[length];
+            file.ReadExactly(bytes);
+            var whole = new PackIndex(path, bytes, null, length);
+            whole.Validate();
+            return whole;
+        }
+        // The view keeps the mapping; the map object (and the descriptor it holds) is not needed once it exists.
         MemoryMappedViewAccessor? view = null;
         try
         {
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            var index = new PackIndex(path, map, view, length);
+            using (var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true))
+            {
+                view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            }
+            var index = new PackIndex(path, null, view, length);
             index.Validate();
             return index;
         }
         catch
         {
             view?.Dispose();
-            map.Dispose();
             throw;
         }
     }
@@ -101,7 +119,7 @@ internal sealed unsafe class PackIndex : IDisposable
     public byte[] PackChecksum()
     {
         var bytes = new byte[GitObjectId.ByteLength];
-        _view.ReadArray(Length - TrailerBytes, bytes, 0, bytes.Length);
+        Read(Length - TrailerBytes, bytes);
         return bytes;
     }
 
@@ -112,25 +130,34 @@ internal sealed unsafe class PackIndex : IDisposable
         id.WriteTo(key);
         int lo = key[0] == 0 ? 0 : (int)ReadUInt32(HeaderBytes + (key[0] - 1) * 4);
         int hi = (int)ReadUInt32(HeaderBytes + key[0] * 4);
+        if (_bytes is not null)
+        {
+            return Search(_bytes.AsSpan(checked((int)_idsAt)), key, lo, hi);
+        }
         byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _view!.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         try
         {
-            var ids = pointer + _view.PointerOffset + _idsAt;
-            while (lo < hi)
-            {
-                var mid = (int)((uint)(lo + hi) >> 1);
-                var c = new ReadOnlySpan<byte>(ids + (long)mid * GitObjectId.ByteLength, GitObjectId.ByteLength).SequenceCompareTo(key);
-                if (c == 0) return mid;
-                if (c < 0) lo = mid + 1;
-                else hi = mid;
-            }
-            return -1;
+            return Search(new ReadOnlySpan<byte>(pointer + _view.PointerOffset + _idsAt, checked((int)(hi * (long)GitObjectId.ByteLength))), key, lo, hi);
         }
         finally
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view!.SafeMemoryMappedViewHandle.ReleasePointer();
         }
+    }
+
+    /// <summary>Binary search of <paramref name="key"/> among ids <paramref name="lo"/> (inclusive) to <paramref name="hi"/> of <paramref name="ids"/>.</summary>
+    private static int Search(ReadOnlySpan<byte> ids, ReadOnlySpan<byte> key, int lo, int hi)
+    {
+        while (lo < hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            var c = ids.Slice(mid * GitObjectId.ByteLength, GitObjectId.ByteLength).SequenceCompareTo(key);
+            if (c == 0) return mid;
+            if (c < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        return -1;
     }
 
     public GitObjectId IdAt(int position)
@@ -168,21 +195,22 @@ internal sealed unsafe class PackIndex : IDisposable
 
     private void Read(long at, Span<byte> destination)
     {
+        if (_bytes is not null)
+        {
+            _bytes.AsSpan(checked((int)at), destination.Length).CopyTo(destination);
+            return;
+        }
         byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _view!.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         try
         {
             new ReadOnlySpan<byte>(pointer + _view.PointerOffset + at, destination.Length).CopyTo(destination);
         }
         finally
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view!.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
 
-    public void Dispose()
-    {
-        _view.Dispose();
-        _map.Dispose();
-    }
+    public void Dispose() => _view?.Dispose();
 }
