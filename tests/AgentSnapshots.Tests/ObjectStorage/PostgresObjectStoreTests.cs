@@ -1,6 +1,7 @@
 using System.Text;
 using AgentSnapshots.Engine;
 using AgentSnapshots.Engine.Objects.Backends;
+using AgentSnapshots.Engine.Objects.Packs;
 using AgentSnapshots.ObjectStorage.PostgreSql;
 using AgentSnapshots.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -334,6 +335,49 @@ public sealed class PostgresObjectStoreTests(PostgresDatabase database) : IClass
         }
         Assert.True(cold.Bytes > 0);
         Assert.Equal(new PackCache(_backend, coldDirectory, 1L << 30).Bytes, cold.Bytes);
+    }
+
+    [Theory]
+    [InlineData(".pack")]
+    [InlineData(".idx")]
+    public void A_cached_pack_torn_by_a_crash_is_fetched_again_from_the_backend(string tornFile)
+    {
+        var work = Directory.CreateDirectory(_temp.Combine("work-torn" + tornFile)).FullName;
+        File.WriteAllText(Path.Combine(work, "a.txt"), "one\ntwo\nthree\n");
+        File.WriteAllText(Path.Combine(work, "big.txt"), Lines(2_000, "v1"));
+        var dataDir = _temp.Combine("silo-torn" + tornFile);
+        var (first, second, workspaceId) = TrackTwice(work, dataDir);
+        var workspaces = Options(dataDir).WorkspacesDirectory;
+        var packDirectory = Path.Combine(workspaces, workspaceId, "objects", "pack");
+
+        // The machine crashed before the page cache reached the disk: part of each cached (unsynced) file is zeros.
+        var torn = Directory.EnumerateFiles(packDirectory, "pack-*" + tornFile).ToList();
+        Assert.Equal(2, torn.Count);
+        foreach (var file in torn)
+        {
+            var bytes = File.ReadAllBytes(file);
+            Array.Clear(bytes, bytes.Length / 2, Math.Min(64, bytes.Length / 4));
+            File.WriteAllBytes(file, bytes);
+            // A restarted silo has none of the process's opened packs.
+            PackSet.Forget(Path.ChangeExtension(file, ".idx"));
+        }
+
+        var restarted = new PackCache(_backend, workspaces, 1L << 30).Open(workspaceId);
+        var summary = new DiffSummaryBuilder(restarted, new SummaryOptions()).Summarize(first, second);
+        Assert.Equal(2, summary.FileCount);
+        Assert.Equal(40_000 + 1, summary.Additions);
+        Assert.Equal(2_000, summary.Deletions);
+        using (var blob = restarted.OpenBlob(restarted.ReadTree(second).Single(e => e.Name == "a.txt").Id))
+        using (var reader = new StreamReader(blob))
+        {
+            Assert.Equal("one\ntwo\nthree\nfour\n", reader.ReadToEnd());
+        }
+        // The damaged copies were replaced by the backend's.
+        foreach (var index in Directory.EnumerateFiles(packDirectory, "pack-*.idx"))
+        {
+            using var opened = PackIndex.Open(index);
+        }
+        Assert.All(restarted.ReadTree(first).Concat(restarted.ReadTree(second)), e => Assert.True(restarted.Contains(e.Id)));
     }
 
     private (GitObjectId First, GitObjectId Second, string WorkspaceId) TrackTwice(string work, string dataDir)

@@ -170,6 +170,16 @@ public sealed class BackedStore
         return new PublishResult(staged.OwnPacks.Count + (staged.Loose is null ? 0 : 1), staged.Loose?.Objects ?? 0, bytes);
     }
 
+    /// <summary>Whether the pack of index <paramref name="indexPath"/> is a cached copy of one in the backend (it has a chunk map), not one of the store's own.</summary>
+    internal static bool IsCachedCopy(string indexPath) => File.Exists(SparsePack.MapPathOf(Path.ChangeExtension(indexPath, ".pack")));
+
+    /// <summary>Deletes a damaged cached copy of a pack here (its index first) and its account: the next read that needs it fetches the backend's again.</summary>
+    internal void DiscardCachedCopy(string packPath)
+    {
+        PackCache.DeleteCachedPack(packPath);
+        Cache.Forgot(packPath);
+    }
+
     /// <summary>Deletes pack <paramref name="packName"/> (<c>pack-*</c>) from the backend, its index first (so no reader lists a pack without its data).</summary>
     internal void Delete(string packName, CancellationToken cancellationToken = default)
     {

@@ -64,6 +64,18 @@ internal sealed class SparsePack
         return pack;
     }
 
+    /// <summary>Whether every chunk of the pack is present here (a pack this silo published, or one read whole).</summary>
+    public bool IsComplete
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_present.AsSpan().Contains((byte)0);
+            }
+        }
+    }
+
     /// <summary>Bytes of the pack present here.</summary>
     public long PresentBytes
     {

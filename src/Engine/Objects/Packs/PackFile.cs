@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using AgentSnapshots.Engine.Objects.Backends;
 using Microsoft.Win32.SafeHandles;
 
@@ -13,6 +15,9 @@ internal sealed class PackFile
 {
     public const int HeaderBytes = 12;
     public const int TrailerBytes = GitObjectId.ByteLength;
+
+    /// <summary>A complete cached pack up to this size is hashed whole when opened (see <see cref="Open"/>).</summary>
+    public const int VerifiedCachedBytes = 1 << 20;
 
     private PackFile(string packPath, PackIndex index, long length, DateTime lastWriteTimeUtc, SparsePack? sparse)
     {
@@ -81,6 +86,12 @@ internal sealed class PackFile
             {
                 throw new InvalidDataException($"The pack {packPath} does not match its index (checksums differ).");
             }
+            // A backed store's small packs are cached without a sync (LoosePack): one torn by a crash of the machine
+            // is caught here, before any object is read from it.
+            if (sparse is { IsComplete: true } && length <= VerifiedCachedBytes && !HashesTo(handle, length, trailer))
+            {
+                throw new InvalidDataException($"The cached pack {packPath} does not hash to its checksum (torn by a crash before it reached the disk).");
+            }
             return new PackFile(packPath, index, length, info.LastWriteTimeUtc, sparse);
         }
         catch
@@ -116,6 +127,33 @@ internal sealed class PackFile
     /// <summary>An entry's data (after its header at <paramref name="dataOffset"/>), inflated as it is read.</summary>
     public Stream OpenInflated(long dataOffset) =>
         new ZLibStream(OpenRegion(dataOffset, EntriesEnd), CompressionMode.Decompress, leaveOpen: false);
+
+    /// <summary>Whether the pack's bytes before its trailer hash to <paramref name="trailer"/> (a pack of at most <see cref="VerifiedCachedBytes"/>).</summary>
+    private static bool HashesTo(SafeFileHandle handle, long length, ReadOnlySpan<byte> trailer)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var content = bytes.AsSpan(0, (int)(length - TrailerBytes));
+            var read = 0;
+            while (read < content.Length)
+            {
+                var n = RandomAccess.Read(handle, content[read..], read);
+                if (n == 0) return false;
+                read += n;
+            }
+            // git's pack checksum is SHA-1 (an integrity check here, not a security one).
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+            sha.AppendData(content);
+            Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
+            sha.GetHashAndReset(digest);
+            return digest.SequenceEqual(trailer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
 
     private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> destination, long offset, string path)
     {

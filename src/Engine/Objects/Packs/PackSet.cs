@@ -50,6 +50,8 @@ internal sealed class PackSet(string directory, BackedStore? backed = null)
 
     private PackFile[] Scan()
     {
+        PackFile[] packs;
+        List<string>? damagedCopies = null;
         lock (_gate)
         {
             var found = new List<PackFile>();
@@ -65,6 +67,11 @@ internal sealed class PackSet(string directory, BackedStore? backed = null)
                     {
                         // An index whose pack is gone (deleted by a repack in flight): not a pack.
                     }
+                    catch (InvalidDataException) when (backed is not null && BackedStore.IsCachedCopy(indexPath))
+                    {
+                        // A damaged copy of a pack the backend holds (torn by a crash of the machine): the backend's is read instead.
+                        (damagedCopies ??= []).Add(indexPath);
+                    }
                     catch (Exception e) when (e is InvalidDataException or UnauthorizedAccessException)
                     {
                         // A damaged or unreadable pack is not used: its objects are read from elsewhere, or reported
@@ -74,10 +81,12 @@ internal sealed class PackSet(string directory, BackedStore? backed = null)
             }
             // Newest first: recent snapshots are read most, and their objects are in the newest packs.
             found.Sort((a, b) => b.LastWriteTimeUtc.CompareTo(a.LastWriteTimeUtc));
-            var packs = found.ToArray();
+            packs = found.ToArray();
             Volatile.Write(ref _packs, packs);
-            return packs;
         }
+        // Outside the set's gate: discarding takes the pack directory's, which a sync holds while it scans.
+        foreach (var indexPath in damagedCopies ?? []) backed!.DiscardCachedCopy(Path.ChangeExtension(indexPath, ".pack"));
+        return packs;
     }
 
     private static PackFile Opened(string indexPath, BackedStore? backed)

@@ -15,7 +15,8 @@ internal sealed record PackWritten(string Name, string PackPath, string IndexPat
 /// expect: whole objects are deflated here (zlib level 6, git's default), deltas and copied entries come as ready zlib
 /// data. Everything goes to temporary files first; <see cref="Finish"/> syncs them, renames the pack and then the
 /// index into place (git ignores a pack without its index) and syncs the directory. A crash at any point leaves either
-/// no pack or a whole one, and temporary files the collector removes later.
+/// no pack or a whole one, and temporary files the collector removes later. A pack written only to be uploaded
+/// (<see cref="Durable"/> false) is not synced: its durable copy is the backend's.
 /// </summary>
 internal sealed class PackWriter : IDisposable
 {
@@ -55,6 +56,9 @@ internal sealed class PackWriter : IDisposable
     public long Position { get; private set; }
 
     public int Count => _entries.Count;
+
+    /// <summary>Whether <see cref="Finish"/> syncs the files and the directory (default); false for a pack to upload, whose durable copy is the backend's.</summary>
+    public bool Durable { get; set; } = true;
 
     /// <summary>Appends a whole object, deflating exactly <paramref name="size"/> bytes of <paramref name="content"/>.</summary>
     public void WriteWhole(GitObjectId id, GitObjectType type, Stream content, long size)
@@ -165,12 +169,12 @@ internal sealed class PackWriter : IDisposable
         var checksum = _sha.GetHashAndReset();
         _file.Write(checksum);
         var packBytes = Position + checksum.Length;
-        _file.Flush(flushToDisk: true);
+        _file.Flush(flushToDisk: Durable);
         _file.Dispose();
         using (var index = new FileStream(_temporaryIndex, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
         {
             PackIndexWriter.Write(index, _entries, checksum);
-            index.Flush(flushToDisk: true);
+            index.Flush(flushToDisk: Durable);
         }
         var name = "pack-" + Convert.ToHexStringLower(checksum);
         var packPath = Path.Combine(_directory, name + ".pack");
@@ -180,7 +184,7 @@ internal sealed class PackWriter : IDisposable
         else File.Move(_temporaryPack, packPath);
         if (File.Exists(indexPath)) File.Delete(_temporaryIndex);
         else File.Move(_temporaryIndex, indexPath);
-        Posix.SyncDirectory(_directory);
+        if (Durable) Posix.SyncDirectory(_directory);
         return new PackWritten(name, packPath, indexPath, _entries.Count, packBytes);
     }
 
