@@ -55,29 +55,10 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
                     await content.ReadExactlyAsync(buffer.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
                     total += want;
                     await using var batch = new NpgsqlBatch(connection);
-                    var chunk = new NpgsqlBatchCommand("INSERT INTO snapshots_object_chunk (upload_id, seq, data) VALUES (@u, @q, @d)");
-                    chunk.Parameters.AddWithValue("u", upload);
-                    chunk.Parameters.AddWithValue("q", seq);
-                    chunk.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Bytea) { Value = new ArraySegment<byte>(buffer, 0, want) });
-                    batch.BatchCommands.Add(chunk);
+                    AddChunk(batch, upload, seq, new ArraySegment<byte>(buffer, 0, want));
                     if (seq == chunks - 1)
                     {
-                        // The file is named with its last chunk. The same name stored already (a retried put) is the
-                        // same content: that one stays and this upload's chunks go.
-                        var named = new NpgsqlBatchCommand(
-                            """
-                            WITH named AS (
-                                INSERT INTO snapshots_object_file (service_id, store_id, name, upload_id, length, chunk_bytes)
-                                VALUES (@s, @st, @n, @u, @l, @c)
-                                ON CONFLICT (service_id, store_id, name) DO NOTHING
-                                RETURNING 1)
-                            DELETE FROM snapshots_object_chunk WHERE upload_id = @u AND NOT EXISTS (SELECT 1 FROM named)
-                            """);
-                        AddKeys(named.Parameters, store, name);
-                        named.Parameters.AddWithValue("u", upload);
-                        named.Parameters.AddWithValue("l", length);
-                        named.Parameters.AddWithValue("c", ChunkBytes);
-                        batch.BatchCommands.Add(named);
+                        AddNaming(batch, store, name, upload, length);
                         if (chunks > 1)
                         {
                             var end = new NpgsqlBatchCommand("DELETE FROM snapshots_object_upload WHERE upload_id = @u");
@@ -94,6 +75,70 @@ public sealed class PostgresObjectBackend : IObjectBackend, IAsyncDisposable
             }
             return 0;
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A pack and its index of one chunk each (a track's) in one round trip: one batch, which runs as one transaction,
+    /// so the index is never listed without its pack. Larger ones go as two puts, the pack first.
+    /// </summary>
+    public async Task PutPackAsync(string store, string packName, Stream pack, long packLength, string indexName, Stream index, long indexLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        ArgumentNullException.ThrowIfNull(index);
+        if (packLength > ChunkBytes || indexLength > ChunkBytes)
+        {
+            await PutAsync(store, packName, pack, packLength, cancellationToken).ConfigureAwait(false);
+            await PutAsync(store, indexName, index, indexLength, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await Guard("store " + packName, async () =>
+        {
+            var packBytes = new byte[packLength];
+            var indexBytes = new byte[indexLength];
+            await pack.ReadExactlyAsync(packBytes, cancellationToken).ConfigureAwait(false);
+            await index.ReadExactlyAsync(indexBytes, cancellationToken).ConfigureAwait(false);
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var batch = new NpgsqlBatch(connection);
+            foreach (var (name, bytes) in new[] { (packName, packBytes), (indexName, indexBytes) })
+            {
+                var upload = Guid.NewGuid();
+                AddChunk(batch, upload, 0, bytes);
+                AddNaming(batch, store, name, upload, bytes.Length);
+            }
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }).ConfigureAwait(false);
+    }
+
+    private static void AddChunk(NpgsqlBatch batch, Guid upload, int seq, ArraySegment<byte> data)
+    {
+        var chunk = new NpgsqlBatchCommand("INSERT INTO snapshots_object_chunk (upload_id, seq, data) VALUES (@u, @q, @d)");
+        chunk.Parameters.AddWithValue("u", upload);
+        chunk.Parameters.AddWithValue("q", seq);
+        chunk.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Bytea) { Value = data });
+        batch.BatchCommands.Add(chunk);
+    }
+
+    /// <summary>
+    /// Names the file with its last chunk. The same name stored already (a retried put) is the same content: that one
+    /// stays and this upload's chunks go.
+    /// </summary>
+    private void AddNaming(NpgsqlBatch batch, string store, string name, Guid upload, long length)
+    {
+        var named = new NpgsqlBatchCommand(
+            """
+            WITH named AS (
+                INSERT INTO snapshots_object_file (service_id, store_id, name, upload_id, length, chunk_bytes)
+                VALUES (@s, @st, @n, @u, @l, @c)
+                ON CONFLICT (service_id, store_id, name) DO NOTHING
+                RETURNING 1)
+            DELETE FROM snapshots_object_chunk WHERE upload_id = @u AND NOT EXISTS (SELECT 1 FROM named)
+            """);
+        AddKeys(named.Parameters, store, name);
+        named.Parameters.AddWithValue("u", upload);
+        named.Parameters.AddWithValue("l", length);
+        named.Parameters.AddWithValue("c", ChunkBytes);
+        batch.BatchCommands.Add(named);
     }
 
     public Task<long?> LengthAsync(string store, string name, CancellationToken cancellationToken) =>

@@ -150,6 +150,31 @@ public abstract class ObjectBackendContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pack_and_its_index_put_together_are_both_stored_and_an_index_that_fails_is_never_listed()
+    {
+        var store = NewStore();
+        await PutPackTextAsync(store, "pack-1", "the pack's bytes", "its index");
+        // Again (a retried publish): the same files, once each.
+        await PutPackTextAsync(store, "pack-1", "the pack's bytes", "its index");
+        Assert.Equal(
+            [new BackendFile("pack-1.idx", 9), new BackendFile("pack-1.pack", 16)],
+            (await Backend.ListAsync(store, Ct)).OrderBy(f => f.Name, StringComparer.Ordinal));
+        Assert.Equal("the pack's bytes", await ReadTextAsync(store, "pack-1.pack", 0, 16));
+        Assert.Equal("its index", await ReadTextAsync(store, "pack-1.idx", 0, 9));
+
+        // A large pack (stored in parts) with its index.
+        var length = LargeFileLength;
+        await Backend.PutPackAsync(store, "pack-big.pack", new GeneratedContentStream(length, seed: 7), length, "pack-big.idx", new MemoryStream("big index"u8.ToArray()), 9, Ct);
+        Assert.Equal(length, await Backend.LengthAsync(store, "pack-big.pack", Ct));
+        Assert.Equal("big index", await ReadTextAsync(store, "pack-big.idx", 0, 9));
+
+        // The index's content fails midway: the index is not listed (whatever became of its pack, which counts only with it).
+        await Assert.ThrowsAsync<IOException>(() => Backend.PutPackAsync(store, "pack-2.pack", new MemoryStream("pack two"u8.ToArray()), 8,
+            "pack-2.idx", new GeneratedContentStream(1000, seed: 5, failAfter: 10), 1000, Ct));
+        Assert.DoesNotContain("pack-2.idx", (await Backend.ListAsync(store, Ct)).Select(f => f.Name));
+    }
+
+    [Fact]
     public async Task Concurrent_puts_and_reads_of_several_stores_each_see_their_own_files()
     {
         var stores = Enumerable.Range(0, 4).Select(_ => NewStore()).ToArray();
@@ -178,6 +203,7 @@ public abstract class ObjectBackendContractTests : IAsyncLifetime
             var failures = new List<ObjectBackendException>
             {
                 await Assert.ThrowsAsync<ObjectBackendException>(() => unreachable.PutAsync(store, "pack-1.pack", new MemoryStream([1, 2, 3]), 3, Ct)),
+                await Assert.ThrowsAsync<ObjectBackendException>(() => unreachable.PutPackAsync(store, "pack-1.pack", new MemoryStream([1, 2, 3]), 3, "pack-1.idx", new MemoryStream([4]), 1, Ct)),
                 await Assert.ThrowsAsync<ObjectBackendException>(() => unreachable.LengthAsync(store, "pack-1.pack", Ct)),
                 await Assert.ThrowsAsync<ObjectBackendException>(() => unreachable.ReadAsync(store, "pack-1.pack", 0, new byte[3], Ct)),
                 await Assert.ThrowsAsync<ObjectBackendException>(() => unreachable.ListAsync(store, Ct)),
@@ -204,6 +230,12 @@ public abstract class ObjectBackendContractTests : IAsyncLifetime
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         return Backend.PutAsync(store, name, new MemoryStream(bytes), bytes.Length, Ct);
+    }
+
+    private Task PutPackTextAsync(string store, string pack, string packText, string indexText)
+    {
+        var (packBytes, indexBytes) = (Encoding.UTF8.GetBytes(packText), Encoding.UTF8.GetBytes(indexText));
+        return Backend.PutPackAsync(store, pack + ".pack", new MemoryStream(packBytes), packBytes.Length, pack + ".idx", new MemoryStream(indexBytes), indexBytes.Length, Ct);
     }
 
     protected async Task<string> ReadTextAsync(string store, string name, long offset, int count)

@@ -241,11 +241,10 @@ public sealed class BackedStore
     /// <summary>Puts a pack and then its index in the backend (the index last: it is what makes the pack count).</summary>
     private async Task UploadAsync(string packPath, CancellationToken cancellationToken)
     {
-        foreach (var path in new[] { packPath, Path.ChangeExtension(packPath, ".idx") })
-        {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous);
-            await Backend.PutAsync(StoreId, Path.GetFileName(path), file, file.Length, cancellationToken).ConfigureAwait(false);
-        }
+        var indexPath = Path.ChangeExtension(packPath, ".idx");
+        await using var pack = new FileStream(packPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous);
+        await using var index = new FileStream(indexPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous);
+        await Backend.PutPackAsync(StoreId, Path.GetFileName(packPath), pack, pack.Length, Path.GetFileName(indexPath), index, index.Length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Downloads a pack's index and lays out the pack as an absent-chunks file of its length; the index last, as that is what makes it visible.</summary>

@@ -35,6 +35,16 @@ public interface IObjectBackend
     /// </summary>
     Task PutAsync(string store, string name, Stream content, long length, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a pack and then its index (<see cref="PutAsync"/> each, so the index, which makes the pack count, is never
+    /// listed without it). A backend that can store both in one round trip, atomically, does so.
+    /// </summary>
+    async Task PutPackAsync(string store, string packName, Stream pack, long packLength, string indexName, Stream index, long indexLength, CancellationToken cancellationToken)
+    {
+        await PutAsync(store, packName, pack, packLength, cancellationToken).ConfigureAwait(false);
+        await PutAsync(store, indexName, index, indexLength, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The length of a complete file, or null if there is none of that name.</summary>
     Task<long?> LengthAsync(string store, string name, CancellationToken cancellationToken);
 
