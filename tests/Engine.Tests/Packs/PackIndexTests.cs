@@ -32,6 +32,8 @@ public sealed class PackIndexTests : IDisposable
         Git.RunWithInput(repo.GitDir, import.ToString(), "-c", "fastimport.unpackLimit=0", "--git-dir", repo.GitDir, "fast-import", "--quiet");
         var indexPath = Directory.EnumerateFiles(Path.Combine(repo.GitDir, "objects", "pack"), "*.idx").Single();
         var mapped = new FileInfo(indexPath).Length > PackIndex.ReadWholeBytes;
+        // What a writer expects its index to weigh (to decide whether a silo can check it whole) is what git wrote.
+        Assert.Equal(new FileInfo(indexPath).Length, PackIndex.LengthOf(blobs, new FileInfo(Path.ChangeExtension(indexPath, ".pack")).Length - PackFile.TrailerBytes));
         Assert.Equal(blobs > 1000, mapped);
 
         // git's own listing: "id type size size-in-pack offset" per object.

@@ -22,7 +22,10 @@ internal static class LoosePack
                 ?? throw new InvalidDataException($"The loose object {id} of {store.GitDir} went away while it was packed (is another process writing this store?).");
             writer.WriteWhole(id, type, content, size);
         }
-        writer.Durable = writer.Position > PackFile.VerifiedCachedBytes;
+        // Unsynced only what a silo can check whole when it opens it: the pack up to VerifiedCachedBytes, its index
+        // small enough to be read (and checked) whole.
+        writer.Durable = writer.Position + PackFile.TrailerBytes > PackFile.VerifiedCachedBytes
+            || PackIndex.LengthOf(ids.Count, writer.Position) > PackIndex.ReadWholeBytes;
         return writer.Finish();
     }
 }

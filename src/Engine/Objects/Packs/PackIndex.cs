@@ -54,6 +54,10 @@ internal sealed unsafe class PackIndex : IDisposable
     /// <summary>Objects in the pack.</summary>
     public int Count { get; }
 
+    /// <summary>The length of the index of a pack of <paramref name="objects"/> objects whose entries end before <paramref name="entriesEnd"/> (no large offsets below 2 GiB).</summary>
+    internal static long LengthOf(int objects, long entriesEnd) =>
+        HeaderBytes + FanoutBytes + (objects * (GitObjectId.ByteLength + 8L)) + (entriesEnd > int.MaxValue ? objects * 8L : 0) + TrailerBytes;
+
     /// <summary>Opens and checks the layout of the index at <paramref name="path"/>; throws <see cref="InvalidDataException"/> if it is not a v2 index.</summary>
     public static PackIndex Open(string path)
     {
