@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using AgentSnapshots.Engine.Objects.Backends;
 using Microsoft.Win32.SafeHandles;
 
@@ -88,7 +86,7 @@ internal sealed class PackFile
             }
             // A backed store's small packs are cached without a sync (LoosePack): one torn by a crash of the machine
             // is caught here, before any object is read from it.
-            if (sparse is { IsComplete: true } && length <= VerifiedCachedBytes && !HashesTo(handle, length, trailer))
+            if (sparse is { IsComplete: true } && length <= VerifiedCachedBytes && !TrailingChecksum.Matches(handle, length - TrailerBytes, trailer))
             {
                 throw new InvalidDataException($"The cached pack {packPath} does not hash to its checksum (torn by a crash before it reached the disk).");
             }
@@ -127,33 +125,6 @@ internal sealed class PackFile
     /// <summary>An entry's data (after its header at <paramref name="dataOffset"/>), inflated as it is read.</summary>
     public Stream OpenInflated(long dataOffset) =>
         new ZLibStream(OpenRegion(dataOffset, EntriesEnd), CompressionMode.Decompress, leaveOpen: false);
-
-    /// <summary>Whether the pack's bytes before its trailer hash to <paramref name="trailer"/> (a pack of at most <see cref="VerifiedCachedBytes"/>).</summary>
-    private static bool HashesTo(SafeFileHandle handle, long length, ReadOnlySpan<byte> trailer)
-    {
-        var bytes = ArrayPool<byte>.Shared.Rent((int)length);
-        try
-        {
-            var content = bytes.AsSpan(0, (int)(length - TrailerBytes));
-            var read = 0;
-            while (read < content.Length)
-            {
-                var n = RandomAccess.Read(handle, content[read..], read);
-                if (n == 0) return false;
-                read += n;
-            }
-            // git's pack checksum is SHA-1 (an integrity check here, not a security one).
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-            sha.AppendData(content);
-            Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
-            sha.GetHashAndReset(digest);
-            return digest.SequenceEqual(trailer);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
-    }
 
     private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> destination, long offset, string path)
     {

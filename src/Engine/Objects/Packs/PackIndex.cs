@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using System.Security.Cryptography;
 
 namespace AgentSnapshots.Engine.Objects.Packs;
 
@@ -73,7 +72,7 @@ internal sealed unsafe class PackIndex : IDisposable
             file.ReadExactly(bytes);
             // An index's last 20 bytes are the SHA-1 of the rest: cheap to check at this size, and it catches one
             // torn by a crash (a backed store's small packs are cached without a sync).
-            if (!HashesTo(bytes.AsSpan(0, (int)length - GitObjectId.ByteLength), bytes.AsSpan((int)length - GitObjectId.ByteLength)))
+            if (!TrailingChecksum.Matches(bytes.AsSpan(0, (int)length - GitObjectId.ByteLength), bytes.AsSpan((int)length - GitObjectId.ByteLength)))
             {
                 throw new InvalidDataException($"The pack index {path} does not hash to its checksum.");
             }
@@ -98,16 +97,6 @@ internal sealed unsafe class PackIndex : IDisposable
             view?.Dispose();
             throw;
         }
-    }
-
-    private static bool HashesTo(ReadOnlySpan<byte> content, ReadOnlySpan<byte> checksum)
-    {
-        // git's index checksum is SHA-1 (an integrity check here, not a security one).
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        sha.AppendData(content);
-        Span<byte> digest = stackalloc byte[GitObjectId.ByteLength];
-        sha.GetHashAndReset(digest);
-        return digest.SequenceEqual(checksum);
     }
 
     private void Validate()
