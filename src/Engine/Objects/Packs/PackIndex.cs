@@ -53,7 +53,11 @@ internal sealed unsafe class PackIndex : IDisposable
     /// <summary>Objects in the pack.</summary>
     public int Count { get; }
 
-    /// <summary>The length of the index of a pack of <paramref name="objects"/> objects whose entries end before <paramref name="entriesEnd"/> (no large offsets below 2 GiB).</summary>
+    /// <summary>
+    /// The length of the index of a pack of <paramref name="objects"/> objects whose entries end before
+    /// <paramref name="entriesEnd"/>: exact below 2 GiB (no large offsets); beyond, an upper bound (as if every object
+    /// needed one), which errs towards syncing.
+    /// </summary>
     internal static long LengthOf(int objects, long entriesEnd) =>
         HeaderBytes + FanoutBytes + (objects * (GitObjectId.ByteLength + 8L)) + (entriesEnd > int.MaxValue ? objects * 8L : 0) + TrailerBytes;
 
